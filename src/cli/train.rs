@@ -1,0 +1,154 @@
+//! `genlab train`: headless training through the same worker protocol the GUI uses.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use crate::data::{load_images, ImageDatasetId};
+use crate::device::ComputeDevice;
+use crate::export::save_grid_png;
+use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
+use crate::models::{load_family, FamilyKind};
+use crate::train::checkpoint::write_atomic;
+use crate::train::{spawn, Command, Event, LossHistory, Samples, TrainData, WorkerOptions};
+
+#[derive(Args, Debug, Clone)]
+pub struct TrainArgs {
+    #[arg(long, value_enum, default_value_t = FamilyKind::Vae)]
+    pub family: FamilyKind,
+    #[arg(long, value_enum, default_value_t = ImageDatasetId::Mnist)]
+    pub dataset: ImageDatasetId,
+    /// Number of optimisation steps.
+    #[arg(long, default_value_t = 2000)]
+    pub steps: u32,
+    /// Output folder: the checkpoint, losses.csv and samples.png.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = VaeArch::Mlp)]
+    pub arch: VaeArch,
+    #[arg(long, default_value_t = 2)]
+    pub latent_dim: usize,
+    #[arg(long, default_value_t = 400)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub beta: f64,
+    #[arg(long, value_enum, default_value_t = Likelihood::Bernoulli)]
+    pub likelihood: Likelihood,
+    /// Condition on the class label (CVAE).
+    #[arg(long)]
+    pub conditional: bool,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+}
+
+impl TrainArgs {
+    pub fn vae_config(&self, num_classes: usize, width: usize, height: usize) -> VaeConfig {
+        VaeConfig {
+            arch: self.arch,
+            latent_dim: self.latent_dim,
+            hidden: self.hidden,
+            beta: self.beta,
+            likelihood: self.likelihood,
+            conditional: self.conditional,
+            num_classes,
+            width,
+            height,
+            learning_rate: self.lr,
+            ..VaeConfig::default()
+        }
+    }
+}
+
+pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> Result<(), String> {
+    if args.steps == 0 {
+        return Err("--steps must be at least 1".into());
+    }
+    let data = Arc::new(load_images(args.dataset, data_dir)?);
+    eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
+    let family = match args.family {
+        FamilyKind::Vae => {
+            let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
+            Box::new(VaeFamily::new(config, &device.device, args.seed)?)
+        }
+    };
+    let loader_device = device.device.clone();
+    let options = WorkerOptions { seed: args.seed, batch_size: args.batch_size, ..WorkerOptions::default() };
+    let worker = spawn(
+        family,
+        TrainData::Images(data),
+        options,
+        Box::new(move |dir| load_family(dir, &loader_device)),
+        None,
+    );
+    worker.send(Command::Step(args.steps));
+
+    let mut history = LossHistory::default();
+    let started = Instant::now();
+    let mut last_print = Instant::now();
+    let mut last_terms = Vec::new();
+    let mut done = false;
+    while !done {
+        let Some(event) = worker.recv_timeout(Duration::from_secs(600)) else {
+            return Err("the training thread stopped answering".into());
+        };
+        match event {
+            Event::Ready { description, num_params, .. } => {
+                eprintln!("genlab: model: {description}, {num_params} parameters");
+            }
+            Event::Losses { step, terms } => {
+                history.push(step, &terms);
+                if last_print.elapsed() >= Duration::from_secs(2) || step == args.steps as u64 {
+                    print_progress(step, args.steps, &terms, started.elapsed());
+                    last_print = Instant::now();
+                }
+                last_terms = terms;
+            }
+            Event::Paused { reason: Some(reason) } => return Err(reason),
+            Event::Paused { reason: None } => done = true,
+            Event::Error(e) => return Err(e),
+            _ => {}
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!("genlab: {} steps in {elapsed:.1} s ({:.1} steps/s)", args.steps, args.steps as f64 / elapsed);
+    if let Some((_, loss)) = last_terms.first() {
+        eprintln!("genlab: final loss {loss:.3}");
+    }
+
+    worker.send(Command::Save(args.out.clone()));
+    worker.send(Command::Sample { n: 64, seed: args.seed, label: None });
+    let mut samples = None;
+    let mut saved = false;
+    while !(saved && samples.is_some()) {
+        match worker.recv_timeout(Duration::from_secs(120)) {
+            Some(Event::Saved(_)) => saved = true,
+            Some(Event::Samples { samples: s, .. }) => samples = Some(s),
+            Some(Event::Error(e)) => return Err(e),
+            Some(_) => {}
+            None => return Err("the training thread stopped answering while saving".into()),
+        }
+    }
+    worker.stop();
+    write_atomic(&args.out.join("losses.csv"), history.to_csv().as_bytes())?;
+    if let Some(Samples::Images(batch)) = samples {
+        save_grid_png(&batch, 8, 3, &args.out.join("samples.png"))?;
+    }
+    println!("{}", args.out.display());
+    eprintln!(
+        "genlab: wrote the checkpoint, losses.csv and samples.png to {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn print_progress(step: u64, total: u32, terms: &[(String, f64)], elapsed: Duration) {
+    let terms: Vec<String> = terms.iter().map(|(n, v)| format!("{n} {v:.3}")).collect();
+    let rate = step as f64 / elapsed.as_secs_f64().max(1e-9);
+    eprintln!("step {step:>6}/{total}  {}  ({rate:.1} steps/s)", terms.join("  "));
+}

@@ -1,0 +1,49 @@
+//! Native file dialogs (rfd) on their own thread, so the window keeps drawing while one is open.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver};
+
+/// What the user picked the file for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    SaveCheckpoint,
+    LoadCheckpoint,
+    ExportSamples,
+    OpenDataset,
+}
+
+/// A dialog that may still be open.
+pub struct PendingDialog {
+    pub purpose: Purpose,
+    answer: Receiver<Option<PathBuf>>,
+}
+
+impl PendingDialog {
+    pub fn open(purpose: Purpose, ctx: &eframe::egui::Context) -> Self {
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let dialog = rfd::FileDialog::new();
+            let path = match purpose {
+                Purpose::SaveCheckpoint => dialog.set_title("Save checkpoint folder").set_file_name("vae-checkpoint").save_file(),
+                Purpose::LoadCheckpoint => dialog.set_title("Open a checkpoint folder").pick_folder(),
+                Purpose::ExportSamples => {
+                    dialog.set_title("Export samples").add_filter("PNG image", &["png"]).set_file_name("samples.png").save_file()
+                }
+                Purpose::OpenDataset => dialog.set_title("Folder with MNIST / Fashion-MNIST IDX files").pick_folder(),
+            };
+            let _ = tx.send(path);
+            ctx.request_repaint();
+        });
+        Self { purpose, answer: rx }
+    }
+
+    /// `Some(answer)` once the dialog closed (`answer` is None when cancelled or unavailable).
+    pub fn poll(&self) -> Option<Option<PathBuf>> {
+        match self.answer.try_recv() {
+            Ok(path) => Some(path),
+            Err(std::sync::mpsc::TryRecvError::Empty) => None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(None),
+        }
+    }
+}

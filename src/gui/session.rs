@@ -1,0 +1,156 @@
+//! One training run as the GUI sees it: a worker thread, the events it sent, and what they
+//! became on screen (loss history, sample and reconstruction textures, latent points).
+//! Family-blind: every tab drives its run through one of these.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use burn::tensor::Device;
+use eframe::egui;
+
+use crate::models::load_family;
+use crate::train::{spawn, Command, Event, Family, HyperParam, ImageBatch, LossHistory, Samples, TrainData, WorkerHandle, WorkerOptions};
+
+use super::widgets::ImageGrid;
+
+/// A message for the user: an error (red) or a notice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct Session {
+    worker: WorkerHandle,
+    ctx: egui::Context,
+    pub history: LossHistory,
+    pub running: bool,
+    pub step: u64,
+    pub samples_seen: u64,
+    pub steps_per_sec: f64,
+    pub description: String,
+    pub num_params: usize,
+    pub hyper: Vec<HyperParam>,
+    pub samples: ImageGrid,
+    pub recon_inputs: ImageGrid,
+    pub recon_outputs: ImageGrid,
+    pub interpolation: ImageGrid,
+    /// Latest encoded test points: (values, dim, labels); taken by the tab.
+    pub encoded: Option<(Vec<f32>, usize, Vec<u8>)>,
+    /// Latest decoded batch per request tag; taken by the tab.
+    pub decoded: HashMap<u64, ImageBatch>,
+    pub notices: Vec<Notice>,
+}
+
+impl Session {
+    /// Starts a worker for `family` on `data`; previews arrive twice a second while training.
+    pub fn start(family: Box<dyn Family>, data: TrainData, batch_size: usize, device: &Device, ctx: &egui::Context) -> Self {
+        let repaint = ctx.clone();
+        let loader_device = device.clone();
+        let options = WorkerOptions {
+            batch_size,
+            preview_every: Some(Duration::from_millis(500)),
+            preview_n: 64,
+            ..WorkerOptions::default()
+        };
+        let worker = spawn(
+            family,
+            data,
+            options,
+            Box::new(move |dir| load_family(dir, &loader_device)),
+            Some(Box::new(move || repaint.request_repaint())),
+        );
+        Self {
+            worker,
+            ctx: ctx.clone(),
+            history: LossHistory::default(),
+            running: false,
+            step: 0,
+            samples_seen: 0,
+            steps_per_sec: 0.0,
+            description: String::new(),
+            num_params: 0,
+            hyper: Vec::new(),
+            samples: ImageGrid::new("samples"),
+            recon_inputs: ImageGrid::new("recon-in"),
+            recon_outputs: ImageGrid::new("recon-out"),
+            interpolation: ImageGrid::new("interpolation"),
+            encoded: None,
+            decoded: HashMap::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    pub fn send(&self, command: Command) {
+        self.worker.send(command);
+    }
+
+    pub fn error(&mut self, text: String) {
+        self.notices.push(Notice { text, is_error: true });
+    }
+
+    /// Applies every event that has arrived; call once a frame.
+    pub fn poll(&mut self) {
+        for event in self.worker.drain() {
+            self.apply(event);
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Ready { description, num_params, hyper } => {
+                self.description = description;
+                self.num_params = num_params;
+                self.hyper = hyper;
+            }
+            Event::Losses { step, terms } => {
+                self.history.push(step, &terms);
+                self.step = step;
+            }
+            Event::Progress { step, samples_seen, steps_per_sec, running } => {
+                self.step = step;
+                self.samples_seen = samples_seen;
+                self.steps_per_sec = steps_per_sec;
+                self.running = running;
+            }
+            Event::Samples { samples: Samples::Images(batch), .. } => self.samples.set(&self.ctx, batch, 8),
+            Event::Samples { samples: Samples::Points(_), .. } => {}
+            Event::Reconstructions { inputs, outputs } => {
+                let cols = inputs.n;
+                self.recon_inputs.set(&self.ctx, inputs, cols);
+                self.recon_outputs.set(&self.ctx, outputs, cols);
+            }
+            Event::Encoded { points, dim, labels } => self.encoded = Some((points, dim, labels)),
+            Event::Decoded { tag, images } => {
+                self.decoded.insert(tag, images);
+            }
+            Event::Interpolation { images, .. } => {
+                let cols = images.n;
+                self.interpolation.set(&self.ctx, images, cols);
+            }
+            Event::Saved(path) => self.notices.push(Notice { text: format!("saved checkpoint {}", path.display()), is_error: false }),
+            Event::Loaded(path) => {
+                self.history.clear();
+                self.notices.push(Notice { text: format!("loaded checkpoint {}", path.display()), is_error: false });
+            }
+            Event::Paused { reason } => {
+                self.running = false;
+                if let Some(reason) = reason {
+                    self.notices.push(Notice { text: reason, is_error: true });
+                }
+            }
+            Event::Running => self.running = true,
+            Event::Error(text) => self.notices.push(Notice { text, is_error: true }),
+            Event::Stopped => self.running = false,
+        }
+    }
+
+    pub fn save(&self, dir: PathBuf) {
+        self.send(Command::Save(dir));
+    }
+
+    pub fn load(&self, dir: PathBuf) {
+        self.send(Command::Load(dir));
+    }
+}

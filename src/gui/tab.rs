@@ -1,0 +1,33 @@
+//! The tab trait: each family's view is one file behind this, and the tab list is data.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use crate::device::ComputeDevice;
+
+/// What every tab can read (and the settings it can change).
+pub struct Shared {
+    pub device: ComputeDevice,
+    pub data_dir: Option<PathBuf>,
+    /// Bumped whenever `data_dir` changes, so tabs know to reload their data.
+    pub data_version: u64,
+}
+
+/// Training status for the status bar.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TabStatus {
+    pub running: bool,
+    pub step: u64,
+    pub samples_seen: u64,
+    pub steps_per_sec: f64,
+}
+
+pub trait Tab {
+    fn name(&self) -> &'static str;
+
+    /// Draws the tab: it may add its own side panel before its central panel.
+    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared);
+
+    fn status(&self) -> Option<TabStatus>;
+}

@@ -1,0 +1,9 @@
+//! The family tabs, in the order the tab bar shows them. A new family adds a file and a line.
+
+pub mod vae;
+
+use super::tab::Tab;
+
+pub fn all_tabs() -> Vec<Box<dyn Tab>> {
+    vec![Box::new(vae::VaeTab::default())]
+}

@@ -1,0 +1,51 @@
+//! The live loss plot: every term of a run, with smoothing and an optional log scale.
+
+use eframe::egui;
+use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotPoints};
+
+use crate::train::LossHistory;
+
+pub struct LossPlotState {
+    /// EMA weight in [0, 0.99]; 0 shows the raw (bucket-averaged) values.
+    pub smoothing: f64,
+    pub log_scale: bool,
+}
+
+impl Default for LossPlotState {
+    fn default() -> Self {
+        Self { smoothing: 0.6, log_scale: false }
+    }
+}
+
+/// One mark per decade, for log10-valued axes.
+fn decade_marks(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    ((lo.floor() as i32)..=(hi.ceil() as i32)).map(|e| GridMark { value: e as f64, step_size: 1.0 }).collect()
+}
+
+pub fn loss_plot_ui(ui: &mut egui::Ui, id: &str, history: &LossHistory, state: &mut LossPlotState, height: f32) {
+    let LossPlotState { smoothing, log_scale } = state;
+    ui.horizontal(|ui| {
+        ui.add(egui::Slider::new(smoothing, 0.0..=0.99).text("smoothing"))
+            .on_hover_text("exponential moving average over steps; 0 shows the raw curve");
+        ui.checkbox(log_scale, "log scale");
+    });
+    let log = *log_scale;
+    let mut plot = Plot::new(id).height(height).legend(Legend::default()).x_axis_label("step");
+    if log {
+        plot = plot
+            .y_grid_spacer(decade_marks)
+            .y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i32));
+    }
+    plot.show(ui, |plot_ui| {
+        for term in history.terms() {
+            let points: PlotPoints = term
+                .smoothed(*smoothing)
+                .into_iter()
+                .filter(|&(_, v)| !log || v > 0.0)
+                .map(|(s, v)| [s as f64, if log { v.log10() } else { v }])
+                .collect();
+            plot_ui.line(Line::new(term.name.clone(), points).width(1.5));
+        }
+    });
+}

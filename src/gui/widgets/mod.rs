@@ -1,0 +1,29 @@
+//! Widgets shared by every family's tab, written once.
+
+pub mod image_grid;
+pub mod latent_map;
+pub mod loss_plot;
+
+pub use image_grid::ImageGrid;
+pub use latent_map::LatentMap;
+pub use loss_plot::{loss_plot_ui, LossPlotState};
+
+use eframe::egui::Color32;
+
+/// Ten distinguishable colours for class labels (Tableau 10).
+pub const CLASS_COLOURS: [Color32; 10] = [
+    Color32::from_rgb(78, 121, 167),
+    Color32::from_rgb(242, 142, 43),
+    Color32::from_rgb(225, 87, 89),
+    Color32::from_rgb(118, 183, 178),
+    Color32::from_rgb(89, 161, 79),
+    Color32::from_rgb(237, 201, 72),
+    Color32::from_rgb(176, 122, 161),
+    Color32::from_rgb(255, 157, 167),
+    Color32::from_rgb(156, 117, 95),
+    Color32::from_rgb(186, 176, 172),
+];
+
+pub fn class_colour(label: u8) -> Color32 {
+    CLASS_COLOURS[label as usize % CLASS_COLOURS.len()]
+}

@@ -1,0 +1,38 @@
+//! Model families. Each is a folder: config + module + forward, and a `Family` impl that wraps
+//! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
+//! here and a tab file; the trainer does not change.
+
+pub mod vae;
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::train::checkpoint::{read_config, CONFIG_FILE};
+use crate::train::Family;
+
+/// The families genlab can build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FamilyKind {
+    Vae,
+}
+
+impl FamilyKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FamilyKind::Vae => "VAE",
+        }
+    }
+}
+
+/// Rebuilds whatever family a checkpoint directory holds (its `config.json` names it).
+pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, String> {
+    let json = read_config(dir)?;
+    match json.get("family").and_then(|f| f.as_str()) {
+        Some(vae::family::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
+        Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
+        None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
+    }
+}

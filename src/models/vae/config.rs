@@ -1,0 +1,99 @@
+//! The VAE's configuration: everything needed to rebuild the network, saved beside its weights.
+
+use serde::{Deserialize, Serialize};
+
+/// Encoder/decoder shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum VaeArch {
+    /// Fully connected, as in Kingma & Welling 2014, appendix C.2 (784-400-z).
+    Mlp,
+    /// Two stride-2 convolutions down, two transposed convolutions up (28 → 14 → 7 and back).
+    Conv,
+}
+
+/// The decoder's distribution p(x | z) over pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Likelihood {
+    /// Independent Bernoulli per pixel on grey values (the usual MNIST choice).
+    Bernoulli,
+    /// Gaussian with the decoder's mean and a fixed σ (`gaussian_sigma`).
+    Gaussian,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VaeConfig {
+    pub arch: VaeArch,
+    /// Size of z. 2 makes the latent map the latent space itself.
+    pub latent_dim: usize,
+    /// Width of the hidden layer(s).
+    pub hidden: usize,
+    /// Weight of the KL term: 1 is the ELBO, >1 a β-VAE (Higgins et al. 2017).
+    pub beta: f64,
+    pub likelihood: Likelihood,
+    /// σ of the Gaussian decoder, in pixel units ([0, 1] images).
+    pub gaussian_sigma: f64,
+    /// Condition encoder and decoder on the class label (CVAE, Sohn et al. 2015).
+    pub conditional: bool,
+    pub num_classes: usize,
+    pub width: usize,
+    pub height: usize,
+    pub learning_rate: f64,
+}
+
+impl Default for VaeConfig {
+    fn default() -> Self {
+        Self {
+            arch: VaeArch::Mlp,
+            latent_dim: 2,
+            hidden: 400,
+            beta: 1.0,
+            likelihood: Likelihood::Bernoulli,
+            gaussian_sigma: 0.1,
+            conditional: false,
+            num_classes: 10,
+            width: 28,
+            height: 28,
+            learning_rate: 1e-3,
+        }
+    }
+}
+
+impl VaeConfig {
+    pub fn pixels(&self) -> usize {
+        self.width * self.height
+    }
+
+    /// Number of label inputs fed to encoder and decoder (0 when unconditional).
+    pub fn label_inputs(&self) -> usize {
+        if self.conditional { self.num_classes } else { 0 }
+    }
+
+    /// Checks the values a user can type; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=64).contains(&self.latent_dim) {
+            return Err(format!("latent dim {} is outside 1…64", self.latent_dim));
+        }
+        if self.hidden == 0 {
+            return Err("hidden width must be at least 1".into());
+        }
+        if !(self.beta >= 0.0 && self.beta.is_finite()) {
+            return Err(format!("β = {} must be a finite number ≥ 0", self.beta));
+        }
+        if !(self.gaussian_sigma > 0.0) {
+            return Err(format!("Gaussian σ = {} must be > 0", self.gaussian_sigma));
+        }
+        if self.arch == VaeArch::Conv && (self.width % 4 != 0 || self.height % 4 != 0) {
+            return Err(format!("the conv VAE needs sides divisible by 4, got {}×{}", self.width, self.height));
+        }
+        if self.conditional && self.num_classes == 0 {
+            return Err("a conditional VAE needs at least one class".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
+            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,306 @@
+//! The VAE as a trainable family: ELBO training with Adam, sampling, and the latent view.
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
+
+use super::config::{Likelihood, VaeArch, VaeConfig};
+use super::loss::{bernoulli_nll, gaussian_nll, kl_to_standard_normal};
+use super::model::Vae;
+
+pub const FAMILY_NAME: &str = "vae";
+const WEIGHTS_FILE: &str = "model.bpk";
+
+pub struct VaeFamily {
+    config: VaeConfig,
+    /// Always `Some` between calls; taken during the optimizer step so the step owns the
+    /// only handle to the parameters.
+    model: Option<Vae>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    /// ε for the reparameterization, from genlab's own seeded generator so a seed means the
+    /// same thing on every backend.
+    noise: Rng,
+    good: Option<Vae>,
+    pending_good: Option<Vae>,
+}
+
+fn adam() -> ModuleOptimizer {
+    // PyTorch's ε, so numbers compare with the PyTorch twins (burn's default is 1e-5).
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+fn read_f32(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+fn read_f32_2d(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+impl VaeFamily {
+    /// A freshly initialised VAE on `device` (a plain device; autodiff is added here).
+    pub fn new(config: VaeConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        let model = Vae::new(&config, &device);
+        Ok(Self {
+            config,
+            model: Some(model),
+            optim: adam(),
+            device,
+            noise: Rng::new(seed ^ 0x5EED),
+            good: None,
+            pending_good: None,
+        })
+    }
+
+    /// Loads a checkpoint directory written by `save`.
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: VaeConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a VAE configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let fresh = family.model()?.clone();
+        let loaded = fresh
+            .try_load_file(&path)
+            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
+        family.model = Some(loaded);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &VaeConfig {
+        &self.config
+    }
+
+    fn model(&self) -> FamilyResult<&Vae> {
+        self.model.as_ref().ok_or_else(|| "the VAE's weights were lost in a failed step".to_string())
+    }
+
+    fn inference_device(&self) -> Device {
+        self.device.clone().without_autodiff()
+    }
+
+    /// One-hot class rows for a conditional model, `None` otherwise.
+    fn one_hot(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+        if !self.config.conditional {
+            return None;
+        }
+        let c = self.config.num_classes;
+        let mut rows = vec![0.0f32; labels.len() * c];
+        for (i, &l) in labels.iter().enumerate() {
+            rows[i * c + (l as usize).min(c - 1)] = 1.0;
+        }
+        Some(Tensor::from_data(TensorData::new(rows, [labels.len(), c]), device))
+    }
+
+    fn check_batch(&self, x: &[f32], n: usize) -> FamilyResult<()> {
+        let d = self.config.pixels();
+        if x.len() != n * d {
+            return Err(format!(
+                "the data has {} values per example but this VAE expects {}×{} = {d} pixels",
+                x.len() / n.max(1),
+                self.config.width,
+                self.config.height
+            ));
+        }
+        Ok(())
+    }
+
+    /// Mean images p(x|z) for latent rows, through the inference (no-autodiff) model.
+    fn decode_means(&self, z: Vec<f32>, n: usize, labels: &[u8]) -> FamilyResult<ImageBatch> {
+        let device = self.inference_device();
+        let model = self.model()?.valid();
+        let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.config.latent_dim]), &device);
+        let logits = model.decode(z, self.one_hot(labels, &device));
+        Ok(ImageBatch {
+            n,
+            width: self.config.width,
+            height: self.config.height,
+            pixels: read_f32_2d(sigmoid(logits))?,
+        })
+    }
+}
+
+impl Family for VaeFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        let arch = match c.arch {
+            VaeArch::Mlp => format!("MLP VAE {}-{}-{}", c.pixels(), c.hidden, c.latent_dim),
+            VaeArch::Conv => format!("conv VAE 1-32-64 channels, {}-d latent", c.latent_dim),
+        };
+        let decoder = match c.likelihood {
+            Likelihood::Bernoulli => "Bernoulli decoder".to_string(),
+            Likelihood::Gaussian => format!("Gaussian decoder σ={}", c.gaussian_sigma),
+        };
+        let cond = if c.conditional { ", class-conditional" } else { "" };
+        format!("{arch}, {decoder}{cond}")
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, d, z) = (batch.n, self.config.pixels(), self.config.latent_dim);
+        self.check_batch(batch.x, n)?;
+        let device = self.device.clone();
+        let x = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, d]), &device); // [B, D]
+        let labels = self.one_hot(batch.labels, &device); // [B, C] or None
+        let eps = Tensor::<2>::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), &device); // [B, Z]
+        let model = self.model.take().ok_or("the VAE's weights were lost in a failed step")?;
+        let out = model.forward(x.clone(), labels, eps);
+        // Per-example averages: reconstruction −log p(x|z) and KL(q(z|x) ‖ N(0, I)).
+        let recon = match self.config.likelihood {
+            Likelihood::Bernoulli => bernoulli_nll(out.logits, x),
+            Likelihood::Gaussian => gaussian_nll(sigmoid(out.logits), x, self.config.gaussian_sigma),
+        }
+        .mean();
+        let kl = kl_to_standard_normal(out.mu, out.logvar).mean();
+        let loss = recon.clone() + kl.clone().mul_scalar(self.config.beta); // −ELBO when β = 1
+        let values = read_f32(Tensor::cat(
+            vec![loss.clone().without_autodiff(), recon.without_autodiff(), kl.without_autodiff()],
+            0,
+        ))?;
+        let terms: LossTerms = vec![
+            ("loss".into(), values[0] as f64),
+            ("reconstruction".into(), values[1] as f64),
+            ("KL".into(), values[2] as f64),
+        ];
+        if values.iter().all(|v| v.is_finite()) {
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
+        } else {
+            self.model = Some(model);
+        }
+        Ok(terms)
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Samples> {
+        let z = Rng::new(seed).normal_vec(n * self.config.latent_dim);
+        let classes = self.config.num_classes.max(1);
+        let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
+        Ok(Samples::Images(self.decode_means(z, n, &labels)?))
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        let c = &self.config;
+        let mut params = vec![
+            HyperParam {
+                name: "learning_rate",
+                help: "Adam step size: larger learns faster but can diverge",
+                value: c.learning_rate,
+                min: 1e-5,
+                max: 1e-1,
+                logarithmic: true,
+                integer: false,
+            },
+            HyperParam {
+                name: "beta",
+                help: "weight of the KL term: 1 is the ELBO; larger trades sharpness for a smoother latent space",
+                value: c.beta,
+                min: 0.0,
+                max: 10.0,
+                logarithmic: false,
+                integer: false,
+            },
+        ];
+        if c.likelihood == Likelihood::Gaussian {
+            params.push(HyperParam {
+                name: "gaussian_sigma",
+                help: "σ of the Gaussian decoder: smaller weighs reconstruction more against KL",
+                value: c.gaussian_sigma,
+                min: 0.01,
+                max: 1.0,
+                logarithmic: true,
+                integer: false,
+            });
+        }
+        params
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            "beta" => next.beta = value,
+            "gaussian_sigma" => next.gaussian_sigma = value,
+            other => return Err(format!("the VAE has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.model()?
+            .clone()
+            .save_file(&path)
+            .map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        // The weights remembered last time were validated by the finite steps since.
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.model.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.model = Some(good);
+        }
+        // Adam's moments may hold the NaN too.
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn latent(&mut self) -> Option<&mut dyn LatentModel> {
+        Some(self)
+    }
+}
+
+impl LatentModel for VaeFamily {
+    fn latent_dim(&self) -> usize {
+        self.config.latent_dim
+    }
+
+    fn conditional(&self) -> bool {
+        self.config.conditional
+    }
+
+    fn encode(&mut self, x: &[f32], n: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
+        self.check_batch(x, n)?;
+        let device = self.inference_device();
+        let model = self.model()?.valid();
+        let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, self.config.pixels()]), &device);
+        let (mu, _) = model.encode(x, self.one_hot(labels, &device));
+        read_f32_2d(mu)
+    }
+
+    fn decode(&mut self, z: &[f32], n: usize, label: Option<u8>) -> FamilyResult<ImageBatch> {
+        if z.len() != n * self.config.latent_dim {
+            return Err(format!("{} latent values for {n} points of dimension {}", z.len(), self.config.latent_dim));
+        }
+        let labels = vec![label.unwrap_or(0); n];
+        self.decode_means(z.to_vec(), n, &labels)
+    }
+}

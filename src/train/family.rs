@@ -1,0 +1,110 @@
+//! What every model family offers the trainer, the GUI and the command line.
+//!
+//! The trainer only ever sees `dyn Family`: a train step that returns named loss terms,
+//! sampling with a seed, live hyper-parameters, save, and a last-good snapshot. Views that
+//! only some families have (a latent space, a denoising trajectory…) are optional traits
+//! reached through `Family::latent()` and friends, so a new family adds files, not ifs.
+
+use std::path::Path;
+
+/// A batch handed to a family: `n` examples of `dims` values each, and their labels.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    pub x: &'a [f32],
+    pub n: usize,
+    /// Per-example shape: `[1, 28, 28]` for images, `[2]` for points.
+    pub dims: &'a [usize],
+    pub labels: &'a [u8],
+}
+
+/// Grey images in [0, 1], row-major, `n * height * width` values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageBatch {
+    pub n: usize,
+    pub width: usize,
+    pub height: usize,
+    pub pixels: Vec<f32>,
+}
+
+impl ImageBatch {
+    pub fn image(&self, i: usize) -> &[f32] {
+        let d = self.width * self.height;
+        &self.pixels[i * d..(i + 1) * d]
+    }
+}
+
+/// What a family's sampler produces.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Samples {
+    Images(ImageBatch),
+    Points(Vec<[f32; 2]>),
+}
+
+/// A hyper-parameter the GUI can show and change while training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HyperParam {
+    pub name: &'static str,
+    /// One line shown as a tooltip: what the knob does.
+    pub help: &'static str,
+    pub value: f64,
+    pub min: f64,
+    pub max: f64,
+    pub logarithmic: bool,
+    /// Integer-valued (e.g. a count).
+    pub integer: bool,
+}
+
+/// Named loss terms of one step, the total first.
+pub type LossTerms = Vec<(String, f64)>;
+
+/// Errors a family reports are already sentences for a person.
+pub type FamilyResult<T> = Result<T, String>;
+
+pub trait Family: Send {
+    /// Short family name, e.g. "vae"; stored in checkpoints.
+    fn family_name(&self) -> &'static str;
+
+    /// One line describing the architecture, e.g. "MLP VAE 784-400-20, 0.65 M parameters".
+    fn describe(&self) -> String;
+
+    fn num_params(&self) -> usize;
+
+    /// One optimisation step on a batch; returns the loss terms (total first).
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms>;
+
+    /// `n` samples from the model; the same seed gives the same samples.
+    fn sample(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Samples>;
+
+    fn hyper_params(&self) -> Vec<HyperParam>;
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()>;
+
+    /// Writes the weights and the config JSON into `dir` (which exists). Each file is
+    /// written atomically by the caller's helpers.
+    fn save(&self, dir: &Path) -> FamilyResult<()>;
+
+    /// Remembers the current weights as known-good (called after finite steps).
+    fn remember_good(&mut self);
+
+    /// Goes back to the last known-good weights (after a NaN/Inf loss).
+    fn restore_good(&mut self);
+
+    /// The latent-space view, for families that have one (autoencoders, VAEs).
+    fn latent(&mut self) -> Option<&mut dyn LatentModel> {
+        None
+    }
+}
+
+/// Families with an encoder and decoder: the latent explorer's view.
+pub trait LatentModel {
+    fn latent_dim(&self) -> usize;
+
+    /// Whether `decode` and `encode` use the labels (a conditional model).
+    fn conditional(&self) -> bool;
+
+    /// Encodes `n` images to the posterior means, `n * latent_dim` values.
+    fn encode(&mut self, x: &[f32], n: usize, labels: &[u8]) -> FamilyResult<Vec<f32>>;
+
+    /// Decodes `n` latent points to images (the decoder's mean).
+    fn decode(&mut self, z: &[f32], n: usize, label: Option<u8>) -> FamilyResult<ImageBatch>;
+}

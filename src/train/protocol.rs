@@ -1,0 +1,59 @@
+//! The command/event protocol between a training worker and its clients (GUI, CLI, tests).
+
+use std::path::PathBuf;
+
+use super::family::{ImageBatch, LossTerms, Samples};
+
+/// What a client asks the worker to do.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Train continuously until paused.
+    Start,
+    Pause,
+    /// Run exactly `n` steps, then pause.
+    Step(u32),
+    /// Change a family hyper-parameter, or the trainer's own `batch_size`.
+    SetHyper { name: String, value: f64 },
+    /// Draw `n` samples with a seed (a chosen class for conditional models).
+    Sample { n: usize, seed: u64, label: Option<u8> },
+    /// Encode up to `n` test images for the latent map.
+    Encode { n: usize },
+    /// Decode latent points; `tag` comes back so the client can match answers to requests.
+    Decode { tag: u64, z: Vec<f32>, n: usize, label: Option<u8> },
+    /// Encode two test images and decode `steps` points between them.
+    Interpolate { a: usize, b: usize, steps: usize, spherical: bool },
+    /// Reconstruct `n` test images.
+    Reconstruct { n: usize },
+    /// Write a checkpoint directory (weights + config JSON), atomically.
+    Save(PathBuf),
+    /// Replace the model with the checkpoint in this directory.
+    Load(PathBuf),
+    /// End the worker thread.
+    Stop,
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The model is ready: its description and parameter count.
+    Ready { description: String, num_params: usize, hyper: Vec<super::family::HyperParam> },
+    /// One step's loss terms.
+    Losses { step: u64, terms: LossTerms },
+    /// Throughput, sent about twice a second while training.
+    Progress { step: u64, samples_seen: u64, steps_per_sec: f64, running: bool },
+    /// A preview or requested sample batch; `seed` is the seed it was drawn with.
+    Samples { step: u64, seed: u64, samples: Samples },
+    Reconstructions { inputs: ImageBatch, outputs: ImageBatch },
+    /// Encoded test points (posterior means), `dim` values each, with labels.
+    Encoded { points: Vec<f32>, dim: usize, labels: Vec<u8> },
+    Decoded { tag: u64, images: ImageBatch },
+    Interpolation { images: ImageBatch, spherical: bool },
+    Saved(PathBuf),
+    Loaded(PathBuf),
+    /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).
+    Paused { reason: Option<String> },
+    Running,
+    /// Something failed; the text is meant for a person.
+    Error(String),
+    Stopped,
+}

@@ -1,0 +1,421 @@
+//! The training worker: one thread that owns one family's model and runs its steps, talking
+//! to the rest of the program only through `Command`s in and `Event`s out. It knows no family
+//! and no GUI: the GUI, the CLI and the tests are three clients of the same protocol.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::batches::{Batcher, TrainData};
+use super::checkpoint;
+use super::family::{Family, ImageBatch};
+use super::protocol::{Command, Event};
+
+/// Builds a family from a checkpoint directory (for `Command::Load`).
+pub type Loader = Box<dyn Fn(&Path) -> Result<Box<dyn Family>, String> + Send>;
+
+/// Called after every event, so a GUI can wake up and repaint.
+pub type Notify = Box<dyn Fn() + Send>;
+
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    pub seed: u64,
+    pub batch_size: usize,
+    /// Send a fixed-seed sample grid and reconstructions this often while training.
+    pub preview_every: Option<Duration>,
+    pub preview_n: usize,
+    pub preview_seed: u64,
+    /// Remember known-good weights every this many finite steps.
+    pub good_every: u64,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self { seed: 0, batch_size: 128, preview_every: None, preview_n: 64, preview_seed: 1234, good_every: 20 }
+    }
+}
+
+/// The client side: send commands, receive events.
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    pub fn send(&self, command: Command) {
+        // A worker that has stopped has already said why through an event.
+        let _ = self.commands.send(command);
+    }
+
+    /// Every event that has arrived so far.
+    pub fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// The next event, waiting at most `timeout`.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts a worker thread that owns `family` and trains it on `data`.
+pub fn spawn(
+    family: Box<dyn Family>,
+    data: TrainData,
+    options: WorkerOptions,
+    loader: Loader,
+    notify: Option<Notify>,
+) -> WorkerHandle {
+    let (command_tx, command_rx) = mpsc::channel();
+    let (event_tx, event_rx) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name(format!("genlab-train-{}", family.family_name()))
+        .spawn(move || {
+            let mut worker = Worker::new(family, data, options, loader, event_tx, notify);
+            worker.run(command_rx);
+        })
+        .ok();
+    let handle = WorkerHandle { commands: command_tx, events: event_rx, thread };
+    if handle.thread.is_none() {
+        // The thread could not start: say so through the same channel a client reads.
+        let (tx, rx) = mpsc::channel();
+        let _ = tx.send(Event::Error("could not start the training thread".into()));
+        return WorkerHandle { commands: handle.commands.clone(), events: rx, thread: None };
+    }
+    handle
+}
+
+struct Worker {
+    family: Box<dyn Family>,
+    batcher: Batcher,
+    options: WorkerOptions,
+    loader: Loader,
+    events: Sender<Event>,
+    notify: Option<Notify>,
+    running: bool,
+    steps_left: u32,
+    step: u64,
+    samples_seen: u64,
+    last_progress: Instant,
+    progress_steps: u64,
+    last_preview: Instant,
+}
+
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+impl Worker {
+    fn new(
+        family: Box<dyn Family>,
+        data: TrainData,
+        options: WorkerOptions,
+        loader: Loader,
+        events: Sender<Event>,
+        notify: Option<Notify>,
+    ) -> Self {
+        let batcher = Batcher::new(data, options.seed);
+        Self {
+            family,
+            batcher,
+            options,
+            loader,
+            events,
+            notify,
+            running: false,
+            steps_left: 0,
+            step: 0,
+            samples_seen: 0,
+            last_progress: Instant::now(),
+            progress_steps: 0,
+            last_preview: Instant::now(),
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+        if let Some(notify) = &self.notify {
+            notify();
+        }
+    }
+
+    fn training(&self) -> bool {
+        self.running || self.steps_left > 0
+    }
+
+    fn run(&mut self, commands: Receiver<Command>) {
+        self.family.remember_good();
+        self.emit_ready();
+        loop {
+            // Serve every waiting command; block only while idle.
+            loop {
+                let command = if self.training() {
+                    match commands.try_recv() {
+                        Ok(c) => c,
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => return,
+                    }
+                } else {
+                    match commands.recv_timeout(Duration::from_millis(250)) {
+                        Ok(c) => c,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                };
+                if matches!(command, Command::Stop) {
+                    self.emit(Event::Stopped);
+                    return;
+                }
+                self.handle(command);
+            }
+            if self.training() {
+                self.train_one();
+            }
+        }
+    }
+
+    fn emit_ready(&self) {
+        self.emit(Event::Ready {
+            description: self.family.describe(),
+            num_params: self.family.num_params(),
+            hyper: self.family.hyper_params(),
+        });
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Start => {
+                self.running = true;
+                self.last_progress = Instant::now();
+                self.progress_steps = 0;
+                self.emit(Event::Running);
+            }
+            Command::Pause => {
+                self.running = false;
+                self.steps_left = 0;
+                self.emit(Event::Paused { reason: None });
+                self.send_progress();
+            }
+            Command::Step(n) => {
+                self.running = false;
+                self.steps_left = n.max(1);
+            }
+            Command::SetHyper { name, value } => {
+                if name == "batch_size" {
+                    self.options.batch_size = value.round().clamp(1.0, 4096.0) as usize;
+                } else if let Err(e) = self.family.set_hyper(&name, value) {
+                    self.emit(Event::Error(e));
+                }
+            }
+            Command::Sample { n, seed, label } => match self.family.sample(n, seed, label) {
+                Ok(samples) => self.emit(Event::Samples { step: self.step, seed, samples }),
+                Err(e) => self.emit(Event::Error(e)),
+            },
+            Command::Encode { n } => self.encode(n),
+            Command::Decode { tag, z, n, label } => {
+                let Some(latent) = self.family.latent() else { return };
+                match latent.decode(&z, n, label) {
+                    Ok(images) => self.emit(Event::Decoded { tag, images }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::Interpolate { a, b, steps, spherical } => self.interpolate(a, b, steps, spherical),
+            Command::Reconstruct { n } => self.reconstruct(n),
+            Command::Save(dir) => self.save(&dir),
+            Command::Load(dir) => self.load(dir),
+            Command::Stop => {}
+        }
+    }
+
+    fn train_one(&mut self) {
+        let batch_size = self.options.batch_size;
+        let batch = self.batcher.next_batch(batch_size);
+        let n = batch.n as u64;
+        let result = self.family.train_step(&batch);
+        let terms = match result {
+            Ok(terms) => terms,
+            Err(e) => {
+                self.running = false;
+                self.steps_left = 0;
+                self.emit(Event::Error(e));
+                self.emit(Event::Paused { reason: Some("the training step failed".into()) });
+                return;
+            }
+        };
+        if let Some((name, value)) = terms.iter().find(|(_, v)| !v.is_finite()) {
+            self.family.restore_good();
+            self.running = false;
+            self.steps_left = 0;
+            self.emit(Event::Paused {
+                reason: Some(format!(
+                    "the loss term \"{name}\" became {value} at step {}: training paused and the \
+                     weights went back to the last good ones. Try a smaller learning rate.",
+                    self.step + 1
+                )),
+            });
+            return;
+        }
+        self.step += 1;
+        self.samples_seen += n;
+        self.progress_steps += 1;
+        if self.step % self.options.good_every.max(1) == 0 {
+            self.family.remember_good();
+        }
+        self.emit(Event::Losses { step: self.step, terms });
+        if self.last_progress.elapsed() >= PROGRESS_EVERY {
+            self.send_progress();
+        }
+        if let Some(every) = self.options.preview_every {
+            if self.last_preview.elapsed() >= every {
+                self.preview();
+            }
+        }
+        if self.steps_left > 0 {
+            self.steps_left -= 1;
+            if self.steps_left == 0 && !self.running {
+                self.send_progress();
+                self.emit(Event::Paused { reason: None });
+                if self.options.preview_every.is_some() {
+                    self.preview();
+                }
+            }
+        }
+    }
+
+    fn send_progress(&mut self) {
+        let secs = self.last_progress.elapsed().as_secs_f64();
+        let steps_per_sec = if secs > 0.0 { self.progress_steps as f64 / secs } else { 0.0 };
+        self.emit(Event::Progress {
+            step: self.step,
+            samples_seen: self.samples_seen,
+            steps_per_sec,
+            running: self.training(),
+        });
+        self.last_progress = Instant::now();
+        self.progress_steps = 0;
+    }
+
+    /// The evolving fixed-seed grid and reconstructions of the first test images.
+    fn preview(&mut self) {
+        let (n, seed) = (self.options.preview_n, self.options.preview_seed);
+        match self.family.sample(n, seed, None) {
+            Ok(samples) => self.emit(Event::Samples { step: self.step, seed, samples }),
+            Err(e) => self.emit(Event::Error(e)),
+        }
+        self.reconstruct(8);
+        self.last_preview = Instant::now();
+    }
+
+    fn test_images(&self, indices: &[usize]) -> Option<(Vec<f32>, Vec<u8>, usize, usize)> {
+        let TrainData::Images(data) = self.batcher.data() else { return None };
+        let set = &data.test;
+        let mut x = Vec::with_capacity(indices.len() * set.pixels_per_image());
+        let mut labels = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let i = i.min(set.len().saturating_sub(1));
+            x.extend_from_slice(set.image(i));
+            labels.push(set.labels[i]);
+        }
+        Some((x, labels, set.width, set.height))
+    }
+
+    fn test_len(&self) -> usize {
+        match self.batcher.data() {
+            TrainData::Images(d) => d.test.len(),
+            TrainData::Points { .. } => 0,
+        }
+    }
+
+    fn encode(&mut self, n: usize) {
+        let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
+        let Some((x, labels, _, _)) = self.test_images(&indices) else { return };
+        let Some(latent) = self.family.latent() else { return };
+        let dim = latent.latent_dim();
+        match latent.encode(&x, labels.len(), &labels) {
+            Ok(points) => self.emit(Event::Encoded { points, dim, labels }),
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
+    fn reconstruct(&mut self, n: usize) {
+        let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
+        let Some((x, labels, width, height)) = self.test_images(&indices) else { return };
+        let Some(latent) = self.family.latent() else { return };
+        let dim = latent.latent_dim();
+        let result = latent.encode(&x, labels.len(), &labels).and_then(|z| {
+            let mut outputs = ImageBatch { n: 0, width, height, pixels: Vec::new() };
+            for (i, &label) in labels.iter().enumerate() {
+                let one = latent.decode(&z[i * dim..(i + 1) * dim], 1, Some(label))?;
+                outputs.pixels.extend(one.pixels);
+                outputs.n += 1;
+            }
+            Ok(outputs)
+        });
+        match result {
+            Ok(outputs) => {
+                let inputs = ImageBatch { n: labels.len(), width, height, pixels: x };
+                self.emit(Event::Reconstructions { inputs, outputs });
+            }
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
+    fn interpolate(&mut self, a: usize, b: usize, steps: usize, spherical: bool) {
+        let Some((x, labels, _, _)) = self.test_images(&[a, b]) else { return };
+        let Some(latent) = self.family.latent() else { return };
+        let dim = latent.latent_dim();
+        let result = latent.encode(&x, 2, &labels).and_then(|z| {
+            let path = crate::math::interpolate(&z[..dim], &z[dim..], steps.max(2), spherical);
+            latent.decode(&path, steps.max(2), Some(labels[0]))
+        });
+        match result {
+            Ok(images) => self.emit(Event::Interpolation { images, spherical }),
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
+    fn save(&mut self, dir: &Path) {
+        let progress = checkpoint::Progress { step: self.step, samples_seen: self.samples_seen };
+        match checkpoint::save(self.family.as_ref(), &progress, dir) {
+            Ok(()) => self.emit(Event::Saved(dir.to_path_buf())),
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
+    fn load(&mut self, dir: PathBuf) {
+        match (self.loader)(&dir) {
+            Ok(family) => {
+                self.family = family;
+                self.family.remember_good();
+                if let Ok(progress) = checkpoint::read_progress(&dir) {
+                    self.step = progress.step;
+                    self.samples_seen = progress.samples_seen;
+                }
+                self.emit(Event::Loaded(dir));
+                self.emit_ready();
+                if self.options.preview_every.is_some() {
+                    self.preview();
+                }
+            }
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The window, driven by egui_kittest and rendered with wgpu on the CPU (Mesa lavapipe), no
+//! display needed: click Start and see the loss plot and the latent map draw.
+
+use std::sync::Arc;
+
+use eframe::egui_wgpu::WgpuSetup;
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use genlab::device::{full_device_descriptor, DeviceChoice};
+use genlab::gui::widgets::CLASS_COLOURS;
+use genlab::gui::GenlabApp;
+
+fn harness() -> Harness<'static, GenlabApp> {
+    let mut setup = egui_kittest::wgpu::default_wgpu_setup();
+    if let WgpuSetup::CreateNew(create) = &mut setup {
+        create.device_descriptor = Arc::new(full_device_descriptor);
+    }
+    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .wgpu_setup(setup)
+        .build_eframe(move |cc| GenlabApp::new(cc, DeviceChoice::Auto, Some(data_dir.clone())))
+}
+
+/// Steps frames (with a short real sleep so the worker thread runs) until `done` or timeout.
+fn step_until(h: &mut Harness<'static, GenlabApp>, secs: f64, mut done: impl FnMut(&mut Harness<'static, GenlabApp>) -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs_f64() < secs {
+        h.step();
+        if done(h) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+fn count_class_pixels(img: &image::RgbaImage) -> usize {
+    img.pixels()
+        .filter(|p| CLASS_COLOURS.iter().any(|c| {
+            (p[0] as i32 - c.r() as i32).abs() < 6 && (p[1] as i32 - c.g() as i32).abs() < 6 && (p[2] as i32 - c.b() as i32).abs() < 6
+        }))
+        .count()
+}
+
+#[test]
+fn start_training_draws_loss_plot_and_latent_map() {
+    let mut h = harness();
+    h.run_steps(3);
+    // On a machine without a GPU the status bar says the CPU is used.
+    assert!(h.query_by_label_contains("Device:").is_some());
+
+    h.get_by_role_and_label(Role::Button, "Start").click();
+    let trained = step_until(&mut h, 120.0, |h| {
+        h.query_all_by_label("reconstruction").next().is_some()
+    });
+    assert!(trained, "no loss terms appeared in the plot legend after Start");
+    // Train a little longer so previews and encoded test points arrive.
+    step_until(&mut h, 4.0, |_| false);
+    h.get_by_role_and_label(Role::Button, "Pause").click();
+    h.run_steps(4);
+    let after = h.render().expect("render");
+    let dots_after = count_class_pixels(&after);
+    // 1000 encoded test points, drawn as dots of radius 2 in the class colours.
+    assert!(dots_after > 300, "latent map shows only {dots_after} class-coloured pixels");
+    for term in ["loss", "reconstruction", "KL"] {
+        assert!(h.query_all_by_label(term).next().is_some(), "legend has no {term}");
+    }
+    after.save(std::env::temp_dir().join("genlab-ui-after-training.png")).ok();
+}
