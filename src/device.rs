@@ -112,8 +112,11 @@ pub fn full_device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor
 
 /// Looks for a hardware adapter without creating a device: Some((name, backend)) if found.
 fn probe_gpu() -> Result<Option<(String, String)>, String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    // The native APIs only: probing GL/EGL here prints noise about display servers.
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    descriptor.backends &= wgpu::Backends::PRIMARY;
+    let instance = wgpu::Instance::new(descriptor);
+    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
     Ok(adapters
         .into_iter()
         .map(|a| a.get_info())

@@ -59,9 +59,13 @@ fn train_then_sample() {
 fn corrupt_data_file_fails_with_its_name() {
     let dir = temp_dir("corrupt");
     std::fs::create_dir_all(&dir).unwrap();
-    for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
-        let src = shared_data().join(name.replace("train-", "mnist10k-train-").replace("t10k-", "mnist10k-test-"));
-        std::fs::copy(src, dir.join(name)).unwrap();
+    for (name, shared) in [
+        ("train-images-idx3-ubyte.gz", "mnist10k-train-images-idx3-ubyte.gz"),
+        ("train-labels-idx1-ubyte.gz", "mnist10k-train-labels-idx1-ubyte.gz"),
+        ("t10k-images-idx3-ubyte.gz", "mnist10k-test-images-idx3-ubyte.gz"),
+        ("t10k-labels-idx1-ubyte.gz", "mnist10k-test-labels-idx1-ubyte.gz"),
+    ] {
+        std::fs::copy(shared_data().join(shared), dir.join(name)).unwrap();
     }
     let bytes = std::fs::read(dir.join("train-images-idx3-ubyte.gz")).unwrap();
     std::fs::write(dir.join("train-images-idx3-ubyte.gz"), &bytes[..1000]).unwrap();

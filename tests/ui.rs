@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use eframe::egui_wgpu::WgpuSetup;
-use egui::accesskit::Role;
+use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
 use genlab::device::{full_device_descriptor, DeviceChoice};
