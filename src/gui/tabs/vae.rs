@@ -182,7 +182,7 @@ impl VaeTab {
         }
     }
 
-    fn controls_ui(&mut self, ui: &mut egui::Ui, shared: &Shared) {
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Variational autoencoder");
         ui.weak("An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.");
         ui.separator();
@@ -280,7 +280,6 @@ impl VaeTab {
             ui.separator();
             ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
         }
-        let _ = shared;
     }
 
     fn notices_ui(&mut self, ui: &mut egui::Ui) {
@@ -431,7 +430,7 @@ impl Tab for VaeTab {
         self.update_latent_views(ui.ctx());
         self.poll_dialog();
         egui::Panel::left("vae-controls").resizable(true).default_size(290.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui, shared));
+            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
         });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.views_ui(ui));

@@ -32,10 +32,6 @@ impl ImageGrid {
         self.batch.as_ref()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.texture.is_none()
-    }
-
     /// Draws the grid scaled to `width` pixels wide (aspect kept), or a placeholder text.
     pub fn ui(&self, ui: &mut egui::Ui, width: f32, placeholder: &str) -> Option<egui::Response> {
         match &self.texture {

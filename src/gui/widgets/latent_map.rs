@@ -63,10 +63,6 @@ impl LatentMap {
         self.dim
     }
 
-    pub fn has_points(&self) -> bool {
-        !self.points.is_empty()
-    }
-
     /// New encoded points (posterior means), `dim` values each.
     pub fn set_points(&mut self, encoded: Vec<f32>, dim: usize, labels: Vec<u8>) {
         if dim != self.dim {
