@@ -42,16 +42,14 @@ impl ComputeDevice {
             return Self::cpu();
         }
         match probe_gpu() {
-            Ok(Some((name, backend))) => match Device::wgpu_options().init() {
+            Some((name, backend)) => match Device::wgpu_options().init() {
                 Ok(device) => Self { device, label: format!("GPU: {name} ({backend})"), is_gpu: true, warning: None },
                 Err(e) => Self::cpu_because(format!("the GPU {name} could not be opened ({e}); training on the CPU")),
             },
-            Ok(None) if choice == DeviceChoice::Gpu => {
+            None if choice == DeviceChoice::Gpu => {
                 Self::cpu_because("no GPU found (only a software adapter); training on the CPU".into())
             }
-            Ok(None) => Self::cpu(),
-            Err(e) if choice == DeviceChoice::Gpu => Self::cpu_because(format!("{e}; training on the CPU")),
-            Err(_) => Self::cpu(),
+            None => Self::cpu(),
         }
     }
 
@@ -111,15 +109,15 @@ pub fn full_device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor
 }
 
 /// Looks for a hardware adapter without creating a device: Some((name, backend)) if found.
-fn probe_gpu() -> Result<Option<(String, String)>, String> {
+fn probe_gpu() -> Option<(String, String)> {
     // The native APIs only: probing GL/EGL here prints noise about display servers.
     let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     descriptor.backends &= wgpu::Backends::PRIMARY;
     let instance = wgpu::Instance::new(descriptor);
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
-    Ok(adapters
+    adapters
         .into_iter()
         .map(|a| a.get_info())
         .find(|info| matches!(info.device_type, wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu))
-        .map(|info| (info.name, format!("{:?}", info.backend))))
+        .map(|info| (info.name, format!("{:?}", info.backend)))
 }

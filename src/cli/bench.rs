@@ -88,7 +88,7 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
     for i in 0..105 {
         let z = vec![0.01 * i as f32; latent];
         let t = Instant::now();
-        latent_model.decode(&z, 1, None)?;
+        latent_model.decode(&z, 1, &[])?;
         if i >= 5 {
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }

@@ -32,10 +32,6 @@ impl GenlabApp {
         }
     }
 
-    pub fn device_label(&self) -> &str {
-        &self.shared.device.label
-    }
-
     fn set_data_dir(&mut self, dir: Option<PathBuf>) {
         self.data_dir_text = dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
         self.shared.data_dir = dir;

@@ -90,6 +90,10 @@ impl Session {
         self.notices.push(Notice { text, is_error: true });
     }
 
+    pub fn notice(&mut self, text: String) {
+        self.notices.push(Notice { text, is_error: false });
+    }
+
     /// Applies every event that has arrived; call once a frame.
     pub fn poll(&mut self) {
         for event in self.worker.drain() {
@@ -129,19 +133,19 @@ impl Session {
                 let cols = images.n;
                 self.interpolation.set(&self.ctx, images, cols);
             }
-            Event::Saved(path) => self.notices.push(Notice { text: format!("saved checkpoint {}", path.display()), is_error: false }),
+            Event::Saved(path) => self.notice(format!("saved checkpoint {}", path.display())),
             Event::Loaded(path) => {
                 self.history.clear();
-                self.notices.push(Notice { text: format!("loaded checkpoint {}", path.display()), is_error: false });
+                self.notice(format!("loaded checkpoint {}", path.display()));
             }
             Event::Paused { reason } => {
                 self.running = false;
                 if let Some(reason) = reason {
-                    self.notices.push(Notice { text: reason, is_error: true });
+                    self.error(reason);
                 }
             }
             Event::Running => self.running = true,
-            Event::Error(text) => self.notices.push(Notice { text, is_error: true }),
+            Event::Error(text) => self.error(text),
             Event::Stopped => self.running = false,
         }
     }

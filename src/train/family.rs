@@ -105,6 +105,7 @@ pub trait LatentModel {
     /// Encodes `n` images to the posterior means, `n * latent_dim` values.
     fn encode(&mut self, x: &[f32], n: usize, labels: &[u8]) -> FamilyResult<Vec<f32>>;
 
-    /// Decodes `n` latent points to images (the decoder's mean).
-    fn decode(&mut self, z: &[f32], n: usize, label: Option<u8>) -> FamilyResult<ImageBatch>;
+    /// Decodes `n` latent points to images (the decoder's mean). `labels` holds one class per
+    /// point for a conditional model; empty means class 0 (ignored by unconditional models).
+    fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch>;
 }

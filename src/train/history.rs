@@ -61,10 +61,6 @@ impl TermHistory {
         self.stride
     }
 
-    pub fn last(&self) -> Option<f64> {
-        self.points.last().map(|p| p.1)
-    }
-
     /// Exponential moving average of the stored points; `smoothing` in [0, 1), 0 = raw.
     /// The weight is corrected for the stride so the slider means the same at any zoom.
     pub fn smoothed(&self, smoothing: f64) -> Vec<(u64, f64)> {

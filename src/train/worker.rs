@@ -232,7 +232,8 @@ impl Worker {
             Command::Encode { n } => self.encode(n),
             Command::Decode { tag, z, n, label } => {
                 let Some(latent) = self.family.latent() else { return };
-                match latent.decode(&z, n, label) {
+                let labels = vec![label.unwrap_or(0); n];
+                match latent.decode(&z, n, &labels) {
                     Ok(images) => self.emit(Event::Decoded { tag, images }),
                     Err(e) => self.emit(Event::Error(e)),
                 }
@@ -359,19 +360,11 @@ impl Worker {
         let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
         let Some((x, labels, width, height)) = self.test_images(&indices) else { return };
         let Some(latent) = self.family.latent() else { return };
-        let dim = latent.latent_dim();
-        let result = latent.encode(&x, labels.len(), &labels).and_then(|z| {
-            let mut outputs = ImageBatch { n: 0, width, height, pixels: Vec::new() };
-            for (i, &label) in labels.iter().enumerate() {
-                let one = latent.decode(&z[i * dim..(i + 1) * dim], 1, Some(label))?;
-                outputs.pixels.extend(one.pixels);
-                outputs.n += 1;
-            }
-            Ok(outputs)
-        });
+        let n = labels.len();
+        let result = latent.encode(&x, n, &labels).and_then(|z| latent.decode(&z, n, &labels));
         match result {
             Ok(outputs) => {
-                let inputs = ImageBatch { n: labels.len(), width, height, pixels: x };
+                let inputs = ImageBatch { n, width, height, pixels: x };
                 self.emit(Event::Reconstructions { inputs, outputs });
             }
             Err(e) => self.emit(Event::Error(e)),
@@ -384,7 +377,7 @@ impl Worker {
         let dim = latent.latent_dim();
         let result = latent.encode(&x, 2, &labels).and_then(|z| {
             let path = crate::math::interpolate(&z[..dim], &z[dim..], steps.max(2), spherical);
-            latent.decode(&path, steps.max(2), Some(labels[0]))
+            latent.decode(&path, steps.max(2), &vec![labels[0]; steps.max(2)])
         });
         match result {
             Ok(images) => self.emit(Event::Interpolation { images, spherical }),

@@ -165,10 +165,7 @@ impl VaeTab {
                     None => Err("no samples to export yet".into()),
                 };
                 match result {
-                    Ok(()) => session.notices.push(super::super::session::Notice {
-                        text: format!("exported {}", path.display()),
-                        is_error: false,
-                    }),
+                    Ok(()) => session.notice(format!("exported {}", path.display())),
                     Err(e) => session.error(e),
                 }
             }

@@ -296,11 +296,14 @@ impl LatentModel for VaeFamily {
         read_f32_2d(mu)
     }
 
-    fn decode(&mut self, z: &[f32], n: usize, label: Option<u8>) -> FamilyResult<ImageBatch> {
+    fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch> {
         if z.len() != n * self.config.latent_dim {
             return Err(format!("{} latent values for {n} points of dimension {}", z.len(), self.config.latent_dim));
         }
-        let labels = vec![label.unwrap_or(0); n];
+        if !labels.is_empty() && labels.len() != n {
+            return Err(format!("{} labels for {n} latent points", labels.len()));
+        }
+        let labels = if labels.is_empty() { vec![0; n] } else { labels.to_vec() };
         self.decode_means(z.to_vec(), n, &labels)
     }
 }
