@@ -5,16 +5,20 @@
 //! | `data`    | IDX reader, embedded MNIST sample, procedural shapes, 2-D toys |
 //! | `models`  | one folder per family: config + network + the family's process |
 //! | `train`   | the family-blind worker thread, its protocol, loss history, checkpoints |
+//! | `metrics` | FID, precision/recall, density/coverage, IS, MMD², mode coverage, likelihood |
+//! | `eval`    | a checkpoint measured against real data: samples, features, metrics, cache |
 //! | `gui`     | the eframe app: one tab per family, shared widgets |
-//! | `cli`     | headless train / sample / bench |
+//! | `cli`     | headless train / sample / eval / metrics / train-classifier / bench |
 //! | `device`  | GPU (shared wgpu device) or CPU (burn flex) |
 
 pub mod cli;
 pub mod data;
 pub mod device;
 pub mod gui;
+pub mod eval;
 pub mod export;
 pub mod math;
+pub mod metrics;
 pub mod models;
 pub mod rng;
 pub mod train;

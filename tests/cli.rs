@@ -53,6 +53,65 @@ fn train_then_sample() {
     let img = image::open(&png).unwrap();
     // 4×4 grid of 28-pixel images with 1-pixel gaps, scaled 3×.
     assert_eq!((img.width(), img.height()), ((4 * 29 + 1) * 3, (4 * 29 + 1) * 3));
+
+    // `genlab eval` on the same checkpoint: the dataset comes from the checkpoint.
+    let eval = |extra: &[&str]| {
+        let mut cmd = genlab();
+        cmd.args(["eval", "--n", "300", "--importance-samples", "4", "--checkpoint"]).arg(&out).arg("--data-dir").arg(shared_data());
+        cmd.args(extra).output().unwrap()
+    };
+    let first = eval(&["--json"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(report["dataset"], "MNIST");
+    assert_eq!(report["samples"]["n_fake"], 300);
+    assert!(report["samples"]["fid"].as_f64().unwrap() > report["baseline"]["fid"].as_f64().unwrap());
+    assert_eq!(report["likelihood"][0]["name"], "ELBO");
+    let second = eval(&[]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&second.stdout), String::from_utf8_lossy(&second.stderr));
+    assert!(stderr.contains("cached"), "the second run reuses the result: {stderr}");
+    assert!(stdout.contains("FID") && stdout.contains("precision") && stdout.contains("nats/image"), "{stdout}");
+}
+
+/// Writes a fixture matrix as CSV, with a header line.
+fn write_csv(path: &Path, rows: &serde_json::Value) {
+    let dim = rows[0].as_array().unwrap().len();
+    let mut text = (0..dim).map(|i| format!("f{i}")).collect::<Vec<_>>().join(",") + "\n";
+    for row in rows.as_array().unwrap() {
+        text += &row.as_array().unwrap().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",");
+        text += "\n";
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn metrics_of_two_feature_files_match_prdc_and_pytorch_fid() {
+    // tests/fixtures/prdc.json (prdc 0.2) and fid.json (pytorch-fid 0.3.0).
+    let dir = temp_dir("metrics");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = |name: &str| -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for (name, key) in [("prdc.json", "precision"), ("fid.json", "fid")] {
+        let case = &fixture(name)["cases"][0];
+        write_csv(&dir.join("real.csv"), &case["real"]);
+        write_csv(&dir.join("fake.csv"), &case["fake"]);
+        let out = genlab().args(["metrics", "--json", "--real"]).arg(dir.join("real.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (a, b) = (got[key].as_f64().unwrap(), case[key].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{key}: {a} vs {b}");
+    }
+    // A ragged file and mismatched dimensions are named, not panics.
+    std::fs::write(dir.join("ragged.csv"), "1,2,3\n4,5\n").unwrap();
+    let out = genlab().args(["metrics", "--real"]).arg(dir.join("ragged.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("ragged.csv") && stderr.contains("line 2") && !stderr.contains("panicked"), "{stderr}");
+    std::fs::write(dir.join("narrow.csv"), "1,2\n3,4\n5,6\n").unwrap();
+    let out = genlab().args(["metrics", "--real"]).arg(dir.join("narrow.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("narrow.csv") && stderr.contains("dimension"), "{stderr}");
 }
 
 #[test]

@@ -178,3 +178,37 @@ fn swiss_roll_and_spiral_radii() {
     let arm1 = labels.iter().filter(|&&l| l == 1).count() as f64 / labels.len() as f64;
     assert!((arm1 - 0.5).abs() < 0.02);
 }
+
+#[test]
+fn image_folder_with_class_subfolders_loads_as_mnist_like_images() {
+    use genlab::data::folder::load_image_folder;
+    let dir = std::env::temp_dir().join(format!("genlab-folder-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (class, count) in [("circles", 6), ("squares", 4)] {
+        std::fs::create_dir_all(dir.join(class)).unwrap();
+        for i in 0..count {
+            // Dark strokes on a light 56×40 background: the loader crops, resizes and inverts.
+            let img = image::GrayImage::from_fn(56, 40, |x, y| {
+                let inside = (20..36).contains(&x) && (12..28).contains(&y);
+                image::Luma([if inside { 0 } else { 250 }])
+            });
+            img.save(dir.join(class).join(format!("{i}.png"))).unwrap();
+        }
+    }
+    std::fs::write(dir.join("squares").join("broken.png"), b"not a png").unwrap();
+    let data = load_image_folder(&dir).unwrap();
+    assert_eq!(data.class_names, ["circles", "squares"]);
+    assert_eq!(data.train.len() + data.test.len(), 10);
+    assert_eq!(data.test.len(), 2, "one in five held out");
+    assert!(data.source.contains("skipped 1") && data.source.contains("broken.png"), "{}", data.source);
+    let img = data.train.image(0);
+    assert_eq!((data.train.width, data.train.height, img.len()), (28, 28, 784));
+    // Inverted: the light background became dark, the dark square light.
+    assert!(img[0] < 0.05 && img[14 * 28 + 14] > 0.9, "corner {} centre {}", img[0], img[14 * 28 + 14]);
+
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let err = load_image_folder(&empty).unwrap_err();
+    assert!(err.contains("empty") && err.contains("no PNG or JPEG"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

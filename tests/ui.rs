@@ -69,3 +69,47 @@ fn start_training_draws_loss_plot_and_latent_map() {
     }
     after.save(std::env::temp_dir().join("genlab-ui-after-training.png")).ok();
 }
+
+#[test]
+fn compare_tab_evaluates_a_checkpoint_and_shows_the_lesson() {
+    use burn::tensor::Device;
+    use genlab::data::{DatasetId, ImageDatasetId};
+    use genlab::models::vae::{VaeConfig, VaeFamily};
+    use genlab::train::checkpoint::{save, Progress};
+
+    // An (untrained) VAE checkpoint on MNIST to compare.
+    let dir = std::env::temp_dir().join(format!("genlab-ui-compare-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let vae = VaeFamily::new(VaeConfig { hidden: 64, ..VaeConfig::default() }, &Device::flex(), 0).unwrap();
+    save(&vae, &Progress { dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)), ..Progress::default() }, &dir).unwrap();
+
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    let folder = h.get_by_role_and_label(Role::TextInput, "Folder:");
+    folder.focus();
+    folder.type_text(&dir.display().to_string());
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Add").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::SpinButton, "samples").set_value_accesskit(500.0);
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Evaluate").click();
+    let done = step_until(&mut h, 180.0, |h| h.query_by_label("real (held-out)").is_some());
+    assert!(done, "the evaluation did not finish: no baseline row in the table");
+    h.run_steps(3);
+    for column in ["FID", "precision", "recall", "density", "coverage", "IS", "NLL (nats)"] {
+        assert!(h.query_all_by_label(column).next().is_some(), "no {column} column");
+    }
+    assert!(h.query_by_label_contains("not comparable with Inception FID").is_some());
+    h.render().expect("render").save(std::env::temp_dir().join("genlab-ui-compare.png")).ok();
+
+    h.get_by_label("Lesson: mode dropping").click();
+    h.run_steps(3);
+    for case in ["Both clusters, sharp", "One cluster only", "Both clusters, blurred"] {
+        assert!(h.query_by_label(case).is_some(), "the lesson shows no {case}");
+    }
+    h.render().expect("render").save(std::env::temp_dir().join("genlab-ui-lesson.png")).ok();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,6 +20,20 @@ pub struct BenchArgs {
     /// Print one JSON object per line instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Time the metrics instead: FID and precision/recall/density/coverage on two sets of
+    /// random features (see bench/metrics.sh for the side-by-side with prdc + pytorch-fid).
+    #[arg(long)]
+    pub metrics: bool,
+    /// With --metrics: samples per set.
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// With --metrics: feature dimension.
+    #[arg(long, default_value_t = 64)]
+    pub dim: usize,
+    /// With --metrics: also write the two feature sets as real.csv and fake.csv here, so
+    /// another implementation can time the same data.
+    #[arg(long)]
+    pub write_features: Option<std::path::PathBuf>,
 }
 
 struct BenchRow {
@@ -31,6 +45,9 @@ struct BenchRow {
 }
 
 pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
+    if args.metrics {
+        return bench_metrics(args);
+    }
     // Random images stand in for data: throughput does not depend on pixel values.
     let mut rng = Rng::new(0);
     let n = args.batch_size.max(1);
@@ -101,4 +118,44 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
         decode_ms_p95: times[(times.len() * 95) / 100 - 1],
     })
+}
+
+/// Two seeded Gaussian feature sets (the fake one shifted and scaled), timed through FID and
+/// PRDC with k = 5.
+fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
+    use crate::metrics::{frechet_distance, prdc, Features};
+    let (n, d) = (args.n.max(6), args.dim.max(1));
+    let mut rng = Rng::new(42);
+    let real: Vec<f64> = (0..n * d).map(|_| rng.normal()).collect();
+    let fake: Vec<f64> = (0..n * d).map(|_| 1.2 * rng.normal() + 0.3).collect();
+    if let Some(dir) = &args.write_features {
+        for (name, data) in [("real.csv", &real), ("fake.csv", &fake)] {
+            let text: String = data.chunks(d).map(|row| row.iter().map(|v| format!("{v:.9}")).collect::<Vec<_>>().join(",") + "\n").collect();
+            crate::train::checkpoint::write_atomic(&dir.join(name), text.as_bytes())?;
+        }
+    }
+    let real = Features::new(n, d, real, "real")?;
+    let fake = Features::new(n, d, fake, "fake")?;
+    let t = Instant::now();
+    let fid = frechet_distance(&real, &fake)?;
+    let fid_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let p = prdc(&real, &fake, 5)?;
+    let prdc_s = t.elapsed().as_secs_f64();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "implementation": "genlab", "n": n, "dim": d, "threads": rayon::current_num_threads(),
+                "fid": fid.distance, "fid_seconds": fid_s, "precision": p.precision, "recall": p.recall,
+                "density": p.density, "coverage": p.coverage, "prdc_seconds": prdc_s, "total_seconds": fid_s + prdc_s,
+            })
+        );
+    } else {
+        println!("genlab metrics on {n} vs {n} features of {d} dimensions ({} threads)", rayon::current_num_threads());
+        println!("FID {:.4} in {fid_s:.3} s", fid.distance);
+        println!("precision {:.4} recall {:.4} density {:.4} coverage {:.4} in {prdc_s:.3} s", p.precision, p.recall, p.density, p.coverage);
+        println!("total {:.3} s", fid_s + prdc_s);
+    }
+    Ok(())
 }

@@ -1,9 +1,13 @@
-//! The command line: `genlab` (the window), `genlab train`, `genlab sample`, `genlab bench`.
+//! The command line: `genlab` (the window), `genlab train`, `sample`, `eval`, `metrics`,
+//! `train-classifier` and `bench`.
 //! Errors are printed once, naming the file and the problem, and the exit status is non-zero.
 
 mod bench;
+mod eval;
+mod metrics;
 mod sample;
 mod train;
+mod train_classifier;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,7 +37,14 @@ pub enum Commands {
     Train(train::TrainArgs),
     /// Draw samples from a checkpoint into a PNG grid.
     Sample(sample::SampleArgs),
-    /// Measure training steps/s and latent-decode latency.
+    /// Every metric defined for a checkpoint's family: FID, precision/recall, density/coverage,
+    /// IS, likelihood, sampling time (cached in the checkpoint).
+    Eval(eval::EvalArgs),
+    /// FID, precision, recall, density and coverage of two feature CSV files.
+    Metrics(metrics::MetricsArgs),
+    /// Train the evaluation classifier (LeNet) whose features FID and PRDC use.
+    TrainClassifier(train_classifier::TrainClassifierArgs),
+    /// Measure training steps/s and latent-decode latency, or (--metrics) the metrics' speed.
     Bench(bench::BenchArgs),
 }
 
@@ -44,6 +55,11 @@ pub fn main() -> ExitCode {
         None | Some(Commands::Gui) => crate::gui::run(cli.device, cli.data_dir),
         Some(Commands::Train(args)) => train::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Sample(args)) => sample::run(&args, &headless_device(cli.device)),
+        Some(Commands::Eval(args)) => eval::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
+        Some(Commands::Metrics(args)) => metrics::run(&args),
+        Some(Commands::TrainClassifier(args)) => {
+            train_classifier::run(&args, &headless_device(cli.device), cli.data_dir.as_deref())
+        }
         Some(Commands::Bench(args)) => bench::run(&args, &headless_device(cli.device)),
     };
     match result {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::data::{load_images, ImageDatasetId};
+use crate::data::{load_images, DatasetId, ImageDatasetId};
 use crate::device::ComputeDevice;
 use crate::export::save_grid_png;
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
@@ -78,7 +78,13 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         }
     };
     let loader_device = device.device.clone();
-    let options = WorkerOptions { seed: args.seed, batch_size: args.batch_size, ..WorkerOptions::default() };
+    let options = WorkerOptions {
+        seed: args.seed,
+        batch_size: args.batch_size,
+        dataset: Some(DatasetId::Images(args.dataset)),
+        data_dir: data_dir.map(Path::to_path_buf),
+        ..WorkerOptions::default()
+    };
     let worker = spawn(
         family,
         TrainData::Images(data),

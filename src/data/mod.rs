@@ -1,5 +1,6 @@
 //! Datasets: MNIST-format IDX files, the embedded MNIST sample, procedural shapes and 2-D toys.
 
+pub mod folder;
 pub mod idx;
 pub mod images;
 pub mod shapes;
@@ -22,16 +23,36 @@ pub enum ImageDatasetId {
     Fashion,
     /// Procedural shapes, always available.
     Shapes,
+    /// The user's own PNG/JPEG images in the data folder (one subfolder per class, optional).
+    Folder,
 }
 
 impl ImageDatasetId {
-    pub const ALL: [ImageDatasetId; 3] = [ImageDatasetId::Mnist, ImageDatasetId::Fashion, ImageDatasetId::Shapes];
+    pub const ALL: [ImageDatasetId; 4] = [ImageDatasetId::Mnist, ImageDatasetId::Fashion, ImageDatasetId::Shapes, ImageDatasetId::Folder];
 
     pub fn label(self) -> &'static str {
         match self {
             ImageDatasetId::Mnist => "MNIST",
             ImageDatasetId::Fashion => "Fashion-MNIST",
             ImageDatasetId::Shapes => "Shapes (built in)",
+            ImageDatasetId::Folder => "Your image folder",
+        }
+    }
+}
+
+/// Any dataset a run can train on, as recorded in its checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetId {
+    Images(ImageDatasetId),
+    Toy(ToyKind),
+}
+
+impl DatasetId {
+    pub fn label(self) -> &'static str {
+        match self {
+            DatasetId::Images(id) => id.label(),
+            DatasetId::Toy(kind) => kind.label(),
         }
     }
 }
@@ -41,6 +62,10 @@ impl ImageDatasetId {
 pub fn load_images(id: ImageDatasetId, data_dir: Option<&Path>) -> Result<ImageData, String> {
     match id {
         ImageDatasetId::Shapes => Ok(shapes::shapes_dataset(10_000, 2_000, 0)),
+        ImageDatasetId::Folder => match data_dir {
+            Some(dir) => folder::load_image_folder(dir),
+            None => Err("no image folder chosen: pick one with Open dataset… (or --data-dir)".into()),
+        },
         ImageDatasetId::Mnist | ImageDatasetId::Fashion => {
             let which = if id == ImageDatasetId::Mnist { IdxDataset::Mnist } else { IdxDataset::Fashion };
             match data_dir.and_then(|dir| images::find_idx_files(dir, which)) {

@@ -46,7 +46,7 @@ impl GenlabApp {
                 ui.selectable_value(&mut self.active, i, tab.name());
             }
             ui.separator();
-            if ui.button("Open dataset…").on_hover_text("pick a folder with MNIST or Fashion-MNIST IDX files").clicked()
+            if ui.button("Open dataset…").on_hover_text("pick a folder with MNIST or Fashion-MNIST IDX files, or a folder of your own PNG/JPEG images (one subfolder per class, optional; choose \"Your image folder\" as the dataset)").clicked()
                 && self.dialog.is_none()
             {
                 self.dialog = Some(PendingDialog::open(Purpose::OpenDataset, ui.ctx()));

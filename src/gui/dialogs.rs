@@ -10,6 +10,8 @@ pub enum Purpose {
     LoadCheckpoint,
     ExportSamples,
     OpenDataset,
+    /// A checkpoint folder to add to the Compare tab.
+    AddRun,
 }
 
 /// A dialog that may still be open.
@@ -30,7 +32,8 @@ impl PendingDialog {
                 Purpose::ExportSamples => {
                     dialog.set_title("Export samples").add_filter("PNG image", &["png"]).set_file_name("samples.png").save_file()
                 }
-                Purpose::OpenDataset => dialog.set_title("Folder with MNIST / Fashion-MNIST IDX files").pick_folder(),
+                Purpose::OpenDataset => dialog.set_title("Folder with MNIST / Fashion-MNIST IDX files, or your own images").pick_folder(),
+                Purpose::AddRun => dialog.set_title("Add a checkpoint folder to compare").pick_folder(),
             };
             let _ = tx.send(path);
             ctx.request_repaint();

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod dialogs;
+pub mod eval_job;
 pub mod session;
 pub mod tab;
 pub mod tabs;

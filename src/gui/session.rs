@@ -9,6 +9,7 @@ use std::time::Duration;
 use burn::tensor::Device;
 use eframe::egui;
 
+use crate::data::DatasetId;
 use crate::models::load_family;
 use crate::train::{spawn, Command, Event, Family, HyperParam, ImageBatch, LossHistory, Samples, TrainData, WorkerHandle, WorkerOptions};
 
@@ -41,17 +42,29 @@ pub struct Session {
     /// Latest decoded batch per request tag; taken by the tab.
     pub decoded: HashMap<u64, ImageBatch>,
     pub notices: Vec<Notice>,
+    /// The latest test-set likelihood estimates, with the step they were measured at.
+    pub likelihood: Option<(u64, Vec<crate::metrics::LikelihoodSummary>)>,
 }
 
 impl Session {
     /// Starts a worker for `family` on `data`; previews arrive twice a second while training.
-    pub fn start(family: Box<dyn Family>, data: TrainData, batch_size: usize, device: &Device, ctx: &egui::Context) -> Self {
+    pub fn start(
+        family: Box<dyn Family>,
+        data: TrainData,
+        dataset: Option<DatasetId>,
+        data_dir: Option<PathBuf>,
+        batch_size: usize,
+        device: &Device,
+        ctx: &egui::Context,
+    ) -> Self {
         let repaint = ctx.clone();
         let loader_device = device.clone();
         let options = WorkerOptions {
             batch_size,
             preview_every: Some(Duration::from_millis(500)),
             preview_n: 64,
+            dataset,
+            data_dir,
             ..WorkerOptions::default()
         };
         let worker = spawn(
@@ -78,6 +91,7 @@ impl Session {
             interpolation: ImageGrid::new("interpolation"),
             encoded: None,
             decoded: HashMap::new(),
+            likelihood: None,
             notices: Vec::new(),
         }
     }
@@ -133,6 +147,7 @@ impl Session {
                 let cols = images.n;
                 self.interpolation.set(&self.ctx, images, cols);
             }
+            Event::Likelihood(rows) => self.likelihood = Some((self.step, rows)),
             Event::Saved(path) => self.notice(format!("saved checkpoint {}", path.display())),
             Event::Loaded(path) => {
                 self.history.clear();

@@ -2,6 +2,7 @@
 //! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
 //! here and a tab file; the trainer does not change.
 
+pub mod classifier;
 pub mod vae;
 
 use std::path::Path;

@@ -6,12 +6,19 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::family::Family;
+use crate::data::DatasetId;
 
 /// Where training stood when the checkpoint was written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub step: u64,
     pub samples_seen: u64,
+    /// The data the run trained on (absent in checkpoints from before it was recorded).
+    #[serde(default)]
+    pub dataset: Option<DatasetId>,
+    /// The data folder it was loaded from (none: the embedded or built-in data).
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "config.json";

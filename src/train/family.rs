@@ -93,6 +93,36 @@ pub trait Family: Send {
     fn latent(&mut self) -> Option<&mut dyn LatentModel> {
         None
     }
+
+    /// The likelihood view, for families with an exact log-likelihood or a bound on it.
+    fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
+        None
+    }
+}
+
+/// One per-example log-likelihood estimate, in nats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLikelihood {
+    /// What it is, e.g. "ELBO" or "IWAE bound (k = 64)".
+    pub name: String,
+    /// Exact log p(x) (flows, PixelCNN) rather than a lower bound on it (VAE).
+    pub exact: bool,
+    pub per_example: Vec<f64>,
+}
+
+/// Families with a likelihood: the evaluation's NLL column. Later families (PixelCNN, flows)
+/// return one exact estimate; the VAE returns its ELBO and an importance-weighted bound.
+pub trait LikelihoodModel {
+    /// log p(x) or lower bounds on it for `n` examples, each estimate named.
+    /// `importance_samples` is k of the importance-weighted bound (ignored when exact).
+    fn log_likelihood(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        labels: &[u8],
+        importance_samples: usize,
+        seed: u64,
+    ) -> FamilyResult<Vec<LogLikelihood>>;
 }
 
 /// Families with an encoder and decoder: the latent explorer's view.

@@ -9,7 +9,9 @@ pub mod protocol;
 pub mod worker;
 
 pub use batches::TrainData;
-pub use family::{Batch, Family, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
+pub use family::{
+    Batch, Family, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms, Samples,
+};
 pub use history::LossHistory;
 pub use protocol::{Command, Event};
 pub use worker::{spawn, WorkerHandle, WorkerOptions};

@@ -24,6 +24,9 @@ pub enum Command {
     Interpolate { a: usize, b: usize, steps: usize, spherical: bool },
     /// Reconstruct `n` test images.
     Reconstruct { n: usize },
+    /// Estimate the test-set likelihood (families with a likelihood view) on up to
+    /// `max_examples` test images; `importance_samples` is k of a bound that has one.
+    Likelihood { max_examples: usize, importance_samples: usize },
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -48,6 +51,8 @@ pub enum Event {
     Encoded { points: Vec<f32>, dim: usize, labels: Vec<u8> },
     Decoded { tag: u64, images: ImageBatch },
     Interpolation { images: ImageBatch, spherical: bool },
+    /// Test-set likelihood estimates (nats per image, bits per dimension).
+    Likelihood(Vec<crate::metrics::LikelihoodSummary>),
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).

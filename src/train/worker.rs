@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::batches::{Batcher, TrainData};
+use crate::data::DatasetId;
 use super::checkpoint;
 use super::family::{Family, ImageBatch};
 use super::protocol::{Command, Event};
@@ -28,11 +29,15 @@ pub struct WorkerOptions {
     pub preview_seed: u64,
     /// Remember known-good weights every this many finite steps.
     pub good_every: u64,
+    /// What the run trains on, written into checkpoints so evaluation can find the test set.
+    pub dataset: Option<DatasetId>,
+    /// The data folder the run's data came from, recorded beside `dataset`.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        Self { seed: 0, batch_size: 128, preview_every: None, preview_n: 64, preview_seed: 1234, good_every: 20 }
+        Self { seed: 0, batch_size: 128, preview_every: None, preview_n: 64, preview_seed: 1234, good_every: 20, dataset: None, data_dir: None }
     }
 }
 
@@ -240,6 +245,7 @@ impl Worker {
             }
             Command::Interpolate { a, b, steps, spherical } => self.interpolate(a, b, steps, spherical),
             Command::Reconstruct { n } => self.reconstruct(n),
+            Command::Likelihood { max_examples, importance_samples } => self.likelihood(max_examples, importance_samples),
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}
@@ -371,6 +377,20 @@ impl Worker {
         }
     }
 
+    fn likelihood(&mut self, max_examples: usize, importance_samples: usize) {
+        let TrainData::Images(data) = self.batcher.data() else {
+            return self.emit(Event::Error("a likelihood on the test set needs image data".into()));
+        };
+        let data = data.clone();
+        let Some(model) = self.family.likelihood() else {
+            return self.emit(Event::Error("this family has no likelihood to measure".into()));
+        };
+        match crate::metrics::evaluate_likelihood(model, &data.test, max_examples, importance_samples, 0, &mut |_, _| true) {
+            Ok(rows) => self.emit(Event::Likelihood(rows)),
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
     fn interpolate(&mut self, a: usize, b: usize, steps: usize, spherical: bool) {
         let Some((x, labels, _, _)) = self.test_images(&[a, b]) else { return };
         let Some(latent) = self.family.latent() else { return };
@@ -386,7 +406,13 @@ impl Worker {
     }
 
     fn save(&mut self, dir: &Path) {
-        let progress = checkpoint::Progress { step: self.step, samples_seen: self.samples_seen };
+        let progress =
+checkpoint::Progress {
+            step: self.step,
+            samples_seen: self.samples_seen,
+            dataset: self.options.dataset,
+            data_dir: self.options.data_dir.clone(),
+        };
         match checkpoint::save(self.family.as_ref(), &progress, dir) {
             Ok(()) => self.emit(Event::Saved(dir.to_path_buf())),
             Err(e) => self.emit(Event::Error(e)),

@@ -1,9 +1,10 @@
 //! The family tabs, in the order the tab bar shows them. A new family adds a file and a line.
 
+pub mod compare;
 pub mod vae;
 
 use super::tab::Tab;
 
 pub fn all_tabs() -> Vec<Box<dyn Tab>> {
-    vec![Box::new(vae::VaeTab::default())]
+    vec![Box::new(vae::VaeTab::default()), Box::new(compare::CompareTab::default())]
 }

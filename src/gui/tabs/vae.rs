@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::data::{load_images, ImageData, ImageDatasetId};
+use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
 use crate::export::save_grid_png;
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::train::{Command, TrainData};
@@ -103,7 +103,15 @@ impl VaeTab {
         self.config.height = data.train.height;
         match VaeFamily::new(self.config.clone(), &shared.device.device, self.seed) {
             Ok(family) => {
-                let session = Session::start(Box::new(family), TrainData::Images(data), self.batch_size, &shared.device.device, ctx);
+                let session = Session::start(
+                    Box::new(family),
+                    TrainData::Images(data),
+                    Some(DatasetId::Images(self.dataset)),
+                    shared.data_dir.clone(),
+                    self.batch_size,
+                    &shared.device.device,
+                    ctx,
+                );
                 session.send(Command::Sample { n: 64, seed: 1234, label: None });
                 self.session = Some(session);
                 self.map = LatentMap::default();
@@ -274,6 +282,22 @@ impl VaeTab {
             }
         });
         if let Some(session) = &self.session {
+            ui.separator();
+            ui.strong("Test-set likelihood");
+            if ui
+                .button("Measure")
+                .on_hover_text("ELBO and the importance-weighted bound (k = 64, Burda et al. 2016) on up to 2,000 test images")
+                .clicked()
+            {
+                session.send(Command::Likelihood { max_examples: 2000, importance_samples: 64 });
+            }
+            if let Some((step, rows)) = &session.likelihood {
+                ui.weak(format!("at step {step}, on {} test images:", rows.first().map_or(0, |r| r.examples)));
+                for r in rows {
+                    ui.label(format!("-{}: {:.2} nats/image ({:.4} bits/dim)", r.name, r.nll_nats, r.bits_per_dim));
+                }
+                ui.weak("Upper bounds on the negative log-likelihood: lower is better; the IWAE bound is the tighter one.");
+            }
             ui.separator();
             ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
         }

@@ -3,10 +3,12 @@
 pub mod image_grid;
 pub mod latent_map;
 pub mod loss_plot;
+pub mod metric_bars;
 
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
 pub use loss_plot::{loss_plot_ui, LossPlotState};
+pub use metric_bars::{metric_bars_ui, MetricColumn};
 
 use eframe::egui::Color32;
 

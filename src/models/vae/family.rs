@@ -37,11 +37,11 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-fn read_f32(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
+pub(super) fn read_f32(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
     t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
 }
 
-fn read_f32_2d(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
+pub(super) fn read_f32_2d(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
     t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
 }
 
@@ -82,16 +82,16 @@ impl VaeFamily {
         &self.config
     }
 
-    fn model(&self) -> FamilyResult<&Vae> {
+    pub(super) fn model(&self) -> FamilyResult<&Vae> {
         self.model.as_ref().ok_or_else(|| "the VAE's weights were lost in a failed step".to_string())
     }
 
-    fn inference_device(&self) -> Device {
+    pub(super) fn inference_device(&self) -> Device {
         self.device.clone().without_autodiff()
     }
 
     /// One-hot class rows for a conditional model, `None` otherwise.
-    fn one_hot(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+    pub(super) fn one_hot(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
         if !self.config.conditional {
             return None;
         }
@@ -103,7 +103,7 @@ impl VaeFamily {
         Some(Tensor::from_data(TensorData::new(rows, [labels.len(), c]), device))
     }
 
-    fn check_batch(&self, x: &[f32], n: usize) -> FamilyResult<()> {
+    pub(super) fn check_batch(&self, x: &[f32], n: usize) -> FamilyResult<()> {
         let d = self.config.pixels();
         if x.len() != n * d {
             return Err(format!(
@@ -274,6 +274,10 @@ impl Family for VaeFamily {
     }
 
     fn latent(&mut self) -> Option<&mut dyn LatentModel> {
+        Some(self)
+    }
+
+    fn likelihood(&mut self) -> Option<&mut dyn crate::train::LikelihoodModel> {
         Some(self)
     }
 }

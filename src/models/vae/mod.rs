@@ -3,6 +3,7 @@
 pub mod config;
 pub mod conv;
 pub mod family;
+pub mod likelihood;
 pub mod loss;
 pub mod mlp;
 pub mod model;

@@ -1,0 +1,116 @@
+//! `genlab eval`: every metric defined for a checkpoint's family, against real test data.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::data::{DatasetId, ImageDatasetId, ToyKind};
+use crate::device::ComputeDevice;
+use crate::eval::{cache, evaluate, EvalOptions};
+
+/// The datasets `--dataset` can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DatasetArg {
+    Mnist,
+    Fashion,
+    Shapes,
+    /// The image folder given with --data-dir.
+    Folder,
+    Ring8,
+    Grid25,
+    TwoMoons,
+    SwissRoll,
+    Checkerboard,
+    Spiral,
+}
+
+impl DatasetArg {
+    pub fn id(self) -> DatasetId {
+        match self {
+            DatasetArg::Mnist => DatasetId::Images(ImageDatasetId::Mnist),
+            DatasetArg::Fashion => DatasetId::Images(ImageDatasetId::Fashion),
+            DatasetArg::Shapes => DatasetId::Images(ImageDatasetId::Shapes),
+            DatasetArg::Folder => DatasetId::Images(ImageDatasetId::Folder),
+            DatasetArg::Ring8 => DatasetId::Toy(ToyKind::Ring8),
+            DatasetArg::Grid25 => DatasetId::Toy(ToyKind::Grid25),
+            DatasetArg::TwoMoons => DatasetId::Toy(ToyKind::TwoMoons),
+            DatasetArg::SwissRoll => DatasetId::Toy(ToyKind::SwissRoll),
+            DatasetArg::Checkerboard => DatasetId::Toy(ToyKind::Checkerboard),
+            DatasetArg::Spiral => DatasetId::Toy(ToyKind::Spiral),
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// A checkpoint folder written by `genlab train` or the GUI.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Samples to generate (and real training examples for the baseline row).
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// k of the k-nearest-neighbour balls (precision, recall, density, coverage).
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
+    /// k of the importance-weighted likelihood bound (Burda et al. 2016).
+    #[arg(long, default_value_t = 64)]
+    pub importance_samples: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The dataset, when the checkpoint does not record it (or to evaluate on another).
+    #[arg(long, value_enum)]
+    pub dataset: Option<DatasetArg>,
+    /// A classifier .bpk written by `genlab train-classifier --out` instead of the shipped one.
+    #[arg(long)]
+    pub classifier: Option<PathBuf>,
+    /// Recompute even when the checkpoint holds a cached result for these options.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path::Path>) -> Result<(), String> {
+    if args.n == 0 || args.k == 0 || args.importance_samples == 0 {
+        return Err("--n, --k and --importance-samples must be at least 1".into());
+    }
+    let options = EvalOptions {
+        n: args.n,
+        k: args.k,
+        importance_samples: args.importance_samples,
+        seed: args.seed,
+        dataset: args.dataset.map(DatasetArg::id),
+        classifier: args.classifier.clone(),
+        ..EvalOptions::default()
+    };
+    let cached = if args.no_cache { None } else { cache::load(&args.checkpoint, &options) };
+    let report = match cached {
+        Some(report) => {
+            eprintln!("genlab: using the cached evaluation in {} (--no-cache recomputes)", args.checkpoint.display());
+            report
+        }
+        None => {
+            let mut last = String::new();
+            let mut progress = |stage: &str, fraction: f64| {
+                let line = format!("{stage} {:.0}%", 100.0 * fraction);
+                if line != last && (fraction == 0.0 || fraction >= 1.0 || (100.0 * fraction) as u32 % 25 == 0) {
+                    eprintln!("genlab: {line}");
+                    last = line;
+                }
+                true
+            };
+            let report = evaluate(&args.checkpoint, &options, &device.device, data_dir, &mut progress)?;
+            if let Err(e) = cache::store(&args.checkpoint, &options, &report) {
+                eprintln!("genlab: warning: could not cache the result: {e}");
+            }
+            report
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}

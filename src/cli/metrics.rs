@@ -1,0 +1,57 @@
+//! `genlab metrics`: FID, precision, recall, density and coverage of two feature files, so
+//! other implementations can be checked against genlab's.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::metrics::{frechet_distance, prdc, Features};
+
+#[derive(Args, Debug, Clone)]
+pub struct MetricsArgs {
+    /// Real features: CSV, one sample per row (an optional header line).
+    #[arg(long)]
+    pub real: PathBuf,
+    /// Generated features, same format and dimension.
+    #[arg(long)]
+    pub fake: PathBuf,
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &MetricsArgs) -> Result<(), String> {
+    let real = Features::read_csv(&args.real)?;
+    let fake = Features::read_csv(&args.fake)?;
+    if real.dim() != fake.dim() {
+        return Err(format!(
+            "{} has {} values per row but {} has {}: both files must hold features of the same dimension",
+            args.real.display(),
+            real.dim(),
+            args.fake.display(),
+            fake.dim()
+        ));
+    }
+    let fid = frechet_distance(&real, &fake)?;
+    let prdc = prdc(&real, &fake, args.k)?;
+    if let Some(w) = &fid.warning {
+        eprintln!("genlab: warning: {w}");
+    }
+    if args.json {
+        let json = serde_json::json!({
+            "n_real": real.len(), "n_fake": fake.len(), "dim": real.dim(), "k": args.k,
+            "fid": fid.distance, "precision": prdc.precision, "recall": prdc.recall,
+            "density": prdc.density, "coverage": prdc.coverage, "fid_warning": fid.warning,
+        });
+        println!("{json}");
+    } else {
+        println!("{} real and {} generated samples, {} dimensions, k = {}", real.len(), fake.len(), real.dim(), args.k);
+        println!("FID        {:.6}", fid.distance);
+        println!("precision  {:.6}", prdc.precision);
+        println!("recall     {:.6}", prdc.recall);
+        println!("density    {:.6}", prdc.density);
+        println!("coverage   {:.6}", prdc.coverage);
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Test-set likelihood through the families' `LikelihoodModel` view, summarised in nats per
+//! image and bits per dimension (NLL / (D ln 2)), the units of the likelihood literature
+//! (e.g. Burda et al. 2016, Table 1; van den Oord et al. 2016).
+
+use crate::data::ImageSet;
+use crate::train::LikelihoodModel;
+
+use super::MetricResult;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LikelihoodSummary {
+    /// E.g. "ELBO", "IWAE bound (k = 64)", "exact".
+    pub name: String,
+    pub exact: bool,
+    /// Mean negative log-likelihood (or the bound's negative), nats per image.
+    pub nll_nats: f64,
+    pub bits_per_dim: f64,
+    /// Standard error of the mean, nats.
+    pub std_error: f64,
+    pub examples: usize,
+}
+
+/// Runs `model` over the first `max_examples` images of `set` in batches. `progress(done,
+/// total)` is called after each batch; returning `false` from it cancels (an `Err` saying so).
+pub fn evaluate_likelihood(
+    model: &mut dyn LikelihoodModel,
+    set: &ImageSet,
+    max_examples: usize,
+    importance_samples: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> MetricResult<Vec<LikelihoodSummary>> {
+    let n = max_examples.min(set.len());
+    if n == 0 {
+        return Err("the test set is empty: no likelihood to estimate".into());
+    }
+    let d = set.width * set.height;
+    // Fewer rows per batch for larger k: the batch holds rows × k decoder passes.
+    let batch = (4096 / importance_samples.max(1)).clamp(1, 256);
+    let mut names: Vec<(String, bool)> = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let rows = batch.min(n - start);
+        let x = &set.pixels[start * d..(start + rows) * d];
+        let labels = &set.labels[start..start + rows];
+        let estimates = model.log_likelihood(x, rows, labels, importance_samples, seed.wrapping_add(start as u64))?;
+        if names.is_empty() {
+            names = estimates.iter().map(|e| (e.name.clone(), e.exact)).collect();
+            values = vec![Vec::with_capacity(n); estimates.len()];
+        }
+        for (v, e) in values.iter_mut().zip(estimates) {
+            v.extend(e.per_example);
+        }
+        start += rows;
+        if !progress(start, n) {
+            return Err("cancelled".into());
+        }
+    }
+    Ok(names
+        .into_iter()
+        .zip(values)
+        .map(|((name, exact), ll)| {
+            let count = ll.len() as f64;
+            let mean = ll.iter().sum::<f64>() / count;
+            let var = ll.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0).max(1.0);
+            LikelihoodSummary {
+                name,
+                exact,
+                nll_nats: -mean,
+                bits_per_dim: -mean / (d as f64 * std::f64::consts::LN_2),
+                std_error: (var / count).sqrt(),
+                examples: ll.len(),
+            }
+        })
+        .collect())
+}

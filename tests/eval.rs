@@ -1,0 +1,93 @@
+//! Evaluation end to end on the CPU: the shipped classifiers' accuracy on the shared test
+//! files, and a VAE checkpoint measured against MNIST, cached, and re-measured once changed.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use genlab::data::{load_images, DatasetId, ImageDatasetId};
+use genlab::eval::{cache, evaluate, EvalOptions};
+use genlab::models::classifier::Classifier;
+use genlab::models::vae::{VaeConfig, VaeFamily};
+use genlab::train::checkpoint::{save, Progress};
+use genlab::train::{Batch, Family};
+
+fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+}
+
+#[test]
+fn shipped_classifiers_reach_their_accuracy_on_the_shared_test_sets() {
+    // The targets: ≥ 98.5 % on MNIST, ≥ 89 % on Fashion-MNIST.
+    for (id, target) in [(ImageDatasetId::Mnist, 0.985), (ImageDatasetId::Fashion, 0.89)] {
+        let data = load_images(id, Some(&shared_data())).unwrap();
+        let classifier = Classifier::shipped(id, &Device::flex()).unwrap();
+        let accuracy = classifier.accuracy(&data.test).unwrap();
+        assert!(accuracy >= target, "{}: {accuracy} < {target}", id.label());
+        // The number written beside the weights is the one measured here.
+        assert!((accuracy - classifier.info.test_accuracy).abs() < 1e-3, "{} vs recorded {}", accuracy, classifier.info.test_accuracy);
+        assert_eq!(classifier.feature_dim(), 128);
+    }
+}
+
+#[test]
+fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
+    let dir = std::env::temp_dir().join(format!("genlab-eval-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let device = Device::flex();
+    let data = load_images(ImageDatasetId::Mnist, Some(&shared_data())).unwrap();
+    let mut vae = VaeFamily::new(VaeConfig { latent_dim: 8, hidden: 200, ..VaeConfig::default() }, &device, 1).unwrap();
+    let dims = [1, 28, 28];
+    for step in 0..150 {
+        let start = (step * 64) % (data.train.len() - 64);
+        let x = &data.train.pixels[start * 784..(start + 64) * 784];
+        let batch = Batch { x, n: 64, dims: &dims, labels: &data.train.labels[start..start + 64] };
+        vae.train_step(&batch).unwrap();
+    }
+    let progress = Progress {
+        step: 150,
+        samples_seen: 150 * 64,
+        dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)),
+        data_dir: Some(shared_data()),
+    };
+    save(&vae, &progress, &dir).unwrap();
+
+    let options = EvalOptions { n: 600, likelihood_examples: 200, importance_samples: 16, ..EvalOptions::default() };
+    let mut stages = Vec::new();
+    let report = evaluate(&dir, &options, &device, Some(&shared_data()), &mut |stage, _| {
+        stages.push(stage.to_string());
+        true
+    })
+    .unwrap();
+    assert!(stages.iter().any(|s| s.contains("generating")), "{stages:?}");
+    let (m, b) = (&report.samples, &report.baseline);
+    assert_eq!((m.n_fake, m.n_real, b.n_fake), (600, 2000, 600));
+    // Real training digits against real test digits beat a VAE trained for 150 steps.
+    assert!(b.fid < m.fid, "baseline FID {} vs model {}", b.fid, m.fid);
+    assert!(b.precision > 0.6 && b.recall > 0.6, "{b:?}");
+    let (is_real, _) = b.inception_score.unwrap();
+    assert!(is_real > 8.0, "real digits are confidently classified into 10 balanced classes: IS {is_real}");
+    assert!(m.inception_score.is_some() && m.mmd2.is_none() && m.modes.is_none());
+    assert_eq!(report.likelihood.len(), 2);
+    let (elbo, iwae) = (&report.likelihood[0], &report.likelihood[1]);
+    assert!(elbo.name == "ELBO" && iwae.name.contains("k = 16"));
+    assert!(iwae.nll_nats < elbo.nll_nats, "the IWAE bound is tighter: {} vs {}", iwae.nll_nats, elbo.nll_nats);
+    assert!(elbo.nll_nats > 50.0 && elbo.nll_nats < 400.0, "{}", elbo.nll_nats);
+    assert!((elbo.bits_per_dim - elbo.nll_nats / (784.0 * std::f64::consts::LN_2)).abs() < 1e-9);
+    assert!(report.feature_space.contains("genlab-LeNet") && report.feature_space.contains("not comparable"));
+
+    // Cached for the same options; a different option or a re-saved checkpoint misses.
+    cache::store(&dir, &options, &report).unwrap();
+    assert_eq!(cache::load(&dir, &options).as_ref(), Some(&report));
+    let old_cache = std::fs::read(dir.join(cache::CACHE_FILE)).unwrap();
+    assert!(cache::load(&dir, &EvalOptions { n: 601, ..options.clone() }).is_none());
+    vae.train_step(&Batch { x: &data.train.pixels[..64 * 784], n: 64, dims: &dims, labels: &data.train.labels[..64] }).unwrap();
+    save(&vae, &Progress { step: 151, ..progress }, &dir).unwrap();
+    // The old result put back beside the new weights (as if the weights changed under it).
+    std::fs::write(dir.join(cache::CACHE_FILE), old_cache).unwrap();
+    assert!(cache::load(&dir, &options).is_none(), "a changed checkpoint must not use the old result");
+
+    // Cancelling stops the evaluation with a message.
+    let err = evaluate(&dir, &options, &device, Some(&shared_data()), &mut |_, _| false).unwrap_err();
+    assert_eq!(err, "cancelled");
+    let _ = std::fs::remove_dir_all(&dir);
+}
