@@ -98,12 +98,14 @@ pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
     let mut train = ImageSet { width: FOLDER_SIZE, height: FOLDER_SIZE, pixels: Vec::new(), labels: Vec::new() };
     let mut test = train.clone();
     let mut skipped: Vec<String> = Vec::new();
-    for (i, (path, label)) in files.iter().enumerate() {
+    let mut readable = 0;
+    for (path, label) in &files {
         match load_one(path) {
             Ok(pixels) => {
-                let split = if i % 5 == 4 { &mut test } else { &mut train };
+                let split = if readable % 5 == 4 { &mut test } else { &mut train };
                 split.pixels.extend(pixels);
                 split.labels.push(*label);
+                readable += 1;
             }
             Err(e) => skipped.push(e),
         }
