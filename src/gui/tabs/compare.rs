@@ -317,11 +317,18 @@ impl CompareTab {
             baseline: None,
         });
         if self.runs.iter().any(|r| r.report.is_some()) {
-            ui.horizontal_wrapped(|ui| {
-                for (i, column) in columns.iter().filter(|c| c.values.iter().any(Option::is_some)).enumerate() {
-                    metric_bars_ui(ui, &format!("compare-bars-{i}"), column, &names, egui::vec2(200.0, 120.0));
-                }
-            });
+            // Rows of charts that fit the width (a vertical group's width is unknown to
+            // horizontal_wrapped until drawn, so it cannot wrap them itself).
+            let size = egui::vec2(200.0, 120.0);
+            let per_row = ((ui.available_width() / (size.x + 12.0)).floor() as usize).max(1);
+            let shown: Vec<&MetricColumn> = columns.iter().filter(|c| c.values.iter().any(Option::is_some)).collect();
+            for (r, row) in shown.chunks(per_row).enumerate() {
+                ui.horizontal(|ui| {
+                    for (i, column) in row.iter().enumerate() {
+                        metric_bars_ui(ui, &format!("compare-bars-{}", r * per_row + i), column, &names, size);
+                    }
+                });
+            }
             ui.separator();
         }
         ui.label(format!("Samples from each run with the same seed ({GRID_SEED}), {GRID_N} each:"));
