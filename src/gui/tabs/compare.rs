@@ -159,8 +159,9 @@ impl CompareTab {
         ui.horizontal(|ui| {
             let label = ui.label("Folder:");
             let edit = ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(170.0).hint_text("path/to/checkpoint"));
+            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             edit.labelled_by(label.id);
-            if ui.button("Add").clicked() && !self.path_text.trim().is_empty() {
+            if (ui.button("Add").clicked() || entered) && !self.path_text.trim().is_empty() {
                 let path = PathBuf::from(self.path_text.trim());
                 self.add_run(path);
                 self.path_text.clear();
