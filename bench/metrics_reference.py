@@ -6,6 +6,7 @@ covariances, and prdc.compute_prdc (k = 5). Reads real.csv and fake.csv written 
 
 Needs: pip install numpy scipy scikit-learn prdc pytorch-fid (pytorch-fid imports torch).
 """
+import contextlib
 import json
 import os
 import sys
@@ -41,7 +42,8 @@ def main():
     fid = calculate_frechet_distance(real.mean(0), np.cov(real, rowvar=False), fake.mean(0), np.cov(fake, rowvar=False))
     fid_s = time.perf_counter() - t
     t = time.perf_counter()
-    m = compute_prdc(real_features=real, fake_features=fake, nearest_k=5)
+    with contextlib.redirect_stdout(sys.stderr):  # prdc prints the set sizes
+        m = compute_prdc(real_features=real, fake_features=fake, nearest_k=5)
     prdc_s = time.perf_counter() - t
     print(json.dumps({
         "implementation": f"{fid_impl} + prdc", "n": len(real), "dim": real.shape[1],
