@@ -32,19 +32,18 @@ pub fn fingerprint(dir: &Path, options: &EvalOptions) -> Result<String, String> 
         })
         .collect();
     entries.sort();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= b as u64;
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut bytes = Vec::new();
     for path in entries {
-        feed(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-        feed(&std::fs::read(&path).map_err(|e| format!("{}: cannot read ({e})", path.display()))?);
+        bytes.extend_from_slice(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        bytes.extend(std::fs::read(&path).map_err(|e| format!("{}: cannot read ({e})", path.display()))?);
     }
-    feed(serde_json::to_string(options).unwrap_or_default().as_bytes());
-    Ok(format!("{hash:016x}"))
+    bytes.extend(serde_json::to_string(options).unwrap_or_default().bytes());
+    Ok(format!("{:016x}", fnv1a(bytes)))
+}
+
+/// The 64-bit FNV-1a hash: a fingerprint, not a defence against tampering.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The cached report when the checkpoint and options are unchanged.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::DatasetId;
 
-pub use report::{EvalReport, LikelihoodRow, SampleMetrics};
+pub use report::{EvalReport, SampleMetrics};
 pub use run::{evaluate, real_features, RealReference};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

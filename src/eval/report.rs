@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::LikelihoodSummary;
+
 /// Sample-based metrics of one set of samples against the real reference set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SampleMetrics {
@@ -22,17 +24,6 @@ pub struct SampleMetrics {
     pub modes: Option<(usize, usize, f64)>,
 }
 
-/// A likelihood estimate on the test set, in nats per image and bits per dimension.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LikelihoodRow {
-    pub name: String,
-    pub exact: bool,
-    pub nll_nats: f64,
-    pub bits_per_dim: f64,
-    pub std_error: f64,
-    pub examples: usize,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
     pub checkpoint: String,
@@ -47,7 +38,7 @@ pub struct EvalReport {
     pub samples: SampleMetrics,
     /// Real training images (or points) against the same reference: the best a model could do.
     pub baseline: SampleMetrics,
-    pub likelihood: Vec<LikelihoodRow>,
+    pub likelihood: Vec<LikelihoodSummary>,
     pub sample_ms_per_image: f64,
     pub warnings: Vec<String>,
 }

@@ -15,7 +15,7 @@ use crate::rng::Rng;
 use crate::train::checkpoint::read_progress;
 use crate::train::Samples;
 
-use super::report::{EvalReport, LikelihoodRow, SampleMetrics};
+use super::report::{EvalReport, SampleMetrics};
 use super::{EvalOptions, ProgressFn};
 
 /// RBF bandwidths of the MMD on 2-D toys: from a mode's width to the ring's radius.
@@ -258,17 +258,7 @@ pub fn evaluate_against(
                     options.seed,
                     &mut report,
                 )?;
-                likelihood = rows
-                    .into_iter()
-                    .map(|r| LikelihoodRow {
-                        name: r.name,
-                        exact: r.exact,
-                        nll_nats: r.nll_nats,
-                        bits_per_dim: r.bits_per_dim,
-                        std_error: r.std_error,
-                        examples: r.examples,
-                    })
-                    .collect();
+                likelihood = rows;
             }
             (metrics, likelihood)
         }
@@ -362,12 +352,8 @@ fn classifier_cache_path(data: &ImageData) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let key = format!("{}|{}|{}|{:?}", data.source, data.train.len(), data.test.len(), data.class_names);
-    for b in key.bytes().chain(data.train.pixels.iter().take(4096).flat_map(|p| p.to_bits().to_le_bytes())) {
-        hash ^= b as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = super::cache::fnv1a(key.bytes().chain(data.train.pixels.iter().take(4096).flat_map(|p| p.to_bits().to_le_bytes())));
     Some(base.join("genlab").join("classifiers").join(format!("folder-{hash:016x}.bpk")))
 }
 

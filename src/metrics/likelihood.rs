@@ -7,7 +7,7 @@ use crate::train::LikelihoodModel;
 
 use super::MetricResult;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LikelihoodSummary {
     /// E.g. "ELBO", "IWAE bound (k = 64)", "exact".
     pub name: String,

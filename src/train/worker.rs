@@ -411,7 +411,8 @@ checkpoint::Progress {
             step: self.step,
             samples_seen: self.samples_seen,
             dataset: self.options.dataset,
-            data_dir: self.options.data_dir.clone(),
+            // Absolute, so the checkpoint still finds its data from another working folder.
+            data_dir: self.options.data_dir.as_ref().map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())),
         };
         match checkpoint::save(self.family.as_ref(), &progress, dir) {
             Ok(()) => self.emit(Event::Saved(dir.to_path_buf())),

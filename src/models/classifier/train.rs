@@ -7,6 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use crate::data::{ImageData, ImageSet};
+use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
 
 use super::config::ClassifierConfig;
@@ -121,14 +122,6 @@ fn snapshot(
         config: config.clone(),
     };
     Classifier::new(info, model.valid(), device)
-}
-
-fn one_hot(labels: &[u8], classes: usize, device: &Device) -> Tensor<2> {
-    let mut rows = vec![0.0f32; labels.len() * classes];
-    for (i, &l) in labels.iter().enumerate() {
-        rows[i * classes + (l as usize).min(classes - 1)] = 1.0;
-    }
-    Tensor::from_data(TensorData::new(rows, [labels.len(), classes]), device)
 }
 
 /// The chosen images, each translated by a random (dx, dy) in [−s, s]² with zero fill.

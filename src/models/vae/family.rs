@@ -6,6 +6,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
+use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
 use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
 use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
@@ -95,12 +96,7 @@ impl VaeFamily {
         if !self.config.conditional {
             return None;
         }
-        let c = self.config.num_classes;
-        let mut rows = vec![0.0f32; labels.len() * c];
-        for (i, &l) in labels.iter().enumerate() {
-            rows[i * c + (l as usize).min(c - 1)] = 1.0;
-        }
-        Some(Tensor::from_data(TensorData::new(rows, [labels.len(), c]), device))
+        Some(one_hot(labels, self.config.num_classes, device))
     }
 
     pub(super) fn check_batch(&self, x: &[f32], n: usize) -> FamilyResult<()> {
