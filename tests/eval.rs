@@ -94,3 +94,39 @@ fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
     assert_eq!(err, "cancelled");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn toy_data_is_measured_on_the_points_themselves() {
+    use genlab::data::ToyKind;
+    use genlab::eval::real_features;
+    // Real ring points against more real ring points: every mode covered, MMD² near 0.
+    let options = EvalOptions { n: 2000, ..EvalOptions::default() };
+    let reference = real_features(DatasetId::Toy(ToyKind::Ring8), &options, &Device::flex(), None, &mut |_, _| true).unwrap();
+    assert_eq!(reference.feature_space, "the 2-D points themselves");
+    let b = &reference.baseline;
+    assert_eq!(b.modes.map(|(covered, total, _)| (covered, total)), Some((8, 8)));
+    // A 2-D Gaussian puts 1 − e^{−9/2} = 0.9889 of its mass within 3σ (the Rayleigh CDF).
+    let within = 1.0 - (-4.5f64).exp();
+    assert!((b.modes.unwrap().2 - within).abs() < 0.01, "high-quality fraction {:?} vs {within}", b.modes);
+    assert!(b.mmd2.unwrap().abs() < 0.01 && b.precision > 0.9 && b.recall > 0.9, "{b:?}");
+    assert!(b.inception_score.is_none());
+}
+
+#[test]
+fn an_unlabelled_image_folder_uses_the_most_confident_shipped_classifier() {
+    use genlab::eval::real_features;
+    // 60 MNIST test digits as PNGs in one folder (no class subfolders).
+    let dir = std::env::temp_dir().join(format!("genlab-eval-folder-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = load_images(ImageDatasetId::Mnist, Some(&shared_data())).unwrap();
+    for i in 0..60 {
+        let pixels: Vec<u8> = data.test.image(i).iter().map(|&p| (p * 255.0).round() as u8).collect();
+        image::GrayImage::from_raw(28, 28, pixels).unwrap().save(dir.join(format!("{i}.png"))).unwrap();
+    }
+    let options = EvalOptions { n: 40, ..EvalOptions::default() };
+    let reference =
+        real_features(DatasetId::Images(ImageDatasetId::Folder), &options, &Device::flex(), Some(&dir), &mut |_, _| true).unwrap();
+    assert!(reference.feature_space.contains("shipped MNIST LeNet"), "{}", reference.feature_space);
+    let _ = std::fs::remove_dir_all(&dir);
+}

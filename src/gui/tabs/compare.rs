@@ -284,6 +284,14 @@ impl CompareTab {
                 ui.end_row();
             }
         });
+        let mut datasets: Vec<&str> = self.runs.iter().filter_map(|r| r.report.as_ref().map(|rep| rep.dataset.as_str())).collect();
+        datasets.dedup();
+        if datasets.len() > 1 {
+            ui.colored_label(
+                egui::Color32::from_rgb(230, 120, 80),
+                format!("These runs were trained on different datasets ({}): their numbers are not comparable, and the baseline row is the first one's.", datasets.join(", ")),
+            );
+        }
         if let Some(r) = self.runs.iter().find_map(|r| r.report.as_ref()) {
             ui.weak(format!("{} samples per run against {} real test examples of {}; features: {}", r.samples.n_fake, r.samples.n_real, r.dataset, r.feature_space));
             for w in r.warnings.iter().take(2) {
