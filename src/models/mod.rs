@@ -3,6 +3,7 @@
 //! here and a tab file; the trainer does not change.
 
 pub mod classifier;
+pub mod gan;
 pub mod one_hot;
 pub mod vae;
 
