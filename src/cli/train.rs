@@ -76,6 +76,9 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
             let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
             Box::new(VaeFamily::new(config, &device.device, args.seed)?)
         }
+        FamilyKind::Gan => {
+            return Err("the command line trains GANs once the GAN lab lands (2-D data and DCGAN); so far the GAN family is a library".into());
+        }
     };
     let loader_device = device.device.clone();
     let options = WorkerOptions {

@@ -20,12 +20,14 @@ use crate::train::Family;
 #[serde(rename_all = "lowercase")]
 pub enum FamilyKind {
     Vae,
+    Gan,
 }
 
 impl FamilyKind {
     pub fn label(self) -> &'static str {
         match self {
             FamilyKind::Vae => "VAE",
+            FamilyKind::Gan => "GAN",
         }
     }
 }
@@ -35,6 +37,7 @@ pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, Strin
     let json = read_config(dir)?;
     match json.get("family").and_then(|f| f.as_str()) {
         Some(vae::family::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
+        Some(gan::family::FAMILY_NAME) => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
         Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
         None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
     }
