@@ -98,6 +98,24 @@ pub trait Family: Send {
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
         None
     }
+
+    /// The two-player view, for GANs on 2-D data (the GAN lab).
+    fn game(&mut self) -> Option<&mut dyn GameView> {
+        None
+    }
+}
+
+/// Two-player families on 2-D data: what the GAN lab draws.
+pub trait GameView {
+    fn latent_dim(&self) -> usize;
+
+    /// The discriminator's output at each point, as shown to a person: the probability of
+    /// "real" for the logistic games, the critic's value otherwise.
+    fn critic_field(&mut self, points: &[[f32; 2]]) -> FamilyResult<Vec<f32>>;
+
+    /// The generator's points for `n` latent rows, and the pull on each point: −∂ℓ_G/∂x, the
+    /// direction in which the generator's next step moves it (before the chain rule through G).
+    fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)>;
 }
 
 /// One per-example log-likelihood estimate, in nats.

@@ -10,7 +10,7 @@ pub mod worker;
 
 pub use batches::TrainData;
 pub use family::{
-    Batch, Family, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms, Samples,
+    Batch, Family, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms, Samples,
 };
 pub use history::LossHistory;
 pub use protocol::{Command, Event};

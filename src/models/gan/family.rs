@@ -10,7 +10,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::rng::Rng;
 use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
-use crate::train::family::{Batch, Family, FamilyResult, HyperParam, LossTerms, Samples};
+use crate::train::family::{Batch, Family, FamilyResult, GameView, HyperParam, LossTerms, Samples};
 
 use super::config::GanConfig;
 use super::mlp::{MlpDiscriminator, MlpGenerator};
@@ -278,5 +278,46 @@ impl Family for GanFamily {
         self.opt_g = adam(self.config.beta1);
         self.opt_d = adam(self.config.beta1);
         self.pending_good = None;
+    }
+
+    fn game(&mut self) -> Option<&mut dyn GameView> {
+        (self.config.data_dim == 2).then_some(self as &mut dyn GameView)
+    }
+}
+
+fn pairs(v: &[f32]) -> Vec<[f32; 2]> {
+    v.chunks(2).map(|p| [p[0], p[1]]).collect()
+}
+
+impl GameView for GanFamily {
+    fn latent_dim(&self) -> usize {
+        self.config.latent_dim
+    }
+
+    fn critic_field(&mut self, points: &[[f32; 2]]) -> FamilyResult<Vec<f32>> {
+        let device = self.device.clone().without_autodiff();
+        let n = points.len();
+        let x = Tensor::<2>::from_data(TensorData::new(points.iter().flat_map(|p| *p).collect::<Vec<f32>>(), [n, 2]), &device);
+        read(self.shown(self.discriminator()?.valid().forward(x)))
+    }
+
+    fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)> {
+        if z.len() != n * self.config.latent_dim {
+            return Err(format!("{} latent values for {n} points of dimension {}", z.len(), self.config.latent_dim));
+        }
+        let points = self.generate(z.to_vec(), n)?;
+        // Each fake point as a leaf of its own: the gradient of the summed loss with respect to
+        // point i is ∂ℓ_i/∂x_i (a mean would scale it by 1/n).
+        let x = Tensor::<2>::from_data(TensorData::new(points.clone(), [n, 2]), &self.device).require_grad();
+        let loss = self.config.objective.g_loss(self.discriminator()?.forward(x.clone())).mul_scalar(n as f64);
+        let grads = loss.backward();
+        let gx = x.grad(&grads).ok_or("the discriminator gave no gradient for the generator's points")?;
+        let pull: Vec<f32> = gx
+            .try_into_vec_as::<f32>()
+            .map_err(|e| format!("could not read the gradients back: {e:?}"))?
+            .iter()
+            .map(|g| -g)
+            .collect();
+        Ok((pairs(&points), pairs(&pull)))
     }
 }
