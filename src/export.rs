@@ -39,3 +39,39 @@ pub fn save_grid_png(batch: &ImageBatch, cols: usize, scale: u32, path: &Path) -
         .map_err(|e| format!("{}: cannot encode PNG ({e})", path.display()))?;
     write_atomic(path, &bytes)
 }
+
+/// Draws generated points (orange) over real points (grey) in a square PNG, the plane's
+/// bounds fitted to both sets with a margin; written atomically.
+pub fn save_scatter_png(points: &[[f32; 2]], real: &[[f32; 2]], size: u32, path: &Path) -> Result<(), String> {
+    let all = points.iter().chain(real).filter(|p| p[0].is_finite() && p[1].is_finite());
+    let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+    for p in all {
+        for a in 0..2 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    if !(lo[0] <= hi[0] && lo[1] <= hi[1]) {
+        return Err("no finite points to draw".into());
+    }
+    // One scale for both axes, so circles stay circles.
+    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-3) * 1.1;
+    let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let mut img = image::RgbaImage::from_pixel(size, size, image::Rgba([24, 24, 30, 255]));
+    let mut dot = |p: &[f32; 2], colour: [u8; 4]| {
+        let x = ((p[0] - centre[0]) / span + 0.5) * size as f32;
+        let y = (0.5 - (p[1] - centre[1]) / span) * size as f32;
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            let (px, py) = (x as i64 + dx, y as i64 + dy);
+            if (0..size as i64).contains(&px) && (0..size as i64).contains(&py) {
+                img.put_pixel(px as u32, py as u32, image::Rgba(colour));
+            }
+        }
+    };
+    real.iter().for_each(|p| dot(p, [150, 150, 150, 255]));
+    points.iter().for_each(|p| dot(p, [242, 142, 43, 255]));
+    let mut bytes = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .map_err(|e| format!("{}: cannot encode PNG ({e})", path.display()))?;
+    write_atomic(path, &bytes)
+}

@@ -151,3 +151,29 @@ fn missing_checkpoint_fails_cleanly() {
     assert!(!out.status.success());
     assert!(stderr.contains("/nonexistent/genlab-ckpt") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_2d_gan_trains_samples_and_evaluates_from_the_command_line() {
+    let out = temp_dir("gan");
+    let run = genlab()
+        .args(["train", "--family", "gan", "--dataset", "ring8", "--steps", "200", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let csv = std::fs::read_to_string(out.join("losses.csv")).unwrap();
+    assert!(csv.starts_with("step,D loss,G loss,D(real),D(fake)\n"), "{csv}");
+    let img = image::open(out.join("samples.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (480, 480), "a scatter plot of the samples");
+    let eval = genlab().args(["eval", "--n", "500", "--json", "--checkpoint"]).arg(&out).output().unwrap();
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(report["family"], "gan");
+    assert_eq!(report["feature_space"], "the 2-D points themselves");
+    assert_eq!(report["baseline"]["modes"][1], 8, "the ring has 8 modes");
+    // A GAN on images is refused with a reason, not a panic.
+    let images = genlab().args(["train", "--family", "gan", "--dataset", "mnist", "--steps", "5", "--out"]).arg(temp_dir("gan-img")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&images.stderr);
+    assert!(!images.status.success() && stderr.contains("DCGAN") && !stderr.contains("panicked"), "{stderr}");
+}

@@ -4,42 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::data::{DatasetId, ImageDatasetId, ToyKind};
 use crate::device::ComputeDevice;
 use crate::eval::{cache, evaluate, EvalOptions};
 
-/// The datasets `--dataset` can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DatasetArg {
-    Mnist,
-    Fashion,
-    Shapes,
-    /// The image folder given with --data-dir.
-    Folder,
-    Ring8,
-    Grid25,
-    TwoMoons,
-    SwissRoll,
-    Checkerboard,
-    Spiral,
-}
-
-impl DatasetArg {
-    pub fn id(self) -> DatasetId {
-        match self {
-            DatasetArg::Mnist => DatasetId::Images(ImageDatasetId::Mnist),
-            DatasetArg::Fashion => DatasetId::Images(ImageDatasetId::Fashion),
-            DatasetArg::Shapes => DatasetId::Images(ImageDatasetId::Shapes),
-            DatasetArg::Folder => DatasetId::Images(ImageDatasetId::Folder),
-            DatasetArg::Ring8 => DatasetId::Toy(ToyKind::Ring8),
-            DatasetArg::Grid25 => DatasetId::Toy(ToyKind::Grid25),
-            DatasetArg::TwoMoons => DatasetId::Toy(ToyKind::TwoMoons),
-            DatasetArg::SwissRoll => DatasetId::Toy(ToyKind::SwissRoll),
-            DatasetArg::Checkerboard => DatasetId::Toy(ToyKind::Checkerboard),
-            DatasetArg::Spiral => DatasetId::Toy(ToyKind::Spiral),
-        }
-    }
-}
+use super::DatasetArg;
 
 #[derive(Args, Debug, Clone)]
 pub struct EvalArgs {

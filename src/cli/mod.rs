@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::data::{DatasetId, ImageDatasetId, ToyKind};
 use crate::device::{ComputeDevice, DeviceChoice};
 
 #[derive(Parser, Debug)]
@@ -78,4 +79,37 @@ fn headless_device(choice: DeviceChoice) -> ComputeDevice {
     }
     eprintln!("genlab: computing on {}", device.label);
     device
+}
+
+/// The datasets `--dataset` can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DatasetArg {
+    Mnist,
+    Fashion,
+    Shapes,
+    /// The image folder given with --data-dir.
+    Folder,
+    Ring8,
+    Grid25,
+    TwoMoons,
+    SwissRoll,
+    Checkerboard,
+    Spiral,
+}
+
+impl DatasetArg {
+    pub fn id(self) -> DatasetId {
+        match self {
+            DatasetArg::Mnist => DatasetId::Images(ImageDatasetId::Mnist),
+            DatasetArg::Fashion => DatasetId::Images(ImageDatasetId::Fashion),
+            DatasetArg::Shapes => DatasetId::Images(ImageDatasetId::Shapes),
+            DatasetArg::Folder => DatasetId::Images(ImageDatasetId::Folder),
+            DatasetArg::Ring8 => DatasetId::Toy(ToyKind::Ring8),
+            DatasetArg::Grid25 => DatasetId::Toy(ToyKind::Grid25),
+            DatasetArg::TwoMoons => DatasetId::Toy(ToyKind::TwoMoons),
+            DatasetArg::SwissRoll => DatasetId::Toy(ToyKind::SwissRoll),
+            DatasetArg::Checkerboard => DatasetId::Toy(ToyKind::Checkerboard),
+            DatasetArg::Spiral => DatasetId::Toy(ToyKind::Spiral),
+        }
+    }
 }

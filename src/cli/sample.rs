@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::device::ComputeDevice;
-use crate::export::save_grid_png;
+use crate::export::{save_grid_png, save_scatter_png};
 use crate::models::load_family;
 use crate::train::Samples;
 
@@ -36,7 +36,7 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
             let cols = (args.n as f64).sqrt().ceil() as usize;
             save_grid_png(&batch, cols, 3, &args.out)?;
         }
-        Samples::Points(_) => return Err("this checkpoint samples points, not images".into()),
+        Samples::Points(points) => save_scatter_png(&points, &[], 480, &args.out)?,
     }
     println!("{}", args.out.display());
     Ok(())

@@ -6,20 +6,28 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::data::{load_images, DatasetId, ImageDatasetId};
+use crate::data::{load_images, DatasetId};
 use crate::device::ComputeDevice;
-use crate::export::save_grid_png;
+use crate::export::{save_grid_png, save_scatter_png};
+use crate::models::gan::{GanConfig, GanFamily, Objective};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
+use crate::rng::Rng;
 use crate::models::{load_family, FamilyKind};
 use crate::train::checkpoint::write_atomic;
-use crate::train::{spawn, Command, Event, LossHistory, Samples, TrainData, WorkerOptions};
+use crate::train::{spawn, Command, Event, Family, LossHistory, Samples, TrainData, WorkerOptions};
+
+use super::DatasetArg;
+
+/// Points drawn once from a 2-D toy as the training set (fresh batches come from these).
+const TOY_TRAIN_POINTS: usize = 50_000;
 
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = FamilyKind::Vae)]
     pub family: FamilyKind,
-    #[arg(long, value_enum, default_value_t = ImageDatasetId::Mnist)]
-    pub dataset: ImageDatasetId,
+    /// Images for the VAE (mnist, fashion, shapes, folder), 2-D toys for the GAN (ring8, grid25…).
+    #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
+    pub dataset: DatasetArg,
     /// Number of optimisation steps.
     #[arg(long, default_value_t = 2000)]
     pub steps: u32,
@@ -34,8 +42,9 @@ pub struct TrainArgs {
     pub arch: VaeArch,
     #[arg(long, default_value_t = 2)]
     pub latent_dim: usize,
-    #[arg(long, default_value_t = 400)]
-    pub hidden: usize,
+    /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN).
+    #[arg(long)]
+    pub hidden: Option<usize>,
     #[arg(long, default_value_t = 1.0)]
     pub beta: f64,
     #[arg(long, value_enum, default_value_t = Likelihood::Bernoulli)]
@@ -43,8 +52,12 @@ pub struct TrainArgs {
     /// Condition on the class label (CVAE).
     #[arg(long)]
     pub conditional: bool,
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
+    /// Learning rate (both players' for the GAN; default 1e-3, 3e-4 for the GAN).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// The GAN's game.
+    #[arg(long, value_enum, default_value_t = Objective::NonSaturating)]
+    pub objective: Objective,
 }
 
 impl TrainArgs {
@@ -52,14 +65,14 @@ impl TrainArgs {
         VaeConfig {
             arch: self.arch,
             latent_dim: self.latent_dim,
-            hidden: self.hidden,
+            hidden: self.hidden.unwrap_or(400),
             beta: self.beta,
             likelihood: self.likelihood,
             conditional: self.conditional,
             num_classes,
             width,
             height,
-            learning_rate: self.lr,
+            learning_rate: self.lr.unwrap_or(1e-3),
             ..VaeConfig::default()
         }
     }
@@ -69,28 +82,44 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     if args.steps == 0 {
         return Err("--steps must be at least 1".into());
     }
-    let data = Arc::new(load_images(args.dataset, data_dir)?);
-    eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-    let family = match args.family {
-        FamilyKind::Vae => {
+    let dataset = args.dataset.id();
+    let (family, train_data, real_points): (Box<dyn Family>, TrainData, Vec<[f32; 2]>) = match (args.family, dataset) {
+        (FamilyKind::Vae, DatasetId::Images(id)) => {
+            let data = Arc::new(load_images(id, data_dir)?);
+            eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
             let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
-            Box::new(VaeFamily::new(config, &device.device, args.seed)?)
+            (Box::new(VaeFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new())
         }
-        FamilyKind::Gan => {
-            return Err("the command line trains GANs once the GAN lab lands (2-D data and DCGAN); so far the GAN family is a library".into());
+        (FamilyKind::Gan, DatasetId::Toy(toy)) => {
+            let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
+            eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
+            let config = GanConfig {
+                latent_dim: args.latent_dim,
+                hidden: args.hidden.unwrap_or(128),
+                objective: args.objective,
+                lr_g: args.lr.unwrap_or(3e-4),
+                lr_d: args.lr.unwrap_or(3e-4),
+                ..GanConfig::default()
+            };
+            let real = points[..2000].to_vec();
+            (Box::new(GanFamily::new(config, &device.device, args.seed)?), TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) }, real)
+        }
+        (FamilyKind::Vae, DatasetId::Toy(_)) => return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into()),
+        (FamilyKind::Gan, DatasetId::Images(_)) => {
+            return Err("GANs on images need the DCGAN networks, which are not in genlab yet: pick a 2-D --dataset (ring8, grid25, two-moons…)".into());
         }
     };
     let loader_device = device.device.clone();
     let options = WorkerOptions {
         seed: args.seed,
         batch_size: args.batch_size,
-        dataset: Some(DatasetId::Images(args.dataset)),
+        dataset: Some(dataset),
         data_dir: data_dir.map(Path::to_path_buf),
         ..WorkerOptions::default()
     };
     let worker = spawn(
         family,
-        TrainData::Images(data),
+        train_data,
         options,
         Box::new(move |dir| load_family(dir, &loader_device)),
         None,
@@ -131,7 +160,8 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     }
 
     worker.send(Command::Save(args.out.clone()));
-    worker.send(Command::Sample { n: 64, seed: args.seed, label: None });
+    let n = if real_points.is_empty() { 64 } else { 2000 };
+    worker.send(Command::Sample { n, seed: args.seed, label: None });
     let mut samples = None;
     let mut saved = false;
     while !(saved && samples.is_some()) {
@@ -145,8 +175,10 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     }
     worker.stop();
     write_atomic(&args.out.join("losses.csv"), history.to_csv().as_bytes())?;
-    if let Some(Samples::Images(batch)) = samples {
-        save_grid_png(&batch, 8, 3, &args.out.join("samples.png"))?;
+    match samples {
+        Some(Samples::Images(batch)) => save_grid_png(&batch, 8, 3, &args.out.join("samples.png"))?,
+        Some(Samples::Points(points)) => save_scatter_png(&points, &real_points, 480, &args.out.join("samples.png"))?,
+        None => {}
     }
     println!("{}", args.out.display());
     eprintln!(
