@@ -71,7 +71,9 @@ fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
     let (elbo, iwae) = (&report.likelihood[0], &report.likelihood[1]);
     assert!(elbo.name == "ELBO" && iwae.name.contains("k = 16"));
     assert!(iwae.nll_nats < elbo.nll_nats, "the IWAE bound is tighter: {} vs {}", iwae.nll_nats, elbo.nll_nats);
-    assert!(elbo.nll_nats > 50.0 && elbo.nll_nats < 400.0, "{}", elbo.nll_nats);
+    // Between a converged MLP VAE on MNIST (about 85–100 nats; Burda et al. 2016, Table 1) and a
+    // decoder that learned nothing (784 · ln 2 ≈ 543 nats for p = 0.5 on every pixel).
+    assert!(elbo.nll_nats > 80.0 && elbo.nll_nats < 784.0 * std::f64::consts::LN_2, "{}", elbo.nll_nats);
     assert!((elbo.bits_per_dim - elbo.nll_nats / (784.0 * std::f64::consts::LN_2)).abs() < 1e-9);
     assert!(report.feature_space.contains("genlab-LeNet") && report.feature_space.contains("not comparable"));
 

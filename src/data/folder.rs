@@ -134,8 +134,3 @@ pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
     source.push(')');
     Ok(ImageData { source, class_names, train, test })
 }
-
-/// Whether a folder looks like an image folder (images in it or in its subfolders).
-pub fn holds_images(dir: &Path) -> bool {
-    list_images(dir).is_ok_and(|(files, _)| !files.is_empty())
-}
