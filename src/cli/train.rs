@@ -28,20 +28,23 @@ pub struct TrainArgs {
     /// Images for the VAE (mnist, fashion, shapes, folder), 2-D toys for the GAN (ring8, grid25…).
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
-    /// Number of optimisation steps.
-    #[arg(long, default_value_t = 2000)]
-    pub steps: u32,
+    /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 1500
+    /// for DCGAN).
+    #[arg(long)]
+    pub steps: Option<u32>,
     /// Output folder: the checkpoint, losses.csv and samples.png.
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 128)]
-    pub batch_size: usize,
+    /// Examples per step (default: 128 for the VAE, 256 for the 2-D GAN, 64 for DCGAN).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[arg(long, value_enum, default_value_t = VaeArch::Mlp)]
     pub arch: VaeArch,
-    #[arg(long, default_value_t = 2)]
-    pub latent_dim: usize,
+    /// Size of z (default: 2 for the VAE and the 2-D GAN, 64 for DCGAN).
+    #[arg(long)]
+    pub latent_dim: Option<usize>,
     /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN).
     #[arg(long)]
     pub hidden: Option<usize>,
@@ -49,7 +52,7 @@ pub struct TrainArgs {
     pub beta: f64,
     #[arg(long, value_enum, default_value_t = Likelihood::Bernoulli)]
     pub likelihood: Likelihood,
-    /// Condition on the class label (CVAE).
+    /// Condition on the class label (CVAE, or the class-conditional DCGAN).
     #[arg(long)]
     pub conditional: bool,
     /// Learning rate (both players' for the GAN; default 1e-3, 3e-4 for the GAN).
@@ -58,13 +61,25 @@ pub struct TrainArgs {
     /// The GAN's game.
     #[arg(long, value_enum, default_value_t = Objective::NonSaturating)]
     pub objective: Objective,
+    /// The GAN discriminator's learning rate, when it differs from the generator's (--lr).
+    #[arg(long)]
+    pub lr_d: Option<f64>,
+    /// The GAN's discriminator steps per generator step.
+    #[arg(long)]
+    pub d_steps: Option<usize>,
+    /// The GAN's one-sided label smoothing ε (real targets 1 − ε).
+    #[arg(long)]
+    pub label_smoothing: Option<f64>,
+    /// Adam's β1 for both GAN players.
+    #[arg(long)]
+    pub beta1: Option<f64>,
 }
 
 impl TrainArgs {
     pub fn vae_config(&self, num_classes: usize, width: usize, height: usize) -> VaeConfig {
         VaeConfig {
             arch: self.arch,
-            latent_dim: self.latent_dim,
+            latent_dim: self.latent_dim.unwrap_or(2),
             hidden: self.hidden.unwrap_or(400),
             beta: self.beta,
             likelihood: self.likelihood,
@@ -76,43 +91,65 @@ impl TrainArgs {
             ..VaeConfig::default()
         }
     }
+
+    /// The GAN's configuration: `base` (2-D MLP or DCGAN defaults) with the flags given.
+    pub fn gan_config(&self, base: GanConfig) -> GanConfig {
+        GanConfig {
+            latent_dim: self.latent_dim.unwrap_or(base.latent_dim),
+            hidden: self.hidden.unwrap_or(base.hidden),
+            conditional: self.conditional,
+            objective: self.objective,
+            lr_g: self.lr.unwrap_or(base.lr_g),
+            lr_d: self.lr_d.or(self.lr).unwrap_or(base.lr_d),
+            d_steps: self.d_steps.unwrap_or(base.d_steps),
+            label_smoothing: self.label_smoothing.unwrap_or(base.label_smoothing),
+            beta1: self.beta1.unwrap_or(base.beta1),
+            ..base
+        }
+    }
 }
 
 pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> Result<(), String> {
-    if args.steps == 0 {
+    let dataset = args.dataset.id();
+    let (family, train_data, real_points, steps, batch_size): (Box<dyn Family>, TrainData, Vec<[f32; 2]>, u32, usize) =
+        match (args.family, dataset) {
+            (FamilyKind::Vae, DatasetId::Images(id)) => {
+                let data = Arc::new(load_images(id, data_dir)?);
+                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
+                let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
+                let family = VaeFamily::new(config, &device.device, args.seed)?;
+                (Box::new(family), TrainData::Images(data), Vec::new(), 2000, 128)
+            }
+            (FamilyKind::Gan, DatasetId::Toy(toy)) => {
+                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
+                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
+                let config = args.gan_config(GanConfig::default());
+                let (steps, batch) = (config.default_steps(), config.default_batch_size());
+                let real = points[..2000].to_vec();
+                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
+                (Box::new(GanFamily::new(config, &device.device, args.seed)?), data, real, steps, batch)
+            }
+            (FamilyKind::Gan, DatasetId::Images(id)) => {
+                let data = Arc::new(load_images(id, data_dir)?);
+                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
+                let base = GanConfig::dcgan(data.train.width, data.train.height, data.num_classes(), args.conditional);
+                let config = args.gan_config(base);
+                let (steps, batch) = (config.default_steps(), config.default_batch_size());
+                (Box::new(GanFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
+            }
+            (FamilyKind::Vae, DatasetId::Toy(_)) => {
+                return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into())
+            }
+        };
+    let steps = args.steps.unwrap_or(steps);
+    if steps == 0 {
         return Err("--steps must be at least 1".into());
     }
-    let dataset = args.dataset.id();
-    let (family, train_data, real_points): (Box<dyn Family>, TrainData, Vec<[f32; 2]>) = match (args.family, dataset) {
-        (FamilyKind::Vae, DatasetId::Images(id)) => {
-            let data = Arc::new(load_images(id, data_dir)?);
-            eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-            let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
-            (Box::new(VaeFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new())
-        }
-        (FamilyKind::Gan, DatasetId::Toy(toy)) => {
-            let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
-            eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
-            let config = GanConfig {
-                latent_dim: args.latent_dim,
-                hidden: args.hidden.unwrap_or(128),
-                objective: args.objective,
-                lr_g: args.lr.unwrap_or(3e-4),
-                lr_d: args.lr.unwrap_or(3e-4),
-                ..GanConfig::default()
-            };
-            let real = points[..2000].to_vec();
-            (Box::new(GanFamily::new(config, &device.device, args.seed)?), TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) }, real)
-        }
-        (FamilyKind::Vae, DatasetId::Toy(_)) => return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into()),
-        (FamilyKind::Gan, DatasetId::Images(_)) => {
-            return Err("GANs on images need the DCGAN networks, which are not in genlab yet: pick a 2-D --dataset (ring8, grid25, two-moons…)".into());
-        }
-    };
+    let batch_size = args.batch_size.unwrap_or(batch_size);
     let loader_device = device.device.clone();
     let options = WorkerOptions {
         seed: args.seed,
-        batch_size: args.batch_size,
+        batch_size,
         dataset: Some(dataset),
         data_dir: data_dir.map(Path::to_path_buf),
         ..WorkerOptions::default()
@@ -124,13 +161,16 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         Box::new(move |dir| load_family(dir, &loader_device)),
         None,
     );
-    worker.send(Command::Step(args.steps));
+    worker.send(Command::Step(steps));
 
     let mut history = LossHistory::default();
     let started = Instant::now();
     let mut last_print = Instant::now();
     let mut last_terms = Vec::new();
     let mut done = false;
+    // A run that pauses on its own (divergence) is still saved before the command fails.
+    let mut failure = None;
+    let mut trained = 0u64;
     while !done {
         let Some(event) = worker.recv_timeout(Duration::from_secs(600)) else {
             return Err("the training thread stopped answering".into());
@@ -141,20 +181,24 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
             }
             Event::Losses { step, terms } => {
                 history.push(step, &terms);
-                if last_print.elapsed() >= Duration::from_secs(2) || step == args.steps as u64 {
-                    print_progress(step, args.steps, &terms, started.elapsed());
+                trained = step;
+                if last_print.elapsed() >= Duration::from_secs(2) || step == steps as u64 {
+                    print_progress(step, steps, &terms, started.elapsed());
                     last_print = Instant::now();
                 }
                 last_terms = terms;
             }
-            Event::Paused { reason: Some(reason) } => return Err(reason),
+            Event::Paused { reason: Some(reason) } => {
+                failure = Some(reason);
+                done = true;
+            }
             Event::Paused { reason: None } => done = true,
             Event::Error(e) => return Err(e),
             _ => {}
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    eprintln!("genlab: {} steps in {elapsed:.1} s ({:.1} steps/s)", args.steps, args.steps as f64 / elapsed);
+    eprintln!("genlab: {trained} steps in {elapsed:.1} s ({:.1} steps/s)", trained as f64 / elapsed);
     if let Some((_, loss)) = last_terms.first() {
         eprintln!("genlab: final loss {loss:.3}");
     }
@@ -185,7 +229,10 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         "genlab: wrote the checkpoint, losses.csv and samples.png to {}",
         args.out.display()
     );
-    Ok(())
+    match failure {
+        Some(reason) => Err(format!("training stopped early: {reason}")),
+        None => Ok(()),
+    }
 }
 
 fn print_progress(step: u64, total: u32, terms: &[(String, f64)], elapsed: Duration) {

@@ -11,7 +11,10 @@ use eframe::egui;
 
 use crate::data::DatasetId;
 use crate::models::load_family;
-use crate::train::{spawn, Command, Event, Family, HyperParam, ImageBatch, LossHistory, Samples, TrainData, WorkerHandle, WorkerOptions};
+use crate::train::{
+    spawn, Command, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossHistory, LossTerms, Player, Samples, TrainData,
+    WorkerHandle, WorkerOptions,
+};
 
 use super::widgets::ImageGrid;
 
@@ -44,6 +47,14 @@ pub struct Session {
     pub notices: Vec<Notice>,
     /// The latest test-set likelihood estimates, with the step they were measured at.
     pub likelihood: Option<(u64, Vec<crate::metrics::LikelihoodSummary>)>,
+    /// The latest sampled points (2-D families), with their seed; taken by the tab.
+    pub points: Option<(u64, Vec<[f32; 2]>)>,
+    /// The latest GAN-lab picture and the step it shows; taken by the tab.
+    pub game: Option<(u64, GameSnapshot)>,
+    /// The folder of the last checkpoint written; taken by the tab that asked.
+    pub saved: Option<PathBuf>,
+    /// Loss terms of the last single-player step (the GAN lab's one D / one G step).
+    pub player_step: Option<(Player, LossTerms)>,
 }
 
 impl Session {
@@ -92,6 +103,10 @@ impl Session {
             encoded: None,
             decoded: HashMap::new(),
             likelihood: None,
+            points: None,
+            game: None,
+            player_step: None,
+            saved: None,
             notices: Vec::new(),
         }
     }
@@ -133,7 +148,9 @@ impl Session {
                 self.running = running;
             }
             Event::Samples { samples: Samples::Images(batch), .. } => self.samples.set(&self.ctx, batch, 8),
-            Event::Samples { samples: Samples::Points(_), .. } => {}
+            Event::Samples { seed, samples: Samples::Points(points), .. } => self.points = Some((seed, points)),
+            Event::Game { step, snapshot } => self.game = Some((step, snapshot)),
+            Event::PlayerStepped { player, terms } => self.player_step = Some((player, terms)),
             Event::Reconstructions { inputs, outputs } => {
                 let cols = inputs.n;
                 self.recon_inputs.set(&self.ctx, inputs, cols);
@@ -148,7 +165,10 @@ impl Session {
                 self.interpolation.set(&self.ctx, images, cols);
             }
             Event::Likelihood(rows) => self.likelihood = Some((self.step, rows)),
-            Event::Saved(path) => self.notice(format!("saved checkpoint {}", path.display())),
+            Event::Saved(path) => {
+                self.notice(format!("saved checkpoint {}", path.display()));
+                self.saved = Some(path);
+            }
             Event::Loaded(path) => {
                 self.history.clear();
                 self.notice(format!("loaded checkpoint {}", path.display()));

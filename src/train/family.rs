@@ -103,6 +103,20 @@ pub trait Family: Send {
     fn game(&mut self) -> Option<&mut dyn GameView> {
         None
     }
+
+    /// Called after every finite step: a sentence when training should pause because the
+    /// run has gone somewhere it will not come back from (e.g. a GAN's discriminator winning
+    /// outright). NaN/Inf losses are the trainer's own check.
+    fn divergence(&mut self) -> Option<String> {
+        None
+    }
+}
+
+/// One side of a two-player game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Player {
+    Generator,
+    Discriminator,
 }
 
 /// Two-player families on 2-D data: what the GAN lab draws.
@@ -116,6 +130,20 @@ pub trait GameView {
     /// The generator's points for `n` latent rows, and the pull on each point: −∂ℓ_G/∂x, the
     /// direction in which the generator's next step moves it (before the chain rule through G).
     fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)>;
+
+    /// One update of one player only (the lab's "one D step" and "one G step"); returns that
+    /// player's loss terms.
+    fn step_player(&mut self, batch: &Batch, player: Player) -> FamilyResult<LossTerms>;
+}
+
+/// What the GAN lab draws at one moment, computed on the worker thread.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GameSnapshot {
+    /// D's output at each requested field point (probability of "real", or critic value).
+    pub field: Vec<f32>,
+    /// G(z) for each requested latent row, and the pull −∂ℓ_G/∂x on it.
+    pub points: Vec<[f32; 2]>,
+    pub pull: Vec<[f32; 2]>,
 }
 
 /// One per-example log-likelihood estimate, in nats.
@@ -149,6 +177,11 @@ pub trait LatentModel {
 
     /// Whether `decode` and `encode` use the labels (a conditional model).
     fn conditional(&self) -> bool;
+
+    /// False for generators without an encoder (a GAN): only `decode` works.
+    fn has_encoder(&self) -> bool {
+        true
+    }
 
     /// Encodes `n` images to the posterior means, `n * latent_dim` values.
     fn encode(&mut self, x: &[f32], n: usize, labels: &[u8]) -> FamilyResult<Vec<f32>>;

@@ -10,7 +10,8 @@ pub mod worker;
 
 pub use batches::TrainData;
 pub use family::{
-    Batch, Family, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms, Samples,
+    Batch, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms,
+    Player, Samples,
 };
 pub use history::LossHistory;
 pub use protocol::{Command, Event};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::family::{ImageBatch, LossTerms, Samples};
+use super::family::{GameSnapshot, ImageBatch, LossTerms, Player, Samples};
 
 /// What a client asks the worker to do.
 #[derive(Clone, Debug)]
@@ -27,6 +27,11 @@ pub enum Command {
     /// Estimate the test-set likelihood (families with a likelihood view) on up to
     /// `max_examples` test images; `importance_samples` is k of a bound that has one.
     Likelihood { max_examples: usize, importance_samples: usize },
+    /// One update of one player of a two-player game, on the next batch (the GAN lab).
+    PlayerStep(Player),
+    /// The GAN lab's picture: D at `field` points, and G's points and pulls for `n` latent
+    /// rows `z`.
+    Game { field: Vec<[f32; 2]>, z: Vec<f32>, n: usize },
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -53,6 +58,10 @@ pub enum Event {
     Interpolation { images: ImageBatch, spherical: bool },
     /// Test-set likelihood estimates (nats per image, bits per dimension).
     Likelihood(Vec<crate::metrics::LikelihoodSummary>),
+    /// The GAN lab's picture, answering `Command::Game`, at this step.
+    Game { step: u64, snapshot: GameSnapshot },
+    /// One player's update was made (`Command::PlayerStep`); its loss terms.
+    PlayerStepped { player: Player, terms: LossTerms },
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::batches::{Batcher, TrainData};
 use crate::data::DatasetId;
 use super::checkpoint;
-use super::family::{Family, ImageBatch};
+use super::family::{Family, GameSnapshot, ImageBatch, Player};
 use super::protocol::{Command, Event};
 
 /// Builds a family from a checkpoint directory (for `Command::Load`).
@@ -246,6 +246,8 @@ impl Worker {
             Command::Interpolate { a, b, steps, spherical } => self.interpolate(a, b, steps, spherical),
             Command::Reconstruct { n } => self.reconstruct(n),
             Command::Likelihood { max_examples, importance_samples } => self.likelihood(max_examples, importance_samples),
+            Command::PlayerStep(player) => self.player_step(player),
+            Command::Game { field, z, n } => self.game(&field, &z, n),
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}
@@ -287,6 +289,13 @@ impl Worker {
             self.family.remember_good();
         }
         self.emit(Event::Losses { step: self.step, terms });
+        if let Some(reason) = self.family.divergence() {
+            self.running = false;
+            self.steps_left = 0;
+            self.send_progress();
+            self.emit(Event::Paused { reason: Some(format!("step {}: {reason}", self.step)) });
+            return;
+        }
         if self.last_progress.elapsed() >= PROGRESS_EVERY {
             self.send_progress();
         }
@@ -304,6 +313,38 @@ impl Worker {
                     self.preview();
                 }
             }
+        }
+    }
+
+    fn player_step(&mut self, player: Player) {
+        let batch = self.batcher.next_batch(self.options.batch_size);
+        let Some(game) = self.family.game() else {
+            return self.emit(Event::Error("this model is not a two-player game".into()));
+        };
+        match game.step_player(&batch, player) {
+            Ok(terms) if terms.iter().all(|(_, v)| v.is_finite()) => self.emit(Event::PlayerStepped { player, terms }),
+            Ok(terms) => {
+                self.family.restore_good();
+                self.emit(Event::Paused {
+                    reason: Some(format!("a single step gave {terms:?}: the weights went back to the last good ones")),
+                });
+            }
+            Err(e) => self.emit(Event::Error(e)),
+        }
+    }
+
+    fn game(&mut self, field: &[[f32; 2]], z: &[f32], n: usize) {
+        let step = self.step;
+        let Some(game) = self.family.game() else {
+            return self.emit(Event::Error("this model has no 2-D game to draw".into()));
+        };
+        let result = game.critic_field(field).and_then(|field| {
+            let (points, pull) = game.generator_pull(z, n)?;
+            Ok(GameSnapshot { field, points, pull })
+        });
+        match result {
+            Ok(snapshot) => self.emit(Event::Game { step, snapshot }),
+            Err(e) => self.emit(Event::Error(e)),
         }
     }
 
@@ -354,7 +395,7 @@ impl Worker {
     fn encode(&mut self, n: usize) {
         let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
         let Some((x, labels, _, _)) = self.test_images(&indices) else { return };
-        let Some(latent) = self.family.latent() else { return };
+        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
         let dim = latent.latent_dim();
         match latent.encode(&x, labels.len(), &labels) {
             Ok(points) => self.emit(Event::Encoded { points, dim, labels }),
@@ -365,7 +406,7 @@ impl Worker {
     fn reconstruct(&mut self, n: usize) {
         let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
         let Some((x, labels, width, height)) = self.test_images(&indices) else { return };
-        let Some(latent) = self.family.latent() else { return };
+        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
         let n = labels.len();
         let result = latent.encode(&x, n, &labels).and_then(|z| latent.decode(&z, n, &labels));
         match result {
@@ -393,7 +434,7 @@ impl Worker {
 
     fn interpolate(&mut self, a: usize, b: usize, steps: usize, spherical: bool) {
         let Some((x, labels, _, _)) = self.test_images(&[a, b]) else { return };
-        let Some(latent) = self.family.latent() else { return };
+        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
         let dim = latent.latent_dim();
         let result = latent.encode(&x, 2, &labels).and_then(|z| {
             let path = crate::math::interpolate(&z[..dim], &z[dim..], steps.max(2), spherical);

@@ -24,6 +24,19 @@ fn decade_marks(input: GridInput) -> Vec<GridMark> {
 }
 
 pub fn loss_plot_ui(ui: &mut egui::Ui, id: &str, history: &LossHistory, state: &mut LossPlotState, height: f32) {
+    loss_plot_terms_ui(ui, id, history, state, height, &|_| true);
+}
+
+/// The loss plot for the terms whose names `keep` accepts (e.g. a GAN's losses apart from its
+/// D(real)/D(fake) curves).
+pub fn loss_plot_terms_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    history: &LossHistory,
+    state: &mut LossPlotState,
+    height: f32,
+    keep: &dyn Fn(&str) -> bool,
+) {
     let LossPlotState { smoothing, log_scale } = state;
     ui.horizontal(|ui| {
         ui.add(egui::Slider::new(smoothing, 0.0..=0.99).text("smoothing"))
@@ -38,7 +51,7 @@ pub fn loss_plot_ui(ui: &mut egui::Ui, id: &str, history: &LossHistory, state: &
             .y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i32));
     }
     plot.show(ui, |plot_ui| {
-        for term in history.terms() {
+        for term in history.terms().iter().filter(|t| keep(&t.name)) {
             let points: PlotPoints = term
                 .smoothed(*smoothing)
                 .into_iter()

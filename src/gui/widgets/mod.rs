@@ -1,5 +1,6 @@
 //! Widgets shared by every family's tab, written once.
 
+pub mod game_plane;
 pub mod image_grid;
 pub mod latent_map;
 pub mod loss_plot;
@@ -7,7 +8,8 @@ pub mod metric_bars;
 
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
-pub use loss_plot::{loss_plot_ui, LossPlotState};
+pub use game_plane::GamePlane;
+pub use loss_plot::{loss_plot_terms_ui, loss_plot_ui, LossPlotState};
 pub use metric_bars::{metric_bars_ui, MetricColumn};
 
 use eframe::egui::Color32;

@@ -4,16 +4,36 @@ use serde::{Deserialize, Serialize};
 
 use super::objective::Objective;
 
+/// Which generator/discriminator pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum GanArch {
+    /// MLPs for 2-D points (the GAN lab).
+    Mlp,
+    /// DCGAN convolutions for 28×28 grey images (Radford et al. 2015).
+    Dcgan,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GanConfig {
-    /// Values per example: 2 for points (images come with the DCGAN networks, next).
+    pub arch: GanArch,
+    /// Values per example: 2 for points, width·height for images.
     pub data_dim: usize,
+    /// Image size (DCGAN only; both must be multiples of 4).
+    pub width: usize,
+    pub height: usize,
     /// Dimension of z ~ N(0, I); 2 lets the lab draw the generator's warp of the z-plane.
     pub latent_dim: usize,
     /// Width of the MLP's hidden layers.
     pub hidden: usize,
     /// Hidden layers in each MLP.
     pub layers: usize,
+    /// DCGAN's narrowest feature maps C (the others have 2C).
+    pub channels: usize,
+    /// Class-conditional generator and discriminator (DCGAN only).
+    pub conditional: bool,
+    pub num_classes: usize,
     pub objective: Objective,
     pub lr_g: f64,
     pub lr_d: f64,
@@ -30,10 +50,16 @@ pub struct GanConfig {
 impl Default for GanConfig {
     fn default() -> Self {
         Self {
+            arch: GanArch::Mlp,
             data_dim: 2,
+            width: 28,
+            height: 28,
             latent_dim: 2,
             hidden: 128,
             layers: 3,
+            channels: 64,
+            conditional: false,
+            num_classes: 10,
             objective: Objective::NonSaturating,
             lr_g: 1e-3,
             lr_d: 1e-3,
@@ -46,9 +72,54 @@ impl Default for GanConfig {
 }
 
 impl GanConfig {
+    /// DCGAN on 28×28 images with the paper's optimiser (Adam, lr 2e-4, β1 0.5; §4) and a
+    /// 64-d latent.
+    pub fn dcgan(width: usize, height: usize, num_classes: usize, conditional: bool) -> Self {
+        Self {
+            arch: GanArch::Dcgan,
+            data_dim: width * height,
+            width,
+            height,
+            latent_dim: 64,
+            conditional,
+            num_classes,
+            lr_g: 2e-4,
+            lr_d: 2e-4,
+            ..Self::default()
+        }
+    }
+
+    /// Steps a default run takes (the command line's `--steps` when none is given).
+    pub fn default_steps(&self) -> u32 {
+        match self.arch {
+            GanArch::Mlp => 3000,
+            GanArch::Dcgan => 1500,
+        }
+    }
+
+    /// Examples per step a default run takes: DCGAN's 64 (Radford et al. §4 used 128; 64 keeps
+    /// a CPU step short), 256 points for the 2-D game, whose modes need many points per batch
+    /// to be seen at all.
+    pub fn default_batch_size(&self) -> usize {
+        match self.arch {
+            GanArch::Mlp => 256,
+            GanArch::Dcgan => 64,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
-        if self.data_dim == 0 || self.latent_dim == 0 || self.hidden == 0 || self.layers == 0 {
-            return Err("the GAN's sizes (data, latent, hidden width, layers) must be positive".into());
+        if self.data_dim == 0 || self.latent_dim == 0 || self.hidden == 0 || self.layers == 0 || self.channels == 0 {
+            return Err("the GAN's sizes (data, latent, hidden width, layers, channels) must be positive".into());
+        }
+        if self.arch == GanArch::Dcgan {
+            if self.width % 4 != 0 || self.height % 4 != 0 || self.width * self.height != self.data_dim {
+                return Err(format!("DCGAN needs images whose sides are multiples of 4, not {}×{}", self.width, self.height));
+            }
+            if self.conditional && self.num_classes < 2 {
+                return Err("a class-conditional GAN needs a dataset with at least two classes".into());
+            }
+        } else if self.conditional {
+            return Err("only the DCGAN networks have a class-conditional variant".into());
         }
         if !(self.lr_g > 0.0 && self.lr_d > 0.0) {
             return Err("learning rates must be positive".into());

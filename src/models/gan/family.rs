@@ -1,5 +1,6 @@
 //! The GAN as a trainable family: the alternating game with two Adam optimisers (the family's
-//! own business; the trainer only sees the loss terms), sampling, and live hyper-parameters.
+//! own business; the trainer only sees the loss terms), sampling, live hyper-parameters, and
+//! a watch on the game that pauses it when the discriminator wins outright.
 
 use std::path::Path;
 
@@ -8,30 +9,40 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
+use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
 use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
-use crate::train::family::{Batch, Family, FamilyResult, GameView, HyperParam, LossTerms, Samples};
+use crate::train::family::{
+    Batch, Family, FamilyResult, GameView, HyperParam, ImageBatch, LatentModel, LossTerms, Player, Samples,
+};
 
-use super::config::GanConfig;
-use super::mlp::{MlpDiscriminator, MlpGenerator};
+use super::config::{GanArch, GanConfig};
+use super::nets::{Discriminator, Generator};
 use super::objective::Objective;
 
 pub const FAMILY_NAME: &str = "gan";
 const G_FILE: &str = "generator.bpk";
 const D_FILE: &str = "discriminator.bpk";
 
+/// Consecutive steps with the discriminator's loss at its floor before the game is paused.
+pub const PINNED_STEPS: u32 = 300;
+/// How close to its floor (nats, or the loss's own units) counts as pinned.
+const PINNED_MARGIN: f64 = 0.01;
+
 pub struct GanFamily {
     config: GanConfig,
     /// Always `Some` between calls; taken while an optimiser step owns them.
-    g: Option<MlpGenerator>,
-    d: Option<MlpDiscriminator>,
+    g: Option<Generator>,
+    d: Option<Discriminator>,
     opt_g: ModuleOptimizer,
     opt_d: ModuleOptimizer,
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    good: Option<(MlpGenerator, MlpDiscriminator)>,
-    pending_good: Option<(MlpGenerator, MlpDiscriminator)>,
+    good: Option<(Generator, Discriminator)>,
+    pending_good: Option<(Generator, Discriminator)>,
+    /// Steps in a row with D's loss at its floor.
+    pinned: u32,
 }
 
 fn adam(beta1: f64) -> ModuleOptimizer {
@@ -54,14 +65,42 @@ impl ModuleMapper for Clip {
     }
 }
 
+
+/// Images live in [0, 1]; the DCGAN networks work in [−1, 1] (tanh output, Radford et al. §3).
+fn to_net(x: Tensor<2>, arch: GanArch) -> Tensor<2> {
+    match arch {
+        GanArch::Mlp => x,
+        GanArch::Dcgan => x.mul_scalar(2.0).sub_scalar(1.0),
+    }
+}
+
+fn from_net(x: Vec<f32>, arch: GanArch) -> Vec<f32> {
+    match arch {
+        GanArch::Mlp => x,
+        GanArch::Dcgan => x.into_iter().map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0)).collect(),
+    }
+}
+
+/// The lowest value the discriminator's loss can take: the entropy of the smoothed real
+/// target for the logistic games (0 without smoothing), 0 for hinge and least squares. WGAN's
+/// critic loss has no floor.
+fn d_loss_floor(objective: Objective, smoothing: f64) -> Option<f64> {
+    let e = smoothing;
+    match objective {
+        Objective::Minimax | Objective::NonSaturating if e > 0.0 => Some(-(1.0 - e) * (1.0 - e).ln() - e * e.ln()),
+        Objective::Minimax | Objective::NonSaturating | Objective::Hinge | Objective::LeastSquares => Some(0.0),
+        Objective::Wgan => None,
+    }
+}
+
 impl GanFamily {
     pub fn new(config: GanConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
         device.seed(seed);
         let device = device.clone().autodiff();
         Ok(Self {
-            g: Some(MlpGenerator::new(&config, &device)),
-            d: Some(MlpDiscriminator::new(&config, &device)),
+            g: Some(Generator::new(&config, &device)),
+            d: Some(Discriminator::new(&config, &device)),
             opt_g: adam(config.beta1),
             opt_d: adam(config.beta1),
             noise: Rng::new(seed ^ 0x6A17),
@@ -69,6 +108,7 @@ impl GanFamily {
             device,
             good: None,
             pending_good: None,
+            pinned: 0,
         })
     }
 
@@ -89,11 +129,11 @@ impl GanFamily {
         &self.config
     }
 
-    fn generator(&self) -> FamilyResult<&MlpGenerator> {
+    fn generator(&self) -> FamilyResult<&Generator> {
         self.g.as_ref().ok_or_else(|| "the generator's weights were lost in a failed step".to_string())
     }
 
-    fn discriminator(&self) -> FamilyResult<&MlpDiscriminator> {
+    fn discriminator(&self) -> FamilyResult<&Discriminator> {
         self.d.as_ref().ok_or_else(|| "the discriminator's weights were lost in a failed step".to_string())
     }
 
@@ -102,18 +142,113 @@ impl GanFamily {
         Tensor::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), device)
     }
 
+    /// One-hot labels for a conditional model, `None` otherwise.
+    fn labels(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+        self.config.conditional.then(|| one_hot(labels, self.config.num_classes, device))
+    }
+
     /// D's outputs as shown to a person: probabilities σ(logit) for the logistic games, raw
     /// critic values otherwise.
     fn shown(&self, out: Tensor<1>) -> Tensor<1> {
         if self.config.objective.is_probabilistic() { sigmoid(out) } else { out }
     }
 
-    /// The generator's points for latent rows, through the inference copy.
-    pub fn generate(&self, z: Vec<f32>, n: usize) -> FamilyResult<Vec<f32>> {
+    /// The generator's output (points, or images in [0, 1]) for latent rows, through the
+    /// inference copy (batch norm on its running statistics).
+    pub fn generate(&self, z: Vec<f32>, n: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
         let g = self.generator()?.valid();
         let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.config.latent_dim]), &device);
-        g.forward(z).try_into_vec_as::<f32>().map_err(|e| format!("could not read the samples back: {e:?}"))
+        let out = g.forward(z, self.labels(labels, &device));
+        let out = out.try_into_vec_as::<f32>().map_err(|e| format!("could not read the samples back: {e:?}"))?;
+        Ok(from_net(out, self.config.arch))
+    }
+
+    /// The batch as the networks see it, checked against the configuration.
+    fn real(&self, batch: &Batch) -> FamilyResult<Tensor<2>> {
+        let (n, dim) = (batch.n, self.config.data_dim);
+        if batch.x.len() != n * dim {
+            let what = if self.config.arch == GanArch::Mlp { "2-D points" } else { "images of this size" };
+            return Err(format!(
+                "the data has {} values per example but this GAN makes {dim} ({what}): pick a matching dataset or press Reset",
+                batch.x.len() / n.max(1)
+            ));
+        }
+        let x = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, dim]), &self.device); // [B, X]
+        Ok(to_net(x, self.config.arch))
+    }
+
+    /// One discriminator update on a real batch against fresh fakes (detached, so no gradient
+    /// reaches G). Returns [D loss, shown D(real), shown D(fake)], or non-finite values without
+    /// updating.
+    fn d_step(&mut self, x: Tensor<2>, labels: &[u8]) -> FamilyResult<[f32; 3]> {
+        let device = self.device.clone();
+        let n = labels.len();
+        let y = self.labels(labels, &device);
+        let z = self.z(n, &device);
+        let fake = self.generator()?.forward(z, y.clone()).detach(); // [B, X]
+        let d = self.d.take().ok_or("the discriminator's weights were lost in a failed step")?;
+        let (real_out, fake_out) = (d.forward(x, y.clone()), d.forward(fake, y)); // [B] each
+        let objective = self.config.objective;
+        let loss = objective.d_loss(real_out.clone(), fake_out.clone(), 1.0 - self.config.label_smoothing);
+        let terms = read(Tensor::cat(
+            vec![
+                loss.clone().without_autodiff(),
+                self.shown(real_out.without_autodiff()).mean(),
+                self.shown(fake_out.without_autodiff()).mean(),
+            ],
+            0,
+        ))?;
+        let terms = [terms[0], terms[1], terms[2]];
+        if terms.iter().all(|v| v.is_finite()) {
+            let grads = GradientsParams::from_grads(loss.backward(), &d);
+            let mut d = self.opt_d.step(self.config.lr_d, d, grads);
+            if objective == Objective::Wgan {
+                d = d.map(&mut Clip(self.config.clip));
+            }
+            self.d = Some(d);
+        } else {
+            self.d = Some(d);
+        }
+        Ok(terms)
+    }
+
+    /// One generator update through the fixed discriminator, for fakes of these classes.
+    /// Returns G's loss; a non-finite loss leaves G as it was.
+    fn g_step(&mut self, labels: &[u8]) -> FamilyResult<f32> {
+        let device = self.device.clone();
+        let y = self.labels(labels, &device);
+        let z = self.z(labels.len(), &device);
+        let g = self.g.take().ok_or("the generator's weights were lost in a failed step")?;
+        let fake_out = self.discriminator()?.forward(g.forward(z, y.clone()), y); // [B]
+        let loss = self.config.objective.g_loss(fake_out);
+        let g_loss = read(loss.clone().without_autodiff())?[0];
+        if g_loss.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &g);
+            self.g = Some(self.opt_g.step(self.config.lr_g, g, grads));
+        } else {
+            self.g = Some(g);
+        }
+        Ok(g_loss)
+    }
+
+    fn terms(&self, d: [f32; 3], g_loss: f32) -> LossTerms {
+        let label = if self.config.objective.is_probabilistic() { "D" } else { "critic" };
+        vec![
+            ("D loss".into(), d[0] as f64),
+            ("G loss".into(), g_loss as f64),
+            (format!("{label}(real)"), d[1] as f64),
+            (format!("{label}(fake)"), d[2] as f64),
+        ]
+    }
+
+    /// Counts steps with D's loss at its floor.
+    fn watch(&mut self, d_loss: f32) {
+        let floor = d_loss_floor(self.config.objective, self.config.label_smoothing);
+        match floor {
+            Some(floor) if (d_loss as f64) < floor + PINNED_MARGIN => self.pinned += 1,
+            _ => self.pinned = 0,
+        }
     }
 }
 
@@ -124,14 +259,26 @@ impl Family for GanFamily {
 
     fn describe(&self) -> String {
         let c = &self.config;
-        format!(
-            "MLP GAN, z {} → {}×{} → {}, {} game",
-            c.latent_dim,
-            c.layers,
-            c.hidden,
-            c.data_dim,
-            c.objective.label()
-        )
+        let conditional = if c.conditional { "class-conditional " } else { "" };
+        match c.arch {
+            GanArch::Mlp => format!(
+                "MLP GAN {}-{}×{}-{}, {} game",
+                c.latent_dim,
+                c.layers,
+                c.hidden,
+                c.data_dim,
+                c.objective.label()
+            ),
+            GanArch::Dcgan => format!(
+                "{conditional}DCGAN {}×{}, z {}, channels {}-{}, {} game",
+                c.width,
+                c.height,
+                c.latent_dim,
+                2 * c.channels,
+                c.channels,
+                c.objective.label()
+            ),
+        }
     }
 
     fn num_params(&self) -> usize {
@@ -139,73 +286,29 @@ impl Family for GanFamily {
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
-        let (n, dim) = (batch.n, self.config.data_dim);
-        if batch.x.len() != n * dim {
-            return Err(format!("the data has {} values per example but this GAN makes {dim}", batch.x.len() / n.max(1)));
-        }
-        let device = self.device.clone();
-        let objective = self.config.objective;
-        let real_target = 1.0 - self.config.label_smoothing;
-        let x = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, dim]), &device); // [B, X]
-
-        // Discriminator: d_steps updates on this real batch against fresh fakes (detached, so
-        // no gradient reaches G).
-        let mut d_terms = Vec::new();
+        let x = self.real(batch)?;
+        let mut d = [0.0; 3];
         for _ in 0..self.config.d_steps {
-            let z = self.z(n, &device);
-            let fake = self.generator()?.forward(z).detach(); // [B, X]
-            let d = self.d.take().ok_or("the discriminator's weights were lost in a failed step")?;
-            let (real_out, fake_out) = (d.forward(x.clone()), d.forward(fake)); // [B] each
-            let loss = objective.d_loss(real_out.clone(), fake_out.clone(), real_target);
-            d_terms = read(Tensor::cat(
-                vec![
-                    loss.clone().without_autodiff(),
-                    self.shown(real_out.without_autodiff()).mean(),
-                    self.shown(fake_out.without_autodiff()).mean(),
-                ],
-                0,
-            ))?;
-            if d_terms.iter().all(|v| v.is_finite()) {
-                let grads = GradientsParams::from_grads(loss.backward(), &d);
-                let mut d = self.opt_d.step(self.config.lr_d, d, grads);
-                if objective == Objective::Wgan {
-                    d = d.map(&mut Clip(self.config.clip));
-                }
-                self.d = Some(d);
-            } else {
-                self.d = Some(d);
-                break;
+            d = self.d_step(x.clone(), batch.labels)?;
+            if !d.iter().all(|v| v.is_finite()) {
+                return Ok(self.terms(d, f32::NAN));
             }
         }
-
-        // Generator: one update through the (fixed) discriminator.
-        let z = self.z(n, &device);
-        let g = self.g.take().ok_or("the generator's weights were lost in a failed step")?;
-        let fake_out = self.discriminator()?.forward(g.forward(z)); // [B]
-        let loss = objective.g_loss(fake_out);
-        let g_loss = read(loss.clone().without_autodiff())?[0];
-        if g_loss.is_finite() && d_terms.iter().all(|v| v.is_finite()) {
-            let grads = GradientsParams::from_grads(loss.backward(), &g);
-            self.g = Some(self.opt_g.step(self.config.lr_g, g, grads));
-        } else {
-            self.g = Some(g);
-        }
-        let label = if objective.is_probabilistic() { "D" } else { "critic" };
-        Ok(vec![
-            ("D loss".into(), d_terms[0] as f64),
-            ("G loss".into(), g_loss as f64),
-            (format!("{label}(real)"), d_terms[1] as f64),
-            (format!("{label}(fake)"), d_terms[2] as f64),
-        ])
+        let g_loss = self.g_step(batch.labels)?;
+        self.watch(d[0]);
+        Ok(self.terms(d, g_loss))
     }
 
-    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
-        if self.config.data_dim != 2 {
-            return Err("only the 2-D MLP GAN exists so far; image GANs come with the DCGAN networks".into());
-        }
+    fn sample(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Samples> {
         let z = Rng::new(seed).normal_vec(n * self.config.latent_dim);
-        let x = self.generate(z, n)?;
-        Ok(Samples::Points(x.chunks(2).map(|p| [p[0], p[1]]).collect()))
+        // Without a chosen class, a conditional model cycles through the classes.
+        let classes = self.config.num_classes.max(1);
+        let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
+        let x = self.generate(z, n, &labels)?;
+        Ok(match self.config.arch {
+            GanArch::Mlp => Samples::Points(pairs(&x)),
+            GanArch::Dcgan => Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: x }),
+        })
     }
 
     fn hyper_params(&self) -> Vec<HyperParam> {
@@ -217,6 +320,7 @@ impl Family for GanFamily {
             p("beta1", "Adam's momentum β1; 0.5 is the DCGAN choice, 0.9 the usual default", c.beta1, 0.0, 0.99, false, false),
             p("d_steps", "discriminator updates per generator update", c.d_steps as f64, 1.0, 10.0, false, true),
             p("label_smoothing", "real targets become 1 − ε, which keeps D from growing over-confident", c.label_smoothing, 0.0, 0.3, false, false),
+            p("latent_dim", "size of z; changing it rebuilds the generator with fresh weights", c.latent_dim as f64, 1.0, 128.0, true, true),
             p(
                 "objective",
                 "0 minimax, 1 non-saturating, 2 hinge, 3 least squares, 4 WGAN (weight clipping)",
@@ -237,6 +341,7 @@ impl Family for GanFamily {
             "beta1" => next.beta1 = value,
             "d_steps" => next.d_steps = value.round().max(1.0) as usize,
             "label_smoothing" => next.label_smoothing = value,
+            "latent_dim" => next.latent_dim = value.round().max(1.0) as usize,
             "objective" => {
                 next.objective = *Objective::ALL.get(value.round().max(0.0) as usize).ok_or("no such GAN objective")?;
             }
@@ -247,6 +352,16 @@ impl Family for GanFamily {
             // β1 lives inside the optimisers: rebuild them (their moments start afresh).
             self.opt_g = adam(next.beta1);
             self.opt_d = adam(next.beta1);
+        }
+        if next.latent_dim != self.config.latent_dim {
+            // A new input size is a new generator; D keeps what it learned about the data.
+            self.g = Some(Generator::new(&next, &self.device));
+            self.opt_g = adam(next.beta1);
+            self.good = None;
+            self.pending_good = None;
+        }
+        if next.objective != self.config.objective {
+            self.pinned = 0;
         }
         self.config = next;
         Ok(())
@@ -278,10 +393,56 @@ impl Family for GanFamily {
         self.opt_g = adam(self.config.beta1);
         self.opt_d = adam(self.config.beta1);
         self.pending_good = None;
+        self.pinned = 0;
+    }
+
+    fn divergence(&mut self) -> Option<String> {
+        if self.pinned < PINNED_STEPS {
+            return None;
+        }
+        self.pinned = 0;
+        Some(format!(
+            "the discriminator won: its loss stayed at its floor for {PINNED_STEPS} steps in a row, so it rejects every \
+             fake with certainty and the generator's gradient has all but vanished (typical of the minimax game \
+             against a strong D). Training paused with the weights as they are. Try the non-saturating or \
+             least-squares game, a smaller D learning rate, or label smoothing, then press Start."
+        ))
+    }
+
+    fn latent(&mut self) -> Option<&mut dyn LatentModel> {
+        (self.config.arch == GanArch::Dcgan).then_some(self as &mut dyn LatentModel)
     }
 
     fn game(&mut self) -> Option<&mut dyn GameView> {
-        (self.config.data_dim == 2).then_some(self as &mut dyn GameView)
+        (self.config.arch == GanArch::Mlp && self.config.data_dim == 2).then_some(self as &mut dyn GameView)
+    }
+}
+
+/// The image GAN's latent space: decoding is generation; there is no encoder.
+impl LatentModel for GanFamily {
+    fn latent_dim(&self) -> usize {
+        self.config.latent_dim
+    }
+
+    fn conditional(&self) -> bool {
+        self.config.conditional
+    }
+
+    fn has_encoder(&self) -> bool {
+        false
+    }
+
+    fn encode(&mut self, _x: &[f32], _n: usize, _labels: &[u8]) -> FamilyResult<Vec<f32>> {
+        Err("a GAN has no encoder: it can only map latent points to images".into())
+    }
+
+    fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch> {
+        if z.len() != n * self.config.latent_dim {
+            return Err(format!("{} latent values for {n} images of latent dimension {}", z.len(), self.config.latent_dim));
+        }
+        let labels = if labels.len() == n { labels.to_vec() } else { vec![0; n] };
+        let pixels = self.generate(z.to_vec(), n, &labels)?;
+        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels })
     }
 }
 
@@ -298,18 +459,18 @@ impl GameView for GanFamily {
         let device = self.device.clone().without_autodiff();
         let n = points.len();
         let x = Tensor::<2>::from_data(TensorData::new(points.iter().flat_map(|p| *p).collect::<Vec<f32>>(), [n, 2]), &device);
-        read(self.shown(self.discriminator()?.valid().forward(x)))
+        read(self.shown(self.discriminator()?.valid().forward(x, None)))
     }
 
     fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)> {
         if z.len() != n * self.config.latent_dim {
             return Err(format!("{} latent values for {n} points of dimension {}", z.len(), self.config.latent_dim));
         }
-        let points = self.generate(z.to_vec(), n)?;
+        let points = self.generate(z.to_vec(), n, &[])?;
         // Each fake point as a leaf of its own: the gradient of the summed loss with respect to
         // point i is ∂ℓ_i/∂x_i (a mean would scale it by 1/n).
         let x = Tensor::<2>::from_data(TensorData::new(points.clone(), [n, 2]), &self.device).require_grad();
-        let loss = self.config.objective.g_loss(self.discriminator()?.forward(x.clone())).mul_scalar(n as f64);
+        let loss = self.config.objective.g_loss(self.discriminator()?.forward(x.clone(), None)).mul_scalar(n as f64);
         let grads = loss.backward();
         let gx = x.grad(&grads).ok_or("the discriminator gave no gradient for the generator's points")?;
         let pull: Vec<f32> = gx
@@ -319,5 +480,17 @@ impl GameView for GanFamily {
             .map(|g| -g)
             .collect();
         Ok((pairs(&points), pairs(&pull)))
+    }
+
+    fn step_player(&mut self, batch: &Batch, player: Player) -> FamilyResult<LossTerms> {
+        let terms = match player {
+            Player::Discriminator => {
+                let d = self.d_step(self.real(batch)?, batch.labels)?;
+                let label = if self.config.objective.is_probabilistic() { "D" } else { "critic" };
+                vec![("D loss".into(), d[0] as f64), (format!("{label}(real)"), d[1] as f64), (format!("{label}(fake)"), d[2] as f64)]
+            }
+            Player::Generator => vec![("G loss".into(), self.g_step(batch.labels)? as f64)],
+        };
+        Ok(terms)
     }
 }
