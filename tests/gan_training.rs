@@ -104,3 +104,107 @@ fn generator_pull_equals_finite_differences_of_the_discriminator() {
         }
     }
 }
+
+fn random_images(n: usize, seed: u64) -> (Vec<f32>, Vec<u8>) {
+    let mut rng = Rng::new(seed);
+    let x = (0..n * 784).map(|_| rng.uniform() as f32).collect();
+    let labels = (0..n).map(|i| (i % 10) as u8).collect();
+    (x, labels)
+}
+
+#[test]
+fn dcgan_makes_28x28_images_and_its_conditional_variant_obeys_the_label() {
+    let mut gan = GanFamily::new(GanConfig::dcgan(28, 28, 10, true), &Device::flex(), 1).unwrap();
+    assert!(gan.describe().contains("class-conditional DCGAN"), "{}", gan.describe());
+    let (x, labels) = random_images(8, 2);
+    let terms = gan.train_step(&Batch { x: &x, n: 8, dims: &[1, 28, 28], labels: &labels }).unwrap();
+    assert!(terms.iter().all(|t| t.1.is_finite()), "{terms:?}");
+    let draw = |gan: &mut GanFamily, label| match gan.sample(4, 9, Some(label)).unwrap() {
+        Samples::Images(b) => b,
+        Samples::Points(_) => panic!("DCGAN makes images"),
+    };
+    let (three, seven) = (draw(&mut gan, 3), draw(&mut gan, 7));
+    assert_eq!((three.n, three.width, three.height, three.pixels.len()), (4, 28, 28, 4 * 784));
+    assert!(three.pixels.iter().all(|v| (0.0..=1.0).contains(v)), "images are in [0, 1]");
+    // Same z, another label: the label embedding changes the image.
+    let diff: f32 = three.pixels.iter().zip(&seven.pixels).map(|(a, b)| (a - b).abs()).sum();
+    assert!(diff > 1e-3, "the label has no effect on the generator");
+    // A batch of points is refused with a sentence, not a panic.
+    let points = [0.0f32; 16];
+    let err = gan.train_step(&Batch { x: &points, n: 8, dims: &[2], labels: &labels }).unwrap_err();
+    assert!(err.contains("values per example"), "{err}");
+}
+
+#[test]
+fn dcgan_checkpoint_round_trip_keeps_batch_norm_statistics() {
+    let dir = std::env::temp_dir().join(format!("genlab-dcgan-ckpt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = GanConfig { channels: 8, ..GanConfig::dcgan(28, 28, 10, false) };
+    let mut gan = GanFamily::new(config, &Device::flex(), 4).unwrap();
+    let (x, labels) = random_images(16, 3);
+    for _ in 0..3 {
+        gan.train_step(&Batch { x: &x, n: 16, dims: &[1, 28, 28], labels: &labels }).unwrap();
+    }
+    save(&gan, &Progress::default(), &dir).unwrap();
+    let mut loaded = load_family(&dir, &Device::flex()).unwrap();
+    let (a, b) = (gan.sample(6, 5, None).unwrap(), loaded.sample(6, 5, None).unwrap());
+    assert!(a == b, "the reloaded DCGAN draws other images (batch-norm statistics lost?)");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_discriminator_that_wins_outright_pauses_the_game_with_a_reason() {
+    // Minimax with a fast D and an all but frozen G: D separates the fakes near the origin
+    // from the ring, its loss sits at 0, and the worker must pause and say why.
+    use genlab::train::{spawn, Command, Event, TrainData, WorkerOptions};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    let config = GanConfig { objective: Objective::Minimax, hidden: 32, lr_d: 1e-2, lr_g: 1e-6, ..GanConfig::default() };
+    let gan = GanFamily::new(config, &Device::flex(), 2).unwrap();
+    let (points, labels) = ToyKind::Ring8.sample(4000, &mut Rng::new(1));
+    let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
+    let options = WorkerOptions { batch_size: 64, ..WorkerOptions::default() };
+    let worker = spawn(Box::new(gan), data, options, Box::new(|_| Err("no loading here".into())), None);
+    worker.send(Command::Step(5000));
+    let started = Instant::now();
+    let (mut last_step, mut reason) = (0, None);
+    while started.elapsed() < Duration::from_secs(120) {
+        match worker.recv_timeout(Duration::from_secs(30)) {
+            Some(Event::Losses { step, .. }) => last_step = step,
+            Some(Event::Paused { reason: r }) => {
+                reason = r;
+                break;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let reason = reason.expect("the worker should pause on its own, with a reason");
+    assert!(reason.contains("discriminator won"), "{reason}");
+    assert!(last_step >= genlab::models::gan::family::PINNED_STEPS as u64 && last_step < 5000, "paused at step {last_step}");
+    worker.stop();
+}
+
+#[test]
+fn single_player_steps_move_only_that_player() {
+    use genlab::train::Player;
+    let mut gan = GanFamily::new(GanConfig { hidden: 16, ..GanConfig::default() }, &Device::flex(), 5).unwrap();
+    let (pts, labels) = ToyKind::Ring8.sample(64, &mut Rng::new(3));
+    let x: Vec<f32> = pts.iter().flat_map(|p| [p[0], p[1]]).collect();
+    let batch = Batch { x: &x, n: 64, dims: &[2], labels: &labels };
+    let probe = [[0.5f32, 0.5], [-1.0, 2.0]];
+    let z = [0.1f32, -0.4];
+    let view = |gan: &mut GanFamily| {
+        let game = gan.game().unwrap();
+        (game.critic_field(&probe).unwrap(), game.generator_pull(&z, 1).unwrap().0)
+    };
+    let (d0, g0) = view(&mut gan);
+    let terms = gan.game().unwrap().step_player(&batch, Player::Discriminator).unwrap();
+    assert_eq!(terms[0].0, "D loss");
+    let (d1, g1) = view(&mut gan);
+    assert!(d1 != d0 && g1 == g0, "a D step changes D only");
+    let terms = gan.game().unwrap().step_player(&batch, Player::Generator).unwrap();
+    assert_eq!(terms[0].0, "G loss");
+    let (d2, g2) = view(&mut gan);
+    assert!(d2 == d1 && g2 != g1, "a G step changes G only");
+}

@@ -113,3 +113,40 @@ fn compare_tab_evaluates_a_checkpoint_and_shows_the_lesson() {
     h.render().expect("render").save(std::env::temp_dir().join("genlab-ui-lesson.png")).ok();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn count_colour(img: &image::RgbaImage, c: eframe::egui::Color32, tolerance: i32) -> usize {
+    img.pixels()
+        .filter(|p| {
+            (p[0] as i32 - c.r() as i32).abs() <= tolerance
+                && (p[1] as i32 - c.g() as i32).abs() <= tolerance
+                && (p[2] as i32 - c.b() as i32).abs() <= tolerance
+        })
+        .count()
+}
+
+#[test]
+fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
+    use genlab::gui::widgets::game_plane::{FAKE_POINT, REAL_POINT};
+    let mut h = harness();
+    h.run_steps(3);
+    h.get_by_label("GAN").click();
+    h.run_steps(3);
+    // The 2-D lab is the default: single-player buttons and the no-gradient-penalty note.
+    assert!(h.query_by_label("one D step").is_some() && h.query_by_label("one G step").is_some());
+    assert!(h.query_by_label_contains("No gradient penalty").is_some(), "the GUI must say why there is no WGAN-GP");
+    h.get_by_role_and_label(Role::Button, "Start").click();
+    let playing = step_until(&mut h, 120.0, |h| h.query_all_by_label("D(fake)").next().is_some());
+    assert!(playing, "no D(real)/D(fake) curves appeared after Start");
+    step_until(&mut h, 5.0, |_| false);
+    h.get_by_role_and_label(Role::Button, "Pause").click();
+    h.run_steps(6);
+    let img = h.render().expect("render");
+    img.save(std::env::temp_dir().join("genlab-ui-gan-lab.png")).ok();
+    // 1,000 real and 600 fake points (radius ≈ 2 px) and the heat map behind them.
+    let (real, fake) = (count_colour(&img, REAL_POINT, 8), count_colour(&img, FAKE_POINT, 8));
+    // Real points sit in 8 tight blobs, mostly under the fakes: fewer of their pixels show.
+    assert!(real > 60 && fake > 300, "points drawn: {real} real, {fake} fake pixels");
+    let heat = img.pixels().filter(|p| p[2] as i32 > p[1] as i32 + 40 && p[0] as i32 > p[1] as i32 + 20).count();
+    assert!(heat > 20_000, "the heat map covers only {heat} purple pixels");
+    assert!(h.query_by_label_contains("of 8 modes").is_some(), "no mode-coverage meter");
+}

@@ -15,8 +15,8 @@ const MESH_EXTENT: f32 = 2.5;
 /// "Fake" (D → 0) and "real" (D → 1) colours, as GAN Lab's purple and green.
 const FAKE: Color32 = Color32::from_rgb(150, 90, 200);
 const REAL: Color32 = Color32::from_rgb(60, 170, 100);
-const REAL_POINT: Color32 = Color32::from_rgb(90, 200, 130);
-const FAKE_POINT: Color32 = Color32::from_rgb(255, 150, 220);
+pub const REAL_POINT: Color32 = Color32::from_rgb(90, 200, 130);
+pub const FAKE_POINT: Color32 = Color32::from_rgb(255, 150, 220);
 
 pub struct GamePlane {
     /// The data window: [x_min, y_min] and [x_max, y_max] (square).

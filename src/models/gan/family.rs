@@ -368,9 +368,11 @@ impl Family for GanFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
+        // Through `valid()`: it folds batch norm's pending running-statistics update into the
+        // saved value (a plain record of the training copy can be one update behind).
         for (path, result) in [
-            (dir.join(G_FILE), self.generator()?.clone().save_file(dir.join(G_FILE))),
-            (dir.join(D_FILE), self.discriminator()?.clone().save_file(dir.join(D_FILE))),
+            (dir.join(G_FILE), self.generator()?.valid().save_file(dir.join(G_FILE))),
+            (dir.join(D_FILE), self.discriminator()?.valid().save_file(dir.join(D_FILE))),
         ] {
             result.map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
         }
