@@ -6,7 +6,9 @@ use clap::Args;
 
 use crate::data::images::ImageSet;
 use crate::device::ComputeDevice;
+use crate::models::gan::{GanConfig, GanFamily};
 use crate::models::vae::{VaeArch, VaeConfig, VaeFamily};
+use crate::models::FamilyKind;
 use crate::rng::Rng;
 use crate::train::{Batch, Family};
 
@@ -15,8 +17,12 @@ pub struct BenchArgs {
     /// Timed training steps per model (after 5 warm-up steps).
     #[arg(long, default_value_t = 100)]
     pub steps: usize,
+    /// The VAE's batch (the GANs use their defaults: 64 for DCGAN, 256 for the 2-D GAN).
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
+    /// Only this family's models (default: all).
+    #[arg(long, value_enum)]
+    pub family: Option<FamilyKind>,
     /// Print one JSON object per line instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -38,6 +44,7 @@ pub struct BenchArgs {
 
 struct BenchRow {
     model: String,
+    batch: usize,
     params: usize,
     steps_per_sec: f64,
     decode_ms_mean: f64,
@@ -58,33 +65,79 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
         labels: (0..n).map(|i| (i % 10) as u8).collect(),
     };
     let mut rows = Vec::new();
-    for (name, arch, latent) in [("VAE MLP 784-400-20", VaeArch::Mlp, 20), ("VAE conv, z=16", VaeArch::Conv, 16)] {
-        let config = VaeConfig { arch, latent_dim: latent, ..VaeConfig::default() };
-        let mut family = VaeFamily::new(config, &device.device, 0)?;
-        rows.push(bench_family(name, &mut family, &set, args.steps)?);
+    let wants = |kind: FamilyKind| args.family.is_none_or(|f| f == kind);
+    if wants(FamilyKind::Vae) {
+        for (name, arch, latent) in [("VAE MLP 784-400-20", VaeArch::Mlp, 20), ("VAE conv, z=16", VaeArch::Conv, 16)] {
+            let config = VaeConfig { arch, latent_dim: latent, ..VaeConfig::default() };
+            let mut family = VaeFamily::new(config, &device.device, 0)?;
+            rows.push(bench_family(name, &mut family, &set, args.steps)?);
+        }
+    }
+    if wants(FamilyKind::Gan) {
+        rows.push(bench_gan("DCGAN 28x28, z=64", GanConfig::dcgan(28, 28, 10, false), args.steps.div_ceil(4), device)?);
+        rows.push(bench_gan("GAN MLP 2-D, 3x128", GanConfig::default(), args.steps * 3, device)?);
     }
     if args.json {
         for r in &rows {
             println!(
                 "{}",
                 serde_json::json!({
-                    "model": r.model, "device": device.label, "batch": n, "params": r.params,
+                    "model": r.model, "device": device.label, "batch": r.batch, "params": r.params,
                     "train_steps_per_sec": r.steps_per_sec,
-                    "decode_latency_ms_mean": r.decode_ms_mean, "decode_latency_ms_p95": r.decode_ms_p95,
+                    "sample_ms_mean": r.decode_ms_mean, "sample_ms_p95": r.decode_ms_p95,
                 })
             );
         }
     } else {
-        println!("device: {}   batch: {n}   f32, Adam", device.label);
-        println!("{:<22} {:>10} {:>14} {:>18} {:>17}", "model", "params", "train steps/s", "decode 1 z (ms)", "decode p95 (ms)");
+        println!("device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN", device.label);
+        println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
         for r in &rows {
             println!(
-                "{:<22} {:>10} {:>14.1} {:>18.3} {:>17.3}",
-                r.model, r.params, r.steps_per_sec, r.decode_ms_mean, r.decode_ms_p95
+                "{:<22} {:>6} {:>10} {:>14.1} {:>16.4} {:>15.4}",
+                r.model, r.batch, r.params, r.steps_per_sec, r.decode_ms_mean, r.decode_ms_p95
             );
         }
     }
     Ok(())
+}
+
+/// Train steps/s of a GAN at its default batch (one D update + one G update a step, as
+/// bench/gan_reference.py times PyTorch), and sampling time per example.
+fn bench_gan(name: &str, config: GanConfig, steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
+    let batch = config.default_batch_size();
+    let dim = config.data_dim;
+    let mut rng = Rng::new(1);
+    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
+    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
+    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
+    let per_call = if dim == 2 { 256 } else { 64 };
+    let mut family = GanFamily::new(config, &device.device, 0)?;
+    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
+    for _ in 0..3 {
+        family.train_step(&b)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps.max(1) {
+        family.train_step(&b)?;
+    }
+    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
+    let mut times = Vec::new();
+    for i in 0..23 {
+        let t = Instant::now();
+        family.sample(per_call, i, None)?;
+        if i >= 3 {
+            times.push(t.elapsed().as_secs_f64() * 1e3 / per_call as f64);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(BenchRow {
+        model: name.to_string(),
+        batch,
+        params: family.num_params(),
+        steps_per_sec,
+        decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
+        decode_ms_p95: times[(times.len() * 95) / 100 - 1],
+    })
 }
 
 fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize) -> Result<BenchRow, String> {
@@ -113,6 +166,7 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
     times.sort_by(f64::total_cmp);
     Ok(BenchRow {
         model: name.to_string(),
+        batch: set.len(),
         params: family.num_params(),
         steps_per_sec,
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,

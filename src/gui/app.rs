@@ -17,6 +17,35 @@ pub struct GenlabApp {
     data_dir_text: String,
     dialog: Option<PendingDialog>,
     show_settings: bool,
+    frames: FrameMeter,
+}
+
+/// The window's own cost while a model trains: how long building a frame takes (eframe's
+/// measure of the app's CPU time per frame) and how often frames come. Shown in the status
+/// bar, so "does training starve the UI?" is a number, not an impression.
+#[derive(Default)]
+struct FrameMeter {
+    last: Option<std::time::Instant>,
+    /// Exponential moving averages, in seconds.
+    interval: f64,
+    cpu: f64,
+}
+
+impl FrameMeter {
+    fn tick(&mut self, cpu_usage: Option<f32>) {
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last {
+            let dt = (now - last).as_secs_f64();
+            // Long gaps are idle time (nothing to repaint), not slow frames.
+            if dt < 0.5 {
+                self.interval = if self.interval == 0.0 { dt } else { 0.95 * self.interval + 0.05 * dt };
+            }
+        }
+        self.last = Some(now);
+        if let Some(cpu) = cpu_usage {
+            self.cpu = if self.cpu == 0.0 { cpu as f64 } else { 0.95 * self.cpu + 0.05 * cpu as f64 };
+        }
+    }
 }
 
 impl GenlabApp {
@@ -29,6 +58,7 @@ impl GenlabApp {
             shared: Shared { device, data_dir, data_version: 0 },
             dialog: None,
             show_settings: false,
+            frames: FrameMeter::default(),
         }
     }
 
@@ -83,12 +113,18 @@ impl GenlabApp {
                 ui.separator();
                 ui.label(format!("{} samples seen", status.samples_seen));
             }
+            if self.frames.interval > 0.0 {
+                ui.separator();
+                ui.label(format!("UI: {:.1} ms/frame, {:.0} frames/s", self.frames.cpu * 1e3, 1.0 / self.frames.interval))
+                    .on_hover_text("CPU time to build one frame of this window, and how often frames are drawn (averaged)");
+            }
         });
     }
 }
 
 impl eframe::App for GenlabApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.frames.tick(frame.info().cpu_usage);
         if let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) {
             self.dialog = None;
             if let Some(dir) = answer {
