@@ -123,6 +123,23 @@ impl Session {
         self.notices.push(Notice { text, is_error: false });
     }
 
+    /// The run's messages, each with a dismiss button; errors in red.
+    pub fn notices_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        for (i, n) in self.notices.iter().enumerate() {
+            ui.horizontal_wrapped(|ui| {
+                let colour = if n.is_error { egui::Color32::from_rgb(255, 110, 110) } else { egui::Color32::LIGHT_GREEN };
+                ui.colored_label(colour, &n.text);
+                if ui.small_button("dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+            });
+        }
+        if let Some(i) = dismiss {
+            self.notices.remove(i);
+        }
+    }
+
     /// Applies every event that has arrived; call once a frame.
     pub fn poll(&mut self) {
         for event in self.worker.drain() {

@@ -312,19 +312,8 @@ impl VaeTab {
                 self.reset();
             }
         }
-        let Some(session) = &mut self.session else { return };
-        let mut dismiss = None;
-        for (i, n) in session.notices.iter().enumerate() {
-            ui.horizontal(|ui| {
-                let colour = if n.is_error { egui::Color32::from_rgb(255, 110, 110) } else { egui::Color32::LIGHT_GREEN };
-                ui.colored_label(colour, &n.text);
-                if ui.small_button("dismiss").clicked() {
-                    dismiss = Some(i);
-                }
-            });
-        }
-        if let Some(i) = dismiss {
-            session.notices.remove(i);
+        if let Some(session) = &mut self.session {
+            session.notices_ui(ui);
         }
     }
 
