@@ -205,3 +205,60 @@ fn dcgan_trains_on_mnist_and_evaluates_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && stderr.contains("label smoothing") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn schedule_prints_csv_that_matches_the_library() {
+    let out = genlab().args(["schedule", "--kind", "cosine", "--timesteps", "1000", "--csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("t,beta,alpha_bar,snr"));
+    let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 1000);
+    // ᾱ_499 of diffusers' squaredcos_cap_v2 (tests/fixtures/diffusion.json), and SNR = ᾱ/(1 − ᾱ).
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{}/tests/fixtures/diffusion.json", env!("CARGO_MANIFEST_DIR"))).unwrap())
+            .unwrap();
+    let want = f["schedules"]["cosine"]["alphas_cumprod"][499].as_f64().unwrap();
+    assert!((rows[499][2] - want).abs() < 1e-6, "{} vs {want}", rows[499][2]);
+    assert!((rows[499][3] - want / (1.0 - want)).abs() < 1e-4);
+    let bad = genlab().args(["schedule", "--beta-start", "0.5", "--beta-end", "0.1"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("β_start"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
+
+#[test]
+fn diffusion_trains_on_the_ring_and_samples_with_either_sampler() {
+    let out = temp_dir("diffusion");
+    let status = genlab()
+        .args(["train", "--family", "diffusion", "--dataset", "ring8", "--steps", "200", "--schedule", "cosine", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let csv = std::fs::read_to_string(out.join("losses.csv")).unwrap();
+    assert!(csv.starts_with("step,loss\n"), "{csv}");
+    for (sampler, steps) in [("ddpm", "1000"), ("ddim", "10")] {
+        let png = out.join(format!("{sampler}.png"));
+        let run = genlab()
+            .args(["sample", "--n", "300", "--sampler", sampler, "--steps", steps, "--eta", "0.5", "--seed", "2", "--checkpoint"])
+            .arg(&out)
+            .arg("--out")
+            .arg(&png)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{sampler}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(png.is_file());
+    }
+    // Bad sampler settings are refused with the flag named.
+    for (args, says) in [
+        (vec!["--eta", "2"], "--eta"),
+        (vec!["--steps", "5000"], "--steps"),
+        (vec!["--guidance", "3"], "--conditional"),
+    ] {
+        let run = genlab().args(["sample", "--out", "/tmp/never.png", "--checkpoint"]).arg(&out).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success() && stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -1,11 +1,12 @@
 //! The command line: `genlab` (the window), `genlab train`, `sample`, `eval`, `metrics`,
-//! `train-classifier` and `bench`.
+//! `train-classifier`, `schedule` and `bench`.
 //! Errors are printed once, naming the file and the problem, and the exit status is non-zero.
 
 mod bench;
 mod eval;
 mod metrics;
 mod sample;
+mod schedule;
 mod train;
 mod train_classifier;
 
@@ -45,6 +46,8 @@ pub enum Commands {
     Metrics(metrics::MetricsArgs),
     /// Train the evaluation classifier (LeNet) whose features FID and PRDC use.
     TrainClassifier(train_classifier::TrainClassifierArgs),
+    /// Print a diffusion noise schedule: t, β_t, ᾱ_t and SNR(t).
+    Schedule(schedule::ScheduleArgs),
     /// Measure training steps/s and latent-decode latency, or (--metrics) the metrics' speed.
     Bench(bench::BenchArgs),
 }
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Some(Commands::TrainClassifier(args)) => {
             train_classifier::run(&args, &headless_device(cli.device), cli.data_dir.as_deref())
         }
+        Some(Commands::Schedule(args)) => schedule::run(&args),
         Some(Commands::Bench(args)) => bench::run(&args, &headless_device(cli.device)),
     };
     match result {

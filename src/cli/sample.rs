@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::device::ComputeDevice;
-use crate::export::{save_grid_png, save_scatter_png};
+use crate::export::{save_grid_png, save_scatter_png, save_trajectory_gif};
+use crate::models::diffusion::{SamplerKind, Spacing};
 use crate::models::load_family;
 use crate::train::Samples;
 
@@ -24,6 +25,48 @@ pub struct SampleArgs {
     /// For a class-conditional model: the class to draw (e.g. a digit).
     #[arg(long)]
     pub label: Option<u8>,
+    /// Diffusion: DDPM (ancestral) or DDIM.
+    #[arg(long, value_enum)]
+    pub sampler: Option<SamplerKind>,
+    /// Diffusion: the number of denoising steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Diffusion: DDIM's η in [0, 1] (0 deterministic).
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// Diffusion: which timesteps the sampler visits.
+    #[arg(long, value_enum)]
+    pub spacing: Option<Spacing>,
+    /// Diffusion, class-conditional: the classifier-free guidance scale w.
+    #[arg(long)]
+    pub guidance: Option<f64>,
+    /// Diffusion: also write the denoising steps of the first 16 samples as an animated GIF
+    /// (x_t beside the predicted x₀).
+    #[arg(long)]
+    pub gif: Option<PathBuf>,
+}
+
+impl SampleArgs {
+    /// The sampler flags as the family's live settings, in the order they apply.
+    fn sampler_settings(&self) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        if let Some(kind) = self.sampler {
+            out.push(("sampler", if kind == SamplerKind::Ddpm { 0.0 } else { 1.0 }));
+        }
+        if let Some(steps) = self.steps {
+            out.push(("sample_steps", steps as f64));
+        }
+        if let Some(eta) = self.eta {
+            out.push(("eta", eta));
+        }
+        if let Some(spacing) = self.spacing {
+            out.push(("spacing", Spacing::ALL.iter().position(|&s| s == spacing).unwrap_or(0) as f64));
+        }
+        if let Some(w) = self.guidance {
+            out.push(("guidance", w));
+        }
+        out
+    }
 }
 
 pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
@@ -31,6 +74,20 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         return Err("--n must be at least 1".into());
     }
     let mut family = load_family(&args.checkpoint, &device.device)?;
+    let settings = args.sampler_settings();
+    if !settings.is_empty() && family.denoising().is_none() {
+        return Err(format!(
+            "{}: --sampler, --steps, --eta, --spacing and --guidance apply to diffusion models; this checkpoint is a {}",
+            args.checkpoint.display(),
+            family.family_name()
+        ));
+    }
+    for (name, value) in settings {
+        if name == "guidance" && !family.hyper_params().iter().any(|p| p.name == "guidance") {
+            return Err(format!("{}: --guidance needs a class-conditional model (train it with --conditional)", args.checkpoint.display()));
+        }
+        family.set_hyper(name, value).map_err(|e| format!("--{}: {e}", name.replace("sample_steps", "steps").replace('_', "-")))?;
+    }
     match family.sample(args.n, args.seed, args.label)? {
         Samples::Images(batch) => {
             let cols = (args.n as f64).sqrt().ceil() as usize;
@@ -39,5 +96,13 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         Samples::Points(points) => save_scatter_png(&points, &[], 480, &args.out)?,
     }
     println!("{}", args.out.display());
+    if let Some(gif) = &args.gif {
+        let Some(view) = family.denoising() else {
+            return Err(format!("{}: --gif shows denoising steps, which only diffusion models have", args.checkpoint.display()));
+        };
+        let trajectory = view.trajectory(args.n.min(16), args.seed, args.label)?;
+        save_trajectory_gif(&trajectory, 80, gif)?;
+        println!("{}", gif.display());
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use crate::data::{load_images, DatasetId};
 use crate::device::ComputeDevice;
 use crate::export::{save_grid_png, save_scatter_png};
+use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, ScheduleKind};
 use crate::models::gan::{GanConfig, GanFamily, Objective};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::rng::Rng;
@@ -29,13 +30,13 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
     /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 1500
-    /// for DCGAN).
+    /// for DCGAN, 3000 for 2-D diffusion, 2000 for the diffusion UNet).
     #[arg(long)]
     pub steps: Option<u32>,
     /// Output folder: the checkpoint, losses.csv and samples.png.
     #[arg(long)]
     pub out: PathBuf,
-    /// Examples per step (default: 128 for the VAE, 256 for the 2-D GAN, 64 for DCGAN).
+    /// Examples per step (default: 128 for the VAE, 256 for 2-D models, 64 for DCGAN and the UNet).
     #[arg(long)]
     pub batch_size: Option<usize>,
     #[arg(long, default_value_t = 0)]
@@ -55,7 +56,7 @@ pub struct TrainArgs {
     /// Condition on the class label (CVAE, or the class-conditional DCGAN).
     #[arg(long)]
     pub conditional: bool,
-    /// Learning rate (both players' for the GAN; default 1e-3, 3e-4 for the GAN).
+    /// Learning rate (both players' for the GAN; default 1e-3, 2e-4 for DCGAN).
     #[arg(long)]
     pub lr: Option<f64>,
     /// The GAN's game.
@@ -73,6 +74,18 @@ pub struct TrainArgs {
     /// Adam's β1 for both GAN players.
     #[arg(long)]
     pub beta1: Option<f64>,
+    /// Diffusion: the noise schedule.
+    #[arg(long, value_enum, default_value_t = ScheduleKind::Linear)]
+    pub schedule: ScheduleKind,
+    /// Diffusion: T, the number of noising steps.
+    #[arg(long, default_value_t = 1000)]
+    pub timesteps: usize,
+    /// Diffusion: what the network predicts.
+    #[arg(long, value_enum, default_value_t = Prediction::Epsilon)]
+    pub prediction: Prediction,
+    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8).
+    #[arg(long)]
+    pub channels: Option<usize>,
 }
 
 impl TrainArgs {
@@ -89,6 +102,19 @@ impl TrainArgs {
             height,
             learning_rate: self.lr.unwrap_or(1e-3),
             ..VaeConfig::default()
+        }
+    }
+
+    /// The diffusion model's configuration: `base` (2-D MLP or UNet defaults) with the flags given.
+    pub fn diffusion_config(&self, base: DiffusionConfig) -> DiffusionConfig {
+        DiffusionConfig {
+            hidden: self.hidden.unwrap_or(base.hidden),
+            channels: self.channels.unwrap_or(base.channels),
+            schedule: self.schedule,
+            timesteps: self.timesteps,
+            prediction: self.prediction,
+            learning_rate: self.lr.unwrap_or(base.learning_rate),
+            ..base
         }
     }
 
@@ -136,6 +162,24 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
                 let config = args.gan_config(base);
                 let (steps, batch) = (config.default_steps(), config.default_batch_size());
                 (Box::new(GanFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
+            }
+            (FamilyKind::Diffusion, DatasetId::Toy(toy)) => {
+                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
+                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
+                let base = DiffusionConfig { conditional: args.conditional, num_classes: toy.num_classes(), ..DiffusionConfig::default() };
+                let config = args.diffusion_config(base);
+                let (steps, batch) = (config.default_steps(), config.default_batch_size());
+                let real = points[..2000].to_vec();
+                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
+                (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), data, real, steps, batch)
+            }
+            (FamilyKind::Diffusion, DatasetId::Images(id)) => {
+                let data = Arc::new(load_images(id, data_dir)?);
+                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
+                let base = DiffusionConfig::unet(data.train.width, data.train.height, data.num_classes(), args.conditional);
+                let config = args.diffusion_config(base);
+                let (steps, batch) = (config.default_steps(), config.default_batch_size());
+                (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
             }
             (FamilyKind::Vae, DatasetId::Toy(_)) => {
                 return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into())

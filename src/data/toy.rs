@@ -36,6 +36,16 @@ impl ToyKind {
         }
     }
 
+    /// How many components the labels name (modes, moons, arms; 1 where there is one piece).
+    pub fn num_classes(self) -> usize {
+        match self {
+            ToyKind::Ring8 => 8,
+            ToyKind::Grid25 => 25,
+            ToyKind::TwoMoons | ToyKind::Spiral => 2,
+            ToyKind::SwissRoll | ToyKind::Checkerboard => 1,
+        }
+    }
+
     /// Mode centres, for the mixtures that have them.
     pub fn modes(self) -> Option<(Vec<[f32; 2]>, f32)> {
         match self {

@@ -9,6 +9,8 @@ pub enum Purpose {
     SaveCheckpoint,
     LoadCheckpoint,
     ExportSamples,
+    /// A denoising trajectory as an animated GIF.
+    ExportGif,
     OpenDataset,
     /// A checkpoint folder to add to the Compare tab.
     AddRun,
@@ -32,6 +34,11 @@ impl PendingDialog {
                 Purpose::ExportSamples => {
                     dialog.set_title("Export samples").add_filter("PNG image", &["png"]).set_file_name("samples.png").save_file()
                 }
+                Purpose::ExportGif => dialog
+                    .set_title("Export the denoising steps")
+                    .add_filter("GIF animation", &["gif"])
+                    .set_file_name("denoising.gif")
+                    .save_file(),
                 Purpose::OpenDataset => dialog.set_title("Folder with MNIST / Fashion-MNIST IDX files, or your own images").pick_folder(),
                 Purpose::AddRun => dialog.set_title("Add a checkpoint folder to compare").pick_folder(),
             };

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod dialogs;
 pub mod eval_job;
+pub mod eval_on_demand;
 pub mod session;
 pub mod tab;
 pub mod tabs;

@@ -12,8 +12,8 @@ use eframe::egui;
 use crate::data::DatasetId;
 use crate::models::load_family;
 use crate::train::{
-    spawn, Command, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossHistory, LossTerms, Player, Samples, TrainData,
-    WorkerHandle, WorkerOptions,
+    spawn, Command, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms, Player, Samples,
+    TrainData, Trajectory, WorkerHandle, WorkerOptions,
 };
 
 use super::widgets::ImageGrid;
@@ -55,16 +55,25 @@ pub struct Session {
     pub saved: Option<PathBuf>,
     /// Loss terms of the last single-player step (the GAN lab's one D / one G step).
     pub player_step: Option<(Player, LossTerms)>,
+    /// The latest sampling run with every step (diffusion), and the step it was drawn at;
+    /// taken by the tab.
+    pub trajectory: Option<(u64, Trajectory)>,
+    /// The latest predicted-noise field (2-D diffusion) and its timestep; taken by the tab.
+    pub noise_field: Option<(usize, Vec<[f32; 2]>)>,
+    /// A diffusion model's loss by timestep range.
+    pub loss_by_t: Vec<LossBucket>,
 }
 
 impl Session {
-    /// Starts a worker for `family` on `data`; previews arrive twice a second while training.
+    /// Starts a worker for `family` on `data`; previews of `preview_n` samples arrive twice a
+    /// second while training (less often when drawing them is slow).
     pub fn start(
         family: Box<dyn Family>,
         data: TrainData,
         dataset: Option<DatasetId>,
         data_dir: Option<PathBuf>,
         batch_size: usize,
+        preview_n: usize,
         device: &Device,
         ctx: &egui::Context,
     ) -> Self {
@@ -73,7 +82,7 @@ impl Session {
         let options = WorkerOptions {
             batch_size,
             preview_every: Some(Duration::from_millis(500)),
-            preview_n: 64,
+            preview_n,
             dataset,
             data_dir,
             ..WorkerOptions::default()
@@ -106,6 +115,9 @@ impl Session {
             points: None,
             game: None,
             player_step: None,
+            trajectory: None,
+            noise_field: None,
+            loss_by_t: Vec::new(),
             saved: None,
             notices: Vec::new(),
         }
@@ -181,6 +193,9 @@ impl Session {
                 let cols = images.n;
                 self.interpolation.set(&self.ctx, images, cols);
             }
+            Event::Trajectory { step, trajectory } => self.trajectory = Some((step, trajectory)),
+            Event::NoiseField { t, eps } => self.noise_field = Some((t, eps)),
+            Event::LossByT(buckets) => self.loss_by_t = buckets,
             Event::Likelihood(rows) => self.likelihood = Some((self.step, rows)),
             Event::Saved(path) => {
                 self.notice(format!("saved checkpoint {}", path.display()));

@@ -3,6 +3,7 @@
 //! here and a tab file; the trainer does not change.
 
 pub mod classifier;
+pub mod diffusion;
 pub mod gan;
 pub mod one_hot;
 pub mod vae;
@@ -21,6 +22,7 @@ use crate::train::Family;
 pub enum FamilyKind {
     Vae,
     Gan,
+    Diffusion,
 }
 
 impl FamilyKind {
@@ -28,6 +30,7 @@ impl FamilyKind {
         match self {
             FamilyKind::Vae => "VAE",
             FamilyKind::Gan => "GAN",
+            FamilyKind::Diffusion => "Diffusion",
         }
     }
 }
@@ -38,6 +41,7 @@ pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, Strin
     match json.get("family").and_then(|f| f.as_str()) {
         Some(vae::family::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
         Some(gan::family::FAMILY_NAME) => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
+        Some(diffusion::family::FAMILY_NAME) => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
         Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
         None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
     }

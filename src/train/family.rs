@@ -104,12 +104,58 @@ pub trait Family: Send {
         None
     }
 
+    /// The denoising view, for diffusion models (the step-through and the 2-D noise field).
+    fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
+        None
+    }
+
     /// Called after every finite step: a sentence when training should pause because the
     /// run has gone somewhere it will not come back from (e.g. a GAN's discriminator winning
     /// outright). NaN/Inf losses are the trainer's own check.
     fn divergence(&mut self) -> Option<String> {
         None
     }
+}
+
+/// One step of a sampling run: the sample x_t entering the step at timestep t, and the clean
+/// sample x̂₀ the network predicted from it. Images are shown in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrajectoryStep {
+    pub t: usize,
+    pub x_t: Samples,
+    pub x0: Samples,
+}
+
+/// A whole sampling run, kept for stepping through: every step, then the result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory {
+    pub steps: Vec<TrajectoryStep>,
+    pub result: Samples,
+}
+
+/// The training loss averaged over a range of timesteps [t_lo, t_hi): "loss vs t".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossBucket {
+    pub t_lo: usize,
+    pub t_hi: usize,
+    /// Running mean of the per-example loss in this range; NaN before any example landed here.
+    pub loss: f64,
+}
+
+/// Diffusion models: what the denoising step-through and the 2-D flow view draw.
+pub trait DenoisingView {
+    /// T, the number of training timesteps.
+    fn timesteps(&self) -> usize;
+
+    /// A sampling run of `n` samples with the current sampler settings, every step kept.
+    fn trajectory(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Trajectory>;
+
+    /// The predicted noise ε̂(x, t) at each 2-D point (2-D models only): −ε̂ points towards the
+    /// data, and −ε̂/√(1 − ᾱ_t) is the estimated score.
+    fn noise_field(&mut self, points: &[[f32; 2]], t: usize) -> FamilyResult<Vec<[f32; 2]>>;
+
+    /// The training loss by timestep range, low t (little noise) first.
+    fn loss_by_t(&self) -> Vec<LossBucket>;
 }
 
 /// One side of a two-player game.

@@ -10,8 +10,8 @@ pub mod worker;
 
 pub use batches::TrainData;
 pub use family::{
-    Batch, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood, LossTerms,
-    Player, Samples,
+    Batch, DenoisingView, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
+    LossBucket, LossTerms, Player, Samples, Trajectory, TrajectoryStep,
 };
 pub use history::LossHistory;
 pub use protocol::{Command, Event};

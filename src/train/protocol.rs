@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::family::{GameSnapshot, ImageBatch, LossTerms, Player, Samples};
+use super::family::{GameSnapshot, ImageBatch, LossBucket, LossTerms, Player, Samples, Trajectory};
 
 /// What a client asks the worker to do.
 #[derive(Clone, Debug)]
@@ -32,6 +32,10 @@ pub enum Command {
     /// The GAN lab's picture: D at `field` points, and G's points and pulls for `n` latent
     /// rows `z`.
     Game { field: Vec<[f32; 2]>, z: Vec<f32>, n: usize },
+    /// A diffusion model's sampling run with every step kept (the step-through).
+    Trajectory { n: usize, seed: u64, label: Option<u8> },
+    /// A 2-D diffusion model's predicted noise at `points` at timestep `t`.
+    NoiseField { points: Vec<[f32; 2]>, t: usize },
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -62,6 +66,12 @@ pub enum Event {
     Game { step: u64, snapshot: GameSnapshot },
     /// One player's update was made (`Command::PlayerStep`); its loss terms.
     PlayerStepped { player: Player, terms: LossTerms },
+    /// The sampling run asked for by `Command::Trajectory`, at this training step.
+    Trajectory { step: u64, trajectory: Trajectory },
+    /// The predicted noise at the points asked for by `Command::NoiseField`.
+    NoiseField { t: usize, eps: Vec<[f32; 2]> },
+    /// A diffusion model's loss by timestep range, sent with every preview.
+    LossByT(Vec<LossBucket>),
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).

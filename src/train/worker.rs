@@ -124,6 +124,9 @@ struct Worker {
     last_progress: Instant,
     progress_steps: u64,
     last_preview: Instant,
+    /// How long the last preview took: previews wait at least four times that, so a costly
+    /// sampler (a diffusion model's many steps) never takes more than a fifth of the time.
+    preview_cost: Duration,
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -152,6 +155,7 @@ impl Worker {
             last_progress: Instant::now(),
             progress_steps: 0,
             last_preview: Instant::now(),
+            preview_cost: Duration::ZERO,
         }
     }
 
@@ -248,6 +252,23 @@ impl Worker {
             Command::Likelihood { max_examples, importance_samples } => self.likelihood(max_examples, importance_samples),
             Command::PlayerStep(player) => self.player_step(player),
             Command::Game { field, z, n } => self.game(&field, &z, n),
+            Command::Trajectory { n, seed, label } => {
+                let step = self.step;
+                let Some(view) = self.family.denoising() else {
+                    return self.emit(Event::Error("this model has no denoising steps to show".into()));
+                };
+                match view.trajectory(n, seed, label) {
+                    Ok(trajectory) => self.emit(Event::Trajectory { step, trajectory }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::NoiseField { points, t } => {
+                let Some(view) = self.family.denoising() else { return };
+                match view.noise_field(&points, t) {
+                    Ok(eps) => self.emit(Event::NoiseField { t, eps }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}
@@ -300,7 +321,7 @@ impl Worker {
             self.send_progress();
         }
         if let Some(every) = self.options.preview_every {
-            if self.last_preview.elapsed() >= every {
+            if self.last_preview.elapsed() >= every.max(self.preview_cost * 4) {
                 self.preview();
             }
         }
@@ -363,12 +384,18 @@ impl Worker {
 
     /// The evolving fixed-seed grid and reconstructions of the first test images.
     fn preview(&mut self) {
+        let started = Instant::now();
         let (n, seed) = (self.options.preview_n, self.options.preview_seed);
         match self.family.sample(n, seed, None) {
             Ok(samples) => self.emit(Event::Samples { step: self.step, seed, samples }),
             Err(e) => self.emit(Event::Error(e)),
         }
         self.reconstruct(8);
+        if let Some(view) = self.family.denoising() {
+            let buckets = view.loss_by_t();
+            self.emit(Event::LossByT(buckets));
+        }
+        self.preview_cost = started.elapsed();
         self.last_preview = Instant::now();
     }
 

@@ -2,7 +2,6 @@
 //! player steps, mode coverage over time) and DCGAN on images (a fixed-z grid, D's outputs,
 //! a digit picker, latent interpolation), with FID and precision/recall on demand.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,13 +9,12 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
-use crate::eval::EvalOptions;
 use crate::metrics::mode_coverage;
 use crate::models::gan::{GanConfig, GanFamily, Objective};
 use crate::rng::Rng;
 use crate::train::{Command, Player, TrainData};
 
-use super::super::eval_job::{EvalJob, JobEvent};
+use super::super::eval_on_demand::EvalOnDemand;
 use super::super::session::Session;
 use super::super::tab::{Shared, Tab, TabStatus};
 use super::super::widgets::game_plane::{GamePlane, MESH_RES};
@@ -61,10 +59,7 @@ pub struct GanTab {
     digits: ImageGrid,
     interp_seeds: (u64, u64),
     interpolation: ImageGrid,
-    eval: Option<EvalJob>,
-    eval_dir: Option<PathBuf>,
-    eval_text: Vec<String>,
-    eval_progress: Option<(String, f64)>,
+    eval: EvalOnDemand,
 }
 
 impl Default for GanTab {
@@ -93,10 +88,7 @@ impl Default for GanTab {
             digits: ImageGrid::new("gan-digit"),
             interp_seeds: (1, 2),
             interpolation: ImageGrid::new("gan-interp"),
-            eval: None,
-            eval_dir: None,
-            eval_text: Vec::new(),
-            eval_progress: None,
+            eval: EvalOnDemand::default(),
         }
     }
 }
@@ -155,6 +147,7 @@ impl GanTab {
                     Some(self.dataset),
                     shared.data_dir.clone(),
                     self.batch_size,
+                    64,
                     &shared.device.device,
                     ctx,
                 );
@@ -171,9 +164,7 @@ impl GanTab {
     fn reset(&mut self) {
         self.session = None;
         self.load_error = None;
-        self.eval = None;
-        self.eval_text.clear();
-        self.eval_progress = None;
+        self.eval.clear();
     }
 
     fn hyper(&self, name: &str) -> Option<f64> {
@@ -220,52 +211,6 @@ impl GanTab {
             // Keep asking at a steady pace while training; the worker answers between steps.
             ctx.request_repaint_after(GAME_EVERY);
         }
-    }
-
-    fn poll_eval(&mut self, shared: &Shared, ctx: &egui::Context) {
-        let Some(session) = &mut self.session else { return };
-        if let (Some(dir), Some(saved)) = (&self.eval_dir, session.saved.take()) {
-            if &saved == dir {
-                let options = EvalOptions { n: 2000, likelihood_examples: 0, ..EvalOptions::default() };
-                self.eval = Some(EvalJob::start(vec![(0, saved)], options, shared.device.device.clone(), shared.data_dir.clone(), ctx));
-                self.eval_dir = None;
-            }
-        }
-        let Some(job) = &self.eval else { return };
-        for event in job.poll() {
-            match event {
-                JobEvent::Progress { stage, fraction, .. } => self.eval_progress = Some((stage, fraction)),
-                JobEvent::Done { report, .. } => {
-                    let (m, b) = (&report.samples, &report.baseline);
-                    self.eval_text = vec![
-                        format!("at step {}, {} samples against the test set ({}):", report.step, m.n_fake, report.feature_space),
-                        format!("FID {:.2}   (real data: {:.2})", m.fid, b.fid),
-                        format!("precision {:.3}   recall {:.3}   (real: {:.3} / {:.3})", m.precision, m.recall, b.precision, b.recall),
-                        format!("density {:.3}   coverage {:.3}", m.density, m.coverage),
-                    ];
-                    if let Some((covered, total, hq)) = m.modes {
-                        self.eval_text.push(format!("modes covered {covered}/{total}, {:.1} % high-quality samples", hq * 100.0));
-                    }
-                    self.eval_text.extend(report.warnings.iter().cloned());
-                }
-                JobEvent::Failed { message, .. } => self.eval_text = vec![message],
-                JobEvent::Grid { .. } => {}
-                JobEvent::Finished => {
-                    self.eval_progress = None;
-                    self.eval = None;
-                    break;
-                }
-            }
-        }
-    }
-
-    fn start_eval(&mut self) {
-        let Some(session) = &self.session else { return };
-        let dir = std::env::temp_dir().join(format!("genlab-gan-eval-{}", std::process::id()));
-        session.save(dir.clone());
-        self.eval_dir = Some(dir);
-        self.eval_text = vec!["saving a snapshot to evaluate…".into()];
-        self.eval_progress = Some(("saving".into(), 0.0));
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -365,20 +310,7 @@ impl GanTab {
         }
         ui.separator();
         ui.strong("Measure");
-        let busy = self.eval.is_some() || self.eval_dir.is_some();
-        if ui
-            .add_enabled(self.session.is_some() && !busy, egui::Button::new("FID, precision/recall"))
-            .on_hover_text("2,000 samples against the test set, in genlab's LeNet feature space (2-D points: the points themselves)")
-            .clicked()
-        {
-            self.start_eval();
-        }
-        if let Some((stage, fraction)) = &self.eval_progress {
-            ui.add(egui::ProgressBar::new(*fraction as f32).text(stage.as_str()));
-        }
-        for line in &self.eval_text {
-            ui.label(line);
-        }
+        self.eval.ui(ui, self.session.as_ref(), "gan");
     }
 
     fn objective_ui(&mut self, ui: &mut egui::Ui) {
@@ -562,7 +494,9 @@ impl Tab for GanTab {
             session.poll();
         }
         self.update_game(ui.ctx());
-        self.poll_eval(shared, ui.ctx());
+        if let Some(session) = &mut self.session {
+            self.eval.poll(session, shared, ui.ctx());
+        }
         egui::Panel::left("gan-controls").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
         });

@@ -1,11 +1,14 @@
 //! The family tabs, in the order the tab bar shows them. A new family adds a file and a line.
 
 pub mod compare;
+pub mod diffusion;
 pub mod gan;
 pub mod vae;
 
 use super::tab::Tab;
 
 pub fn all_tabs() -> Vec<Box<dyn Tab>> {
-    vec![Box::new(vae::VaeTab::default()), Box::new(gan::GanTab::default()), Box::new(compare::CompareTab::default())]
+    vec![Box::new(vae::VaeTab::default()), Box::new(gan::GanTab::default()),
+        Box::new(diffusion::DiffusionTab::default()),
+        Box::new(compare::CompareTab::default())]
 }

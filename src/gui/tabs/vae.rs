@@ -109,6 +109,7 @@ impl VaeTab {
                     Some(DatasetId::Images(self.dataset)),
                     shared.data_dir.clone(),
                     self.batch_size,
+                    64,
                     &shared.device.device,
                     ctx,
                 );

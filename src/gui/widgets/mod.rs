@@ -5,12 +5,14 @@ pub mod image_grid;
 pub mod latent_map;
 pub mod loss_plot;
 pub mod metric_bars;
+pub mod step_scrubber;
 
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
 pub use game_plane::GamePlane;
 pub use loss_plot::{loss_plot_terms_ui, loss_plot_ui, LossPlotState};
 pub use metric_bars::{metric_bars_ui, MetricColumn};
+pub use step_scrubber::StepScrubber;
 
 use eframe::egui::Color32;
 

@@ -1,0 +1,165 @@
+//! The diffusion model's configuration: the denoiser, the noise schedule, what it predicts,
+//! and how it samples.
+
+use serde::{Deserialize, Serialize};
+
+use super::process::Prediction;
+use super::sampler::{SamplerKind, SamplerSettings};
+use super::schedule::{Schedule, ScheduleKind};
+
+/// Which denoiser network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DenoiserArch {
+    /// An MLP with the timestep fed to every layer, for 2-D points.
+    Mlp,
+    /// The small UNet, for images whose sides are multiples of 4.
+    Unet,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiffusionConfig {
+    pub arch: DenoiserArch,
+    /// Values per example: 2 for points, width·height for images.
+    pub data_dim: usize,
+    pub width: usize,
+    pub height: usize,
+    /// The UNet's base width C (levels C, 2C, 4C); a multiple of 8 (GroupNorm's groups).
+    pub channels: usize,
+    /// Width of the time vector inside the network.
+    pub time_dim: usize,
+    /// The MLP's hidden width and number of hidden layers.
+    pub hidden: usize,
+    pub layers: usize,
+    pub schedule: ScheduleKind,
+    /// T, the number of noising steps (Ho et al. 2020 use 1000).
+    pub timesteps: usize,
+    /// The linear schedule's end points.
+    pub beta_start: f64,
+    pub beta_end: f64,
+    pub prediction: Prediction,
+    /// Class-conditional denoiser (for classifier-free guidance).
+    pub conditional: bool,
+    pub num_classes: usize,
+    /// Probability of training on the "no label" slot instead of the label, so one network
+    /// learns both the conditional and the unconditional model (Ho & Salimans 2022, §3.2: 0.1–0.2).
+    pub label_dropout: f64,
+    pub learning_rate: f64,
+    /// How samples are drawn (live-adjustable).
+    pub sampler: SamplerSettings,
+}
+
+impl Default for DiffusionConfig {
+    /// The 2-D model: an MLP on points, 1000 linear steps.
+    fn default() -> Self {
+        Self {
+            arch: DenoiserArch::Mlp,
+            data_dim: 2,
+            width: 0,
+            height: 0,
+            channels: 32,
+            time_dim: 128,
+            hidden: 128,
+            layers: 3,
+            schedule: ScheduleKind::Linear,
+            timesteps: 1000,
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            prediction: Prediction::Epsilon,
+            conditional: false,
+            num_classes: 0,
+            label_dropout: 0.1,
+            learning_rate: 1e-3,
+            sampler: SamplerSettings { kind: SamplerKind::Ddim, steps: 50, clip_sample: false, ..SamplerSettings::default() },
+        }
+    }
+}
+
+impl DiffusionConfig {
+    /// The image model: the UNet at width 32, x̂₀ clipped to the image range while sampling.
+    pub fn unet(width: usize, height: usize, num_classes: usize, conditional: bool) -> Self {
+        Self {
+            arch: DenoiserArch::Unet,
+            data_dim: width * height,
+            width,
+            height,
+            num_classes,
+            conditional,
+            learning_rate: 1e-3,
+            sampler: SamplerSettings { kind: SamplerKind::Ddim, steps: 20, clip_sample: true, ..SamplerSettings::default() },
+            ..Self::default()
+        }
+    }
+
+    /// Training steps that show something good: 2-D 3000, images 2000.
+    pub fn default_steps(&self) -> u32 {
+        match self.arch {
+            DenoiserArch::Mlp => 3000,
+            DenoiserArch::Unet => 2000,
+        }
+    }
+
+    pub fn default_batch_size(&self) -> usize {
+        match self.arch {
+            DenoiserArch::Mlp => 256,
+            DenoiserArch::Unet => 64,
+        }
+    }
+
+    /// Width of the timestep's sinusoidal embedding.
+    pub fn sinusoid_dim(&self) -> usize {
+        match self.arch {
+            DenoiserArch::Mlp => 32,
+            DenoiserArch::Unet => self.channels,
+        }
+    }
+
+    pub fn build_schedule(&self) -> Result<Schedule, String> {
+        Schedule::new(self.schedule, self.timesteps, self.beta_start, self.beta_end)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        self.build_schedule()?;
+        match self.arch {
+            DenoiserArch::Mlp if self.data_dim == 0 || self.hidden == 0 || self.layers == 0 => {
+                return Err("the MLP denoiser needs a data size, a hidden width and at least one layer".into());
+            }
+            DenoiserArch::Unet => {
+                if self.width % 4 != 0 || self.height % 4 != 0 || self.width == 0 || self.height == 0 {
+                    return Err(format!(
+                        "the UNet halves the image twice, so its sides must be multiples of 4 (got {}×{})",
+                        self.width, self.height
+                    ));
+                }
+                if self.channels == 0 || self.channels % 8 != 0 {
+                    return Err(format!("the UNet's width must be a multiple of 8 (GroupNorm's 8 groups), not {}", self.channels));
+                }
+                if self.data_dim != self.width * self.height {
+                    return Err(format!("{} values per image do not make a {}×{} image", self.data_dim, self.width, self.height));
+                }
+            }
+            _ => {}
+        }
+        if self.conditional && self.num_classes == 0 {
+            return Err("a class-conditional model needs labelled data".into());
+        }
+        if !(0.0..1.0).contains(&self.label_dropout) {
+            return Err(format!("the label dropout is a probability below 1, not {}", self.label_dropout));
+        }
+        if !(self.learning_rate > 0.0) {
+            return Err(format!("the learning rate must be positive, not {}", self.learning_rate));
+        }
+        let s = &self.sampler;
+        if s.steps == 0 || s.steps > self.timesteps {
+            return Err(format!("the sampler takes between 1 and T = {} steps, not {}", self.timesteps, s.steps));
+        }
+        if !(0.0..=1.0).contains(&s.eta) {
+            return Err(format!("DDIM's η lies in [0, 1], not {}", s.eta));
+        }
+        if !(s.guidance >= 0.0 && s.guidance <= 20.0) {
+            return Err(format!("the guidance scale lies in [0, 20], not {}", s.guidance));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,412 @@
+//! Diffusion as a trainable family: the DDPM training step (a random timestep per example,
+//! noise in, the network asked to predict it back), sampling with DDPM or DDIM and
+//! classifier-free guidance, and the views that show the process.
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+use crate::models::one_hot::one_hot;
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{
+    Batch, DenoisingView, Family, FamilyResult, HyperParam, ImageBatch, LossBucket, LossTerms, Samples, Trajectory,
+    TrajectoryStep,
+};
+
+use super::config::{DenoiserArch, DiffusionConfig};
+use super::nets::Denoiser;
+use super::process::add_noise;
+use super::sampler::{ddim_step, ddpm_step, previous_timestep, timesteps, SamplerKind, Spacing};
+use super::schedule::Schedule;
+use super::time_embedding::sinusoidal;
+
+pub const FAMILY_NAME: &str = "diffusion";
+const WEIGHTS_FILE: &str = "denoiser.bpk";
+/// Timestep ranges of the "loss vs t" plot.
+pub const LOSS_BUCKETS: usize = 10;
+/// Weight of the newest step in each bucket's running mean.
+const BUCKET_RATE: f64 = 0.02;
+
+pub struct DiffusionFamily {
+    config: DiffusionConfig,
+    schedule: Schedule,
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    net: Option<Denoiser>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    noise: Rng,
+    good: Option<Denoiser>,
+    pending_good: Option<Denoiser>,
+    buckets: Vec<LossBucket>,
+}
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+/// Images live in [0, 1]; the process works in [−1, 1] (Ho et al. 2020, §3.3), where unit
+/// noise drowns the signal by t = T.
+fn to_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
+    match arch {
+        DenoiserArch::Mlp => x.to_vec(),
+        DenoiserArch::Unet => x.iter().map(|v| v * 2.0 - 1.0).collect(),
+    }
+}
+
+fn from_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
+    match arch {
+        DenoiserArch::Mlp => x.to_vec(),
+        DenoiserArch::Unet => x.iter().map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0)).collect(),
+    }
+}
+
+fn read(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+fn empty_buckets(timesteps: usize) -> Vec<LossBucket> {
+    (0..LOSS_BUCKETS)
+        .map(|i| LossBucket { t_lo: i * timesteps / LOSS_BUCKETS, t_hi: (i + 1) * timesteps / LOSS_BUCKETS, loss: f64::NAN })
+        .collect()
+}
+
+impl DiffusionFamily {
+    pub fn new(config: DiffusionConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        let schedule = config.build_schedule()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        Ok(Self {
+            net: Some(Denoiser::new(&config, &device)),
+            optim: adam(),
+            noise: Rng::new(seed ^ 0xD1FF),
+            buckets: empty_buckets(config.timesteps),
+            schedule,
+            config,
+            device,
+            good: None,
+            pending_good: None,
+        })
+    }
+
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: DiffusionConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a diffusion configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let net = family.net()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        family.net = Some(net);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &DiffusionConfig {
+        &self.config
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn net(&self) -> FamilyResult<&Denoiser> {
+        self.net.as_ref().ok_or_else(|| "the denoiser's weights were lost in a failed step".to_string())
+    }
+
+    /// One-hot rows over K classes and the "no label" slot K; `None` for unconditional models.
+    fn labels(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+        self.config.conditional.then(|| one_hot(labels, self.config.num_classes + 1, device))
+    }
+
+    fn null_label(&self) -> u8 {
+        self.config.num_classes as u8
+    }
+
+    /// The network's raw prediction at x_t (no gradients), with classifier-free guidance for
+    /// a conditional model: ε̃ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)) (Ho & Salimans 2022, eq. 6,
+    /// written with w = 1 meaning "conditional only", as diffusers does).
+    fn predict(&self, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
+        let device = self.device.clone().without_autodiff();
+        let net = self.net()?.valid();
+        let dim = self.config.data_dim;
+        let s = self.config.sinusoid_dim();
+        let w = self.config.sampler.guidance as f32;
+        let guided = self.config.conditional && w != 1.0;
+        let rows = if guided { 2 * n } else { n };
+        let mut xs = x.to_vec();
+        let mut ys = labels.to_vec();
+        if guided {
+            xs.extend_from_slice(x);
+            ys.extend(std::iter::repeat_n(self.null_label(), n));
+        }
+        let x = Tensor::<2>::from_data(TensorData::new(xs, [rows, dim]), &device);
+        let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&vec![t as f32; rows], s), [rows, s]), &device);
+        let out = read(net.forward(x, sin, self.labels(&ys, &device)))?;
+        if !guided {
+            return Ok(out);
+        }
+        let (cond, uncond) = out.split_at(n * dim);
+        Ok(cond.iter().zip(uncond).map(|(&c, &u)| u + w * (c - u)).collect())
+    }
+
+    /// Runs the configured sampler from seeded noise; keeps every step when `record` is set.
+    /// Returns the samples in the network's scale and the steps (shown scale).
+    fn run_sampler(&self, n: usize, seed: u64, label: Option<u8>, record: bool) -> FamilyResult<(Vec<f32>, Vec<TrajectoryStep>)> {
+        let dim = self.config.data_dim;
+        let classes = self.config.num_classes.max(1);
+        // Without a chosen class, a conditional model cycles through the classes.
+        let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
+        let settings = self.config.sampler;
+        let train_steps = self.schedule.timesteps();
+        let n_steps = if settings.kind == SamplerKind::Ddpm && settings.steps >= train_steps { train_steps } else { settings.steps };
+        let list = timesteps(train_steps, n_steps, settings.spacing, 0);
+        let mut rng = Rng::new(seed);
+        let mut x = rng.normal_vec(n * dim); // x_T ~ N(0, I)
+        let mut steps = Vec::new();
+        for (i, &t) in list.iter().enumerate() {
+            let output = self.predict(&x, n, t, &labels)?;
+            let prev = previous_timestep(settings.kind, &list, i, train_steps);
+            let z = rng.normal_vec(n * dim);
+            let clip = settings.clip_sample;
+            let prediction = self.config.prediction;
+            let out = match settings.kind {
+                SamplerKind::Ddpm => ddpm_step(&self.schedule, prediction, t, prev, &x, &output, &z, clip),
+                SamplerKind::Ddim => ddim_step(&self.schedule, prediction, t, prev, &x, &output, settings.eta, &z, clip, true),
+            };
+            if record {
+                steps.push(TrajectoryStep { t, x_t: self.shown(&x, n), x0: self.shown(&out.pred_original_sample, n) });
+            }
+            x = out.prev_sample;
+        }
+        Ok((x, steps))
+    }
+
+    /// Values in the network's scale as a person sees them: images in [0, 1], or points.
+    fn shown(&self, x: &[f32], n: usize) -> Samples {
+        match self.config.arch {
+            DenoiserArch::Mlp => Samples::Points(x.chunks(2).map(|p| [p[0], p[1]]).collect()),
+            DenoiserArch::Unet => Samples::Images(ImageBatch {
+                n,
+                width: self.config.width,
+                height: self.config.height,
+                pixels: from_net(x, self.config.arch),
+            }),
+        }
+    }
+
+    fn record_buckets(&mut self, ts: &[usize], losses: &[f32]) {
+        let width = self.schedule.timesteps().div_ceil(LOSS_BUCKETS).max(1);
+        let mut sums = [(0.0f64, 0usize); LOSS_BUCKETS];
+        for (&t, &l) in ts.iter().zip(losses) {
+            let b = (t / width).min(LOSS_BUCKETS - 1);
+            sums[b].0 += l as f64;
+            sums[b].1 += 1;
+        }
+        for (bucket, (sum, count)) in self.buckets.iter_mut().zip(sums) {
+            if count == 0 {
+                continue;
+            }
+            let mean = sum / count as f64;
+            bucket.loss = if bucket.loss.is_nan() { mean } else { bucket.loss + BUCKET_RATE * (mean - bucket.loss) };
+        }
+    }
+}
+
+impl Family for DiffusionFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        let conditional = if c.conditional { "class-conditional " } else { "" };
+        let net = match c.arch {
+            DenoiserArch::Mlp => format!("MLP denoiser {}×{}", c.layers, c.hidden),
+            DenoiserArch::Unet => format!("{conditional}UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels),
+        };
+        format!("{net}, {} schedule, T = {}, predicts {}", c.schedule.label(), c.timesteps, c.prediction.label())
+    }
+
+    fn num_params(&self) -> usize {
+        self.net.as_ref().map_or(0, |n| n.num_params())
+    }
+
+    /// Algorithm 1 of Ho et al. 2020: t ~ U{0, …, T−1}, ε ~ N(0, I), a gradient step on
+    /// ‖target − net(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², with the target ε, x₀ or v.
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, dim) = (batch.n, self.config.data_dim);
+        if batch.x.len() != n * dim {
+            let what = if self.config.arch == DenoiserArch::Mlp { "2-D points" } else { "images of this size" };
+            return Err(format!(
+                "the data has {} values per example but this model makes {dim} ({what}): pick a matching dataset or press Reset",
+                batch.x.len() / n.max(1)
+            ));
+        }
+        let x0 = to_net(batch.x, self.config.arch);
+        let big_t = self.schedule.timesteps();
+        let ts: Vec<usize> = (0..n).map(|_| self.noise.below(big_t)).collect();
+        let alpha_bars: Vec<f32> = ts.iter().map(|&t| self.schedule.alpha_bar(t as i64)).collect();
+        let eps = self.noise.normal_vec(n * dim);
+        let x_t = add_noise(&x0, &eps, &alpha_bars, dim);
+        let prediction = self.config.prediction;
+        let target: Vec<f32> = (0..n * dim).map(|i| prediction.target(alpha_bars[i / dim], x0[i], eps[i])).collect();
+        // Label dropout: the "no label" slot stands in for the label now and then, so the same
+        // network also learns the unconditional model (Ho & Salimans 2022, Algorithm 1).
+        let null = self.null_label();
+        let labels: Vec<u8> = batch
+            .labels
+            .iter()
+            .map(|&l| if self.noise.uniform() < self.config.label_dropout { null } else { l })
+            .collect();
+
+        let device = self.device.clone();
+        let s = self.config.sinusoid_dim();
+        let t_in: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
+        let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [n, dim]), &device);
+        let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&t_in, s), [n, s]), &device);
+        let target = Tensor::<2>::from_data(TensorData::new(target, [n, dim]), &device);
+        let y = self.labels(&labels, &device);
+        let net = self.net.take().ok_or("the denoiser's weights were lost in a failed step")?;
+        let per_example = (net.forward(x_t, sin, y) - target).square().mean_dim(1); // [B, 1]
+        let loss = per_example.clone().mean();
+        let losses = read(per_example.without_autodiff())?;
+        let mean = losses.iter().map(|&l| l as f64).sum::<f64>() / n.max(1) as f64;
+        if mean.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            self.net = Some(self.optim.step(self.config.learning_rate, net, grads));
+            self.record_buckets(&ts, &losses);
+        } else {
+            self.net = Some(net);
+        }
+        Ok(vec![("loss".into(), mean)])
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Samples> {
+        let (x, _) = self.run_sampler(n, seed, label, false)?;
+        Ok(self.shown(&x, n))
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        let c = &self.config;
+        let p = |name, help, value, min, max, logarithmic, integer| HyperParam { name, help, value, min, max, logarithmic, integer };
+        let mut params = vec![
+            p("learning_rate", "Adam's step size", c.learning_rate, 1e-5, 1e-2, true, false),
+            p(
+                "sampler",
+                "0 DDPM (ancestral, noise at every step), 1 DDIM (deterministic at η = 0)",
+                if c.sampler.kind == SamplerKind::Ddpm { 0.0 } else { 1.0 },
+                0.0,
+                1.0,
+                false,
+                true,
+            ),
+            p("sample_steps", "denoising steps per sample: fewer is faster and coarser", c.sampler.steps as f64, 1.0, c.timesteps as f64, true, true),
+            p("eta", "DDIM's η: 0 deterministic, 1 as noisy as DDPM", c.sampler.eta, 0.0, 1.0, false, false),
+            p(
+                "spacing",
+                "which timesteps the sampler visits: 0 leading (diffusers' default), 1 trailing (starts at T−1), 2 linspace",
+                match c.sampler.spacing {
+                    Spacing::Leading => 0.0,
+                    Spacing::Trailing => 1.0,
+                    Spacing::Linspace => 2.0,
+                },
+                0.0,
+                2.0,
+                false,
+                true,
+            ),
+        ];
+        if c.conditional {
+            params.push(p(
+                "guidance",
+                "classifier-free guidance w: 0 ignores the label, 1 plain conditional, above 1 exaggerates the class",
+                c.sampler.guidance,
+                0.0,
+                10.0,
+                false,
+                false,
+            ));
+        }
+        params
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        let s = &mut next.sampler;
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            "sampler" => s.kind = if value.round() < 0.5 { SamplerKind::Ddpm } else { SamplerKind::Ddim },
+            "sample_steps" => s.steps = value.round().max(1.0) as usize,
+            "eta" => s.eta = value,
+            "spacing" => {
+                s.spacing = match value.round() as i64 {
+                    0 => Spacing::Leading,
+                    1 => Spacing::Trailing,
+                    _ => Spacing::Linspace,
+                }
+            }
+            "guidance" => s.guidance = value,
+            other => return Err(format!("the diffusion model has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.net()?.valid().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        write_atomic(&dir.join(CONFIG_FILE), &serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?)
+    }
+
+    fn remember_good(&mut self) {
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.net.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(net) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.net = Some(net);
+        }
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
+        Some(self as &mut dyn DenoisingView)
+    }
+}
+
+impl DenoisingView for DiffusionFamily {
+    fn timesteps(&self) -> usize {
+        self.schedule.timesteps()
+    }
+
+    fn trajectory(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Trajectory> {
+        let (x, steps) = self.run_sampler(n, seed, label, true)?;
+        Ok(Trajectory { steps, result: self.shown(&x, n) })
+    }
+
+    fn noise_field(&mut self, points: &[[f32; 2]], t: usize) -> FamilyResult<Vec<[f32; 2]>> {
+        if self.config.arch != DenoiserArch::Mlp || self.config.data_dim != 2 {
+            return Err("the noise field is drawn for 2-D models only".into());
+        }
+        let t = t.min(self.schedule.timesteps() - 1);
+        let x: Vec<f32> = points.iter().flat_map(|p| *p).collect();
+        let n = points.len();
+        // The unconditional field: the "no label" slot for a conditional model.
+        let labels = vec![self.null_label(); n];
+        let output = self.predict(&x, n, t, &labels)?;
+        let eps = self.config.prediction.parts(self.schedule.alpha_bar(t as i64), &x, &output).eps;
+        Ok(eps.chunks(2).map(|e| [e[0], e[1]]).collect())
+    }
+
+    fn loss_by_t(&self) -> Vec<LossBucket> {
+        self.buckets.clone()
+    }
+}
