@@ -150,3 +150,41 @@ fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
     assert!(heat > 20_000, "the heat map covers only {heat} purple pixels");
     assert!(h.query_by_label_contains("of 8 modes").is_some(), "no mode-coverage meter");
 }
+
+#[test]
+fn diffusion_tab_steps_through_a_sampling_run_by_dragging_the_scrubber() {
+    let mut h = harness();
+    h.run_steps(3);
+    h.get_by_label("Diffusion").click();
+    h.run_steps(3);
+    // The forward process is there before any training: ᾱ_t of the default linear schedule.
+    assert!(h.query_by_label_contains("ᾱ_t = ").is_some(), "no forward-process readout");
+    h.get_by_role_and_label(Role::Button, "Start").click();
+    step_until(&mut h, 6.0, |_| false);
+    h.get_by_role_and_label(Role::Button, "Pause").click();
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::Button, "Sample 600 and keep every step").click();
+    let arrived = step_until(&mut h, 60.0, |h| h.query_all_by_label("denoising step").next().is_some());
+    assert!(arrived, "the step-through never arrived");
+    h.run_steps(3);
+    // DDIM with 50 leading steps starts at t = 980 (diffusers' default spacing).
+    assert!(h.query_by_label("t = 980").is_some(), "the scrubber does not start at the first step");
+    h.get_by_role_and_label(Role::Slider, "denoising step").scroll_to_me();
+    h.run_steps(2);
+    let rect = h.get_by_role_and_label(Role::Slider, "denoising step").rect();
+    h.drag_at(rect.left_center() + eframe::egui::vec2(3.0, 0.0));
+    h.run_steps(1);
+    for i in 1..=10 {
+        h.hover_at(rect.left_center() + eframe::egui::vec2(rect.width() * i as f32 / 10.0 + 20.0, 0.0));
+        h.run_steps(1);
+    }
+    h.drop_at(rect.right_center() + eframe::egui::vec2(20.0, 0.0));
+    h.run_steps(4);
+    assert!(h.query_by_label("t = 980").is_none(), "dragging the scrubber did not move it");
+    assert!(h.query_by_label("result").is_some(), "dragged to the end, the scrubber should show the result");
+    let img = h.render().expect("render");
+    img.save(std::env::temp_dir().join("genlab-ui-diffusion.png")).ok();
+    // The samples (orange) are drawn on the flow plot.
+    let orange = img.pixels().filter(|p| (p[0] as i32 - 242).abs() < 10 && (p[1] as i32 - 142).abs() < 12 && (p[2] as i32 - 43).abs() < 14).count();
+    assert!(orange > 500, "only {orange} orange sample pixels drawn");
+}

@@ -463,7 +463,7 @@ impl DiffusionTab {
 
     fn step_through_ui(&mut self, ui: &mut egui::Ui) {
         ui.strong("Denoising, step by step");
-        ui.weak("One sampling run with every step kept. Left: x_t, the sample at step t. Right: x̂₀, the clean sample the network predicts from it — blurry early, sharp at the end.");
+        ui.weak("One sampling run with every step kept. Left: x_t, the sample at step t. Right: the clean sample x₀ the network predicts from it — blurry early, sharp at the end.");
         let conditional = self.built.as_ref().is_some_and(|c| c.conditional);
         let images = self.toy_kind().is_none();
         ui.horizontal(|ui| {
@@ -520,7 +520,7 @@ impl DiffusionTab {
                         self.x_t_grid.ui(ui, 240.0, "");
                     });
                     ui.vertical(|ui| {
-                        ui.label("predicted x̂₀");
+                        ui.label("predicted x₀");
                         self.x0_grid.ui(ui, 240.0, "");
                     });
                 });
@@ -555,7 +555,7 @@ impl DiffusionTab {
                         origins.iter().zip(eps).map(|(o, e)| [o[0] - e[0] / longest * gap * 0.9, o[1] - e[1] / longest * gap * 0.9]).collect();
                     (origins, tips)
                 });
-                ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: −ε̂(x, t), the direction the network would move a point at this noise level.");
+                ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: minus the predicted noise at this t, the direction the network would move a point at this noise level.");
                 Plot::new("diffusion-flow")
                     .height(420.0)
                     .width(420.0)
