@@ -6,6 +6,7 @@ use clap::Args;
 
 use crate::data::images::ImageSet;
 use crate::device::ComputeDevice;
+use crate::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use crate::models::gan::{GanConfig, GanFamily};
 use crate::models::vae::{VaeArch, VaeConfig, VaeFamily};
 use crate::models::FamilyKind;
@@ -17,7 +18,8 @@ pub struct BenchArgs {
     /// Timed training steps per model (after 5 warm-up steps).
     #[arg(long, default_value_t = 100)]
     pub steps: usize,
-    /// The VAE's batch (the GANs use their defaults: 64 for DCGAN, 256 for the 2-D GAN).
+    /// The VAE's batch (the others use their defaults: 64 for DCGAN and the UNet, 256 for the
+    /// 2-D models).
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     /// Only this family's models (default: all).
@@ -49,6 +51,8 @@ struct BenchRow {
     steps_per_sec: f64,
     decode_ms_mean: f64,
     decode_ms_p95: f64,
+    /// Diffusion: seconds for one DDIM-50 run of 64 images (or 256 points).
+    ddim50_seconds: Option<f64>,
 }
 
 pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
@@ -77,6 +81,11 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
         rows.push(bench_gan("DCGAN 28x28, z=64", GanConfig::dcgan(28, 28, 10, false), args.steps.div_ceil(4), device)?);
         rows.push(bench_gan("GAN MLP 2-D, 3x128", GanConfig::default(), args.steps * 3, device)?);
     }
+    if wants(FamilyKind::Diffusion) {
+        let unet = DiffusionConfig::unet(28, 28, 10, false);
+        rows.push(bench_diffusion("Diffusion UNet 28x28, C=32", unet, (args.steps / 10).max(3), 64, device)?);
+        rows.push(bench_diffusion("Diffusion MLP 2-D, 3x128", DiffusionConfig::default(), args.steps * 3, 256, device)?);
+    }
     if args.json {
         for r in &rows {
             println!(
@@ -85,11 +94,15 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
                     "model": r.model, "device": device.label, "batch": r.batch, "params": r.params,
                     "train_steps_per_sec": r.steps_per_sec,
                     "sample_ms_mean": r.decode_ms_mean, "sample_ms_p95": r.decode_ms_p95,
+                    "ddim50_seconds": r.ddim50_seconds,
                 })
             );
         }
     } else {
-        println!("device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN", device.label);
+        println!(
+            "device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN, per image of a DDIM-50 run of 64 images (256 points) for diffusion",
+            device.label
+        );
         println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
         for r in &rows {
             println!(
@@ -99,6 +112,41 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Train steps/s of a diffusion model at `batch`, and one DDIM-50 run (η = 0, as
+/// bench/diffusion_reference.py times PyTorch) of `per_call` samples.
+fn bench_diffusion(name: &str, config: DiffusionConfig, steps: usize, per_call: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
+    let batch = config.default_batch_size();
+    let dim = config.data_dim;
+    let mut rng = Rng::new(1);
+    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
+    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
+    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
+    let mut family = DiffusionFamily::new(config, &device.device, 0)?;
+    family.set_hyper("sample_steps", 50.0)?;
+    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
+    for _ in 0..2 {
+        family.train_step(&b)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps.max(1) {
+        family.train_step(&b)?;
+    }
+    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
+    let t = Instant::now();
+    family.sample(per_call, 3, None)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let per_sample_ms = seconds * 1e3 / per_call as f64;
+    Ok(BenchRow {
+        model: name.to_string(),
+        batch,
+        params: family.num_params(),
+        steps_per_sec,
+        decode_ms_mean: per_sample_ms,
+        decode_ms_p95: per_sample_ms,
+        ddim50_seconds: Some(seconds),
+    })
 }
 
 /// Train steps/s of a GAN at its default batch (one D update + one G update a step, as
@@ -137,6 +185,7 @@ fn bench_gan(name: &str, config: GanConfig, steps: usize, device: &ComputeDevice
         steps_per_sec,
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
         decode_ms_p95: times[(times.len() * 95) / 100 - 1],
+        ddim50_seconds: None,
     })
 }
 
@@ -171,6 +220,7 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
         steps_per_sec,
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
         decode_ms_p95: times[(times.len() * 95) / 100 - 1],
+        ddim50_seconds: None,
     })
 }
 

@@ -29,7 +29,7 @@ impl PendingDialog {
         std::thread::spawn(move || {
             let dialog = rfd::FileDialog::new();
             let path = match purpose {
-                Purpose::SaveCheckpoint => dialog.set_title("Save checkpoint folder").set_file_name("vae-checkpoint").save_file(),
+                Purpose::SaveCheckpoint => dialog.set_title("Save checkpoint folder").set_file_name("genlab-checkpoint").save_file(),
                 Purpose::LoadCheckpoint => dialog.set_title("Open a checkpoint folder").pick_folder(),
                 Purpose::ExportSamples => {
                     dialog.set_title("Export samples").add_filter("PNG image", &["png"]).set_file_name("samples.png").save_file()

@@ -3,6 +3,7 @@
 //! a sampling run (x_t beside the predicted x̂₀), and on 2-D data the points flowing from
 //! noise to data through the learned noise field.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use eframe::egui;
@@ -10,9 +11,11 @@ use egui_plot::{Arrows, Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, V
 
 use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
 use crate::export::save_trajectory_gif;
+use crate::models::diffusion::family::FAMILY_NAME;
 use crate::models::diffusion::process::add_noise;
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, SamplerKind, Schedule, ScheduleKind, Spacing};
 use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, read_progress, CONFIG_FILE};
 use crate::train::{Command, ImageBatch, Samples, TrainData, Trajectory};
 
 use super::super::dialogs::{PendingDialog, Purpose};
@@ -71,7 +74,7 @@ pub struct DiffusionTab {
     x0_grid: ImageGrid,
     field: Option<(usize, Vec<[f32; 2]>)>,
     field_asked: Option<usize>,
-    gif_dialog: Option<PendingDialog>,
+    dialog: Option<PendingDialog>,
     // The forward process.
     forward_t: usize,
     forward_first: usize,
@@ -113,7 +116,7 @@ impl Default for DiffusionTab {
             x0_grid: ImageGrid::new("diffusion-x0"),
             field: None,
             field_asked: None,
-            gif_dialog: None,
+            dialog: None,
             forward_t: 250,
             forward_first: 0,
             forward_shown: None,
@@ -239,7 +242,7 @@ impl DiffusionTab {
     }
 
     /// Takes what the worker sent for this tab's views.
-    fn take_events(&mut self, ctx: &egui::Context) {
+    fn take_events(&mut self) {
         let Some(session) = &mut self.session else { return };
         if let Some((_, points)) = session.points.take() {
             self.samples = Some(points);
@@ -255,18 +258,69 @@ impl DiffusionTab {
         if let Some(field) = session.noise_field.take() {
             self.field = Some(field);
         }
-        if let Some(dialog) = &self.gif_dialog {
-            if let Some(answer) = dialog.poll() {
-                self.gif_dialog = None;
-                if let (Some(path), Some((_, trajectory))) = (answer, &self.trajectory) {
-                    match save_trajectory_gif(trajectory, 80, &path) {
-                        Ok(()) => session.notice(format!("wrote {}", path.display())),
-                        Err(e) => session.error(e),
-                    }
+    }
+
+    /// Acts on a file dialog that has closed: export the GIF, save or load a checkpoint.
+    fn poll_dialog(&mut self, ctx: &egui::Context, shared: &Shared) {
+        let Some(dialog) = &self.dialog else { return };
+        let Some(answer) = dialog.poll() else { return };
+        let purpose = dialog.purpose;
+        self.dialog = None;
+        let Some(path) = answer else { return };
+        match purpose {
+            Purpose::ExportGif => {
+                let Some(session) = &mut self.session else { return };
+                match self.trajectory.as_ref().map(|(_, t)| save_trajectory_gif(t, 80, &path)) {
+                    Some(Ok(())) => session.notice(format!("wrote {}", path.display())),
+                    Some(Err(e)) => session.error(e),
+                    None => {}
                 }
             }
+            Purpose::SaveCheckpoint => {
+                if let Some(session) = &self.session {
+                    session.save(path);
+                }
+            }
+            Purpose::LoadCheckpoint => self.load_checkpoint(path, ctx, shared),
+            _ => {}
         }
-        let _ = ctx;
+    }
+
+    /// Switches to the checkpoint's dataset when it names another one, then loads it; the
+    /// schedule drawn becomes the checkpoint's.
+    fn load_checkpoint(&mut self, path: PathBuf, ctx: &egui::Context, shared: &Shared) {
+        let config = read_config(&path).and_then(|json| {
+            if json.get("family").and_then(|f| f.as_str()) != Some(FAMILY_NAME) {
+                return Err(format!("{}: not a diffusion checkpoint", path.display()));
+            }
+            serde_json::from_value::<DiffusionConfig>(json["config"].clone())
+                .map_err(|e| format!("{}: not a diffusion configuration ({e})", path.join(CONFIG_FILE).display()))
+        });
+        let config = match config {
+            Ok(c) => c,
+            Err(e) => {
+                match &mut self.session {
+                    Some(session) => session.error(e),
+                    None => self.load_error = Some(e),
+                }
+                return;
+            }
+        };
+        if let Some(dataset) = read_progress(&path).ok().and_then(|p| p.dataset) {
+            if dataset != self.dataset {
+                self.dataset = dataset;
+                self.toy = None;
+                self.images = None;
+                self.reset();
+                self.ensure_session(ctx, shared);
+            }
+        }
+        self.built_schedule = config.build_schedule().ok();
+        self.built = Some(config);
+        self.trajectory = None;
+        if let Some(session) = &self.session {
+            session.load(path);
+        }
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -315,6 +369,15 @@ impl DiffusionTab {
             }
             if ui.button("Reset").on_hover_text("a fresh network with the settings below").clicked() {
                 self.reset();
+            }
+        });
+        ui.horizontal(|ui| {
+            let free = self.dialog.is_none();
+            if ui.add_enabled(free && self.session.is_some(), egui::Button::new("Save checkpoint…")).clicked() {
+                self.dialog = Some(PendingDialog::open(Purpose::SaveCheckpoint, ui.ctx()));
+            }
+            if ui.add_enabled(free, egui::Button::new("Load checkpoint…")).on_hover_text("a folder written by this tab or by genlab train --family diffusion").clicked() {
+                self.dialog = Some(PendingDialog::open(Purpose::LoadCheckpoint, ui.ctx()));
             }
         });
         if ui.add(egui::Slider::new(&mut self.batch_size, 8..=1024).logarithmic(true).text("batch size")).changed() {
@@ -480,9 +543,9 @@ impl DiffusionTab {
             if conditional {
                 ui.add(egui::DragValue::new(&mut self.trajectory_label).range(0..=9).prefix("class: "));
             }
-            let can_export = self.trajectory.is_some() && self.gif_dialog.is_none();
+            let can_export = self.trajectory.is_some() && self.dialog.is_none();
             if ui.add_enabled(can_export, egui::Button::new("Export GIF…")).clicked() {
-                self.gif_dialog = Some(PendingDialog::open(Purpose::ExportGif, ui.ctx()));
+                self.dialog = Some(PendingDialog::open(Purpose::ExportGif, ui.ctx()));
             }
         });
         if self.waiting_for_trajectory {
@@ -675,7 +738,8 @@ impl Tab for DiffusionTab {
             session.poll();
             self.eval.poll(session, shared, ui.ctx());
         }
-        self.take_events(ui.ctx());
+        self.take_events();
+        self.poll_dialog(ui.ctx(), shared);
         egui::Panel::left("diffusion-controls").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
         });
