@@ -85,7 +85,7 @@ pub fn save_scatter_png(points: &[[f32; 2]], real: &[[f32; 2]], size: u32, path:
     write_atomic(path, &bytes)
 }
 
-/// One frame of a denoising trajectory: x_t beside the predicted x̂₀ (images, scaled 3×), or
+/// One frame of a denoising trajectory: x_t beside the predicted x̂₀ (images, scaled 2×), or
 /// the points x_t (2-D) in fixed bounds.
 fn trajectory_frame(x_t: &Samples, x0: &Samples, bounds: ([f32; 2], f32)) -> image::RgbaImage {
     match (x_t, x0) {
@@ -102,7 +102,7 @@ fn trajectory_frame(x_t: &Samples, x0: &Samples, bounds: ([f32; 2], f32)) -> ima
                     img.put_pixel((w + gap + x) as u32, y as u32, image::Rgba([right[o], right[o + 1], right[o + 2], 255]));
                 }
             }
-            image::imageops::resize(&img, img.width() * 3, img.height() * 3, image::imageops::FilterType::Nearest)
+            image::imageops::resize(&img, img.width() * 2, img.height() * 2, image::imageops::FilterType::Nearest)
         }
         (Samples::Points(p), _) => scatter_image(p, &[], 360, bounds),
         (Samples::Images(_), Samples::Points(_)) => image::RgbaImage::new(1, 1),

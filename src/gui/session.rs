@@ -16,6 +16,7 @@ use crate::train::{
     TrainData, Trajectory, WorkerHandle, WorkerOptions,
 };
 
+use super::tab::TabStatus;
 use super::widgets::ImageGrid;
 
 /// A message for the user: an error (red) or a notice.
@@ -215,6 +216,11 @@ impl Session {
             Event::Error(text) => self.error(text),
             Event::Stopped => self.running = false,
         }
+    }
+
+    /// What the status bar shows for this run.
+    pub fn status(&self) -> TabStatus {
+        TabStatus { running: self.running, step: self.step, samples_seen: self.samples_seen, steps_per_sec: self.steps_per_sec }
     }
 
     pub fn save(&self, dir: PathBuf) {

@@ -528,6 +528,7 @@ impl DiffusionTab {
         ui.strong("Denoising, step by step");
         ui.weak("One sampling run with every step kept. Left: x_t, the sample at step t. Right: the clean sample x₀ the network predicts from it — blurry early, sharp at the end.");
         let conditional = self.built.as_ref().is_some_and(|c| c.conditional);
+        let last_class = self.built.as_ref().map_or(0, |c| c.num_classes.saturating_sub(1)) as u8;
         let images = self.toy_kind().is_none();
         ui.horizontal(|ui| {
             let can = self.session.is_some() && !self.waiting_for_trajectory;
@@ -541,7 +542,7 @@ impl DiffusionTab {
             }
             ui.add(egui::DragValue::new(&mut self.trajectory_seed).prefix("seed: "));
             if conditional {
-                ui.add(egui::DragValue::new(&mut self.trajectory_label).range(0..=9).prefix("class: "));
+                ui.add(egui::DragValue::new(&mut self.trajectory_label).range(0..=last_class).prefix("class: "));
             }
             let can_export = self.trajectory.is_some() && self.dialog.is_none();
             if ui.add_enabled(can_export, egui::Button::new("Export GIF…")).clicked() {
@@ -633,7 +634,7 @@ impl DiffusionTab {
                         }
                         p.points(Points::new("data", plot_points(&real)).color(REAL_COLOUR).radius(1.2));
                         for (i, path) in paths.into_iter().enumerate() {
-                            p.line(Line::new(format!("path {i}"), PlotPoints::from(path)).color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 90)).width(1.0));
+                            p.line(Line::new(format!("path {i}"), PlotPoints::from(path)).color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 150)).width(1.2));
                         }
                         p.points(Points::new("samples", plot_points(points)).color(SAMPLE_COLOUR).radius(1.8));
                     });
@@ -749,11 +750,6 @@ impl Tab for DiffusionTab {
     }
 
     fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(|s| TabStatus {
-            running: s.running,
-            step: s.step,
-            samples_seen: s.samples_seen,
-            steps_per_sec: s.steps_per_sec,
-        })
+        self.session.as_ref().map(Session::status)
     }
 }

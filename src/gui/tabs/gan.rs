@@ -506,11 +506,6 @@ impl Tab for GanTab {
     }
 
     fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(|s| TabStatus {
-            running: s.running,
-            step: s.step,
-            samples_seen: s.samples_seen,
-            steps_per_sec: s.steps_per_sec,
-        })
+        self.session.as_ref().map(Session::status)
     }
 }
