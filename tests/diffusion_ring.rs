@@ -6,27 +6,10 @@
 use burn::prelude::*;
 use genlab::data::ToyKind;
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
-use genlab::rng::Rng;
-use genlab::train::{Batch, Family, Samples};
+use genlab::train::Family;
 
-fn points(s: Samples) -> Vec<[f32; 2]> {
-    match s {
-        Samples::Points(p) => p,
-        Samples::Images(_) => panic!("expected points"),
-    }
-}
-
-fn train_ring(model: &mut DiffusionFamily, steps: usize, seed: u64) {
-    let (pts, labels) = ToyKind::Ring8.sample(20_000, &mut Rng::new(seed));
-    let x: Vec<f32> = pts.iter().flat_map(|p| *p).collect();
-    let mut rng = Rng::new(seed + 1);
-    let batch = 256;
-    for _ in 0..steps {
-        let start = rng.below(pts.len() - batch);
-        let b = Batch { x: &x[2 * start..2 * (start + batch)], n: batch, dims: &[2], labels: &labels[start..start + batch] };
-        assert!(model.train_step(&b).unwrap()[0].1.is_finite());
-    }
-}
+mod common;
+use common::{points, train_ring};
 
 #[test]
 fn a_seeded_2d_run_samples_the_ring() {

@@ -2,33 +2,15 @@
 //! ring, classifier-free guidance's plumbing and checkpoint round-trips.
 
 use burn::prelude::*;
-use genlab::data::ToyKind;
 use genlab::models::diffusion::nets::Denoiser;
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::checkpoint::{save, Progress};
-use genlab::train::{Batch, Family, Samples};
+use genlab::train::{Batch, Family};
 
-fn points(s: Samples) -> Vec<[f32; 2]> {
-    match s {
-        Samples::Points(p) => p,
-        Samples::Images(_) => panic!("expected points"),
-    }
-}
-
-fn train_ring(model: &mut DiffusionFamily, steps: usize, seed: u64) {
-    let (pts, labels) = ToyKind::Ring8.sample(20_000, &mut Rng::new(seed));
-    let x: Vec<f32> = pts.iter().flat_map(|p| *p).collect();
-    let mut rng = Rng::new(seed + 1);
-    let batch = 256;
-    for _ in 0..steps {
-        let start = rng.below(pts.len() - batch);
-        let b = Batch { x: &x[2 * start..2 * (start + batch)], n: batch, dims: &[2], labels: &labels[start..start + batch] };
-        let terms = model.train_step(&b).unwrap();
-        assert!(terms[0].1.is_finite());
-    }
-}
+mod common;
+use common::{points, train_ring};
 
 #[test]
 fn unet_output_has_the_input_shape_for_several_widths() {

@@ -218,6 +218,29 @@ impl Session {
         }
     }
 
+    /// Start/Pause and Step, the controls every tab's run has; `step_help` says what one step is.
+    pub fn run_buttons_ui(&self, ui: &mut egui::Ui, step_help: &str) {
+        if self.running {
+            if ui.button("Pause").clicked() {
+                self.send(Command::Pause);
+            }
+        } else if ui.button("Start").on_hover_text("train continuously").clicked() {
+            self.send(Command::Start);
+        }
+        if ui.add_enabled(!self.running, egui::Button::new("Step")).on_hover_text(step_help).clicked() {
+            self.send(Command::Step(1));
+        }
+    }
+
+    /// The batch-size slider of a tab; a change reaches the running worker at once.
+    pub fn batch_size_ui(ui: &mut egui::Ui, batch_size: &mut usize, max: usize, session: Option<&Session>) {
+        if ui.add(egui::Slider::new(batch_size, 8..=max).logarithmic(true).text("batch size")).changed() {
+            if let Some(s) = session {
+                s.send(Command::SetHyper { name: "batch_size".into(), value: *batch_size as f64 });
+            }
+        }
+    }
+
     /// What the status bar shows for this run.
     pub fn status(&self) -> TabStatus {
         TabStatus { running: self.running, step: self.step, samples_seen: self.samples_seen, steps_per_sec: self.steps_per_sec }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, VLine};
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
+use crate::data::{load_images, DatasetId, ImageData, ToyKind};
 use crate::export::save_trajectory_gif;
 use crate::models::diffusion::family::FAMILY_NAME;
 use crate::models::diffusion::process::add_noise;
@@ -22,7 +22,7 @@ use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::eval_on_demand::EvalOnDemand;
 use super::super::session::Session;
 use super::super::tab::{Shared, Tab, TabStatus};
-use super::super::widgets::{loss_plot_ui, ImageGrid, LossPlotState, StepScrubber};
+use super::super::widgets::{dataset_picker_ui, loss_plot_ui, ImageGrid, LossPlotState, StepScrubber};
 
 /// Training points drawn from a toy once; batches come from these.
 const TOY_POINTS: usize = 50_000;
@@ -329,16 +329,7 @@ impl DiffusionTab {
         ui.separator();
 
         ui.strong("Data");
-        let before = self.dataset;
-        egui::ComboBox::from_label("dataset").selected_text(self.dataset.label()).show_ui(ui, |ui| {
-            for kind in ToyKind::ALL {
-                ui.selectable_value(&mut self.dataset, DatasetId::Toy(kind), format!("2-D: {}", kind.label()));
-            }
-            for id in ImageDatasetId::ALL {
-                ui.selectable_value(&mut self.dataset, DatasetId::Images(id), format!("images: {}", id.label()));
-            }
-        });
-        if before != self.dataset {
+        if dataset_picker_ui(ui, &mut self.dataset) {
             self.toy = None;
             self.images = None;
             self.batch_size = match self.dataset {
@@ -353,19 +344,9 @@ impl DiffusionTab {
         ui.separator();
 
         ui.strong("Training");
-        let running = self.session.as_ref().is_some_and(|s| s.running);
         ui.horizontal_wrapped(|ui| {
             if let Some(session) = &self.session {
-                if running {
-                    if ui.button("Pause").clicked() {
-                        session.send(Command::Pause);
-                    }
-                } else if ui.button("Start").on_hover_text("train continuously").clicked() {
-                    session.send(Command::Start);
-                }
-                if ui.add_enabled(!running, egui::Button::new("Step")).on_hover_text("one training step").clicked() {
-                    session.send(Command::Step(1));
-                }
+                session.run_buttons_ui(ui, "one training step");
             }
             if ui.button("Reset").on_hover_text("a fresh network with the settings below").clicked() {
                 self.reset();
@@ -380,11 +361,7 @@ impl DiffusionTab {
                 self.dialog = Some(PendingDialog::open(Purpose::LoadCheckpoint, ui.ctx()));
             }
         });
-        if ui.add(egui::Slider::new(&mut self.batch_size, 8..=1024).logarithmic(true).text("batch size")).changed() {
-            if let Some(s) = &self.session {
-                s.send(Command::SetHyper { name: "batch_size".into(), value: self.batch_size as f64 });
-            }
-        }
+        Session::batch_size_ui(ui, &mut self.batch_size, 1024, self.session.as_ref());
         if let Some(mut lr) = self.hyper("learning_rate") {
             if ui.add(egui::Slider::new(&mut lr, 1e-5..=1e-2).logarithmic(true).text("learning rate")).changed() {
                 self.set_hyper("learning_rate", lr);

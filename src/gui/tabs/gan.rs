@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
+use crate::data::{load_images, DatasetId, ImageData, ToyKind};
 use crate::metrics::mode_coverage;
 use crate::models::gan::{GanConfig, GanFamily, Objective};
 use crate::rng::Rng;
@@ -18,7 +18,7 @@ use super::super::eval_on_demand::EvalOnDemand;
 use super::super::session::Session;
 use super::super::tab::{Shared, Tab, TabStatus};
 use super::super::widgets::game_plane::{GamePlane, MESH_RES};
-use super::super::widgets::{loss_plot_terms_ui, ImageGrid, LossPlotState};
+use super::super::widgets::{dataset_picker_ui, loss_plot_terms_ui, ImageGrid, LossPlotState};
 
 /// Training points drawn from a toy once; batches come from these.
 const TOY_POINTS: usize = 50_000;
@@ -219,16 +219,7 @@ impl GanTab {
         ui.separator();
 
         ui.strong("Data");
-        let before = self.dataset;
-        egui::ComboBox::from_label("dataset").selected_text(self.dataset.label()).show_ui(ui, |ui| {
-            for kind in ToyKind::ALL {
-                ui.selectable_value(&mut self.dataset, DatasetId::Toy(kind), format!("2-D: {}", kind.label()));
-            }
-            for id in ImageDatasetId::ALL {
-                ui.selectable_value(&mut self.dataset, DatasetId::Images(id), format!("images: {}", id.label()));
-            }
-        });
-        if before != self.dataset {
+        if dataset_picker_ui(ui, &mut self.dataset) {
             self.toy = None;
             self.images = None;
             self.batch_size = match self.dataset {
@@ -247,16 +238,7 @@ impl GanTab {
         let lab = self.toy_kind().is_some();
         ui.horizontal_wrapped(|ui| {
             if let Some(session) = &self.session {
-                if running {
-                    if ui.button("Pause").clicked() {
-                        session.send(Command::Pause);
-                    }
-                } else if ui.button("Start").on_hover_text("play the game continuously").clicked() {
-                    session.send(Command::Start);
-                }
-                if ui.add_enabled(!running, egui::Button::new("Step")).on_hover_text("one D update, then one G update").clicked() {
-                    session.send(Command::Step(1));
-                }
+                session.run_buttons_ui(ui, "one D update, then one G update");
                 if lab {
                     if ui.add_enabled(!running, egui::Button::new("one D step")).on_hover_text("update only the discriminator: watch the heat map move").clicked() {
                         session.send(Command::PlayerStep(Player::Discriminator));
@@ -275,11 +257,7 @@ impl GanTab {
             let shown: Vec<String> = terms.iter().map(|(n, v)| format!("{n} {v:.3}")).collect();
             ui.weak(format!("last single {who} step: {}", shown.join(", ")));
         }
-        if ui.add(egui::Slider::new(&mut self.batch_size, 8..=1024).logarithmic(true).text("batch size")).changed() {
-            if let Some(s) = &self.session {
-                s.send(Command::SetHyper { name: "batch_size".into(), value: self.batch_size as f64 });
-            }
-        }
+        Session::batch_size_ui(ui, &mut self.batch_size, 1024, self.session.as_ref());
         self.objective_ui(ui);
         if let Some(session) = &mut self.session {
             let mut changed = Vec::new();

@@ -212,29 +212,15 @@ impl VaeTab {
         ui.separator();
 
         ui.strong("Training");
-        let running = self.session.as_ref().is_some_and(|s| s.running);
         ui.horizontal(|ui| {
             if let Some(session) = &self.session {
-                if running {
-                    if ui.button("Pause").clicked() {
-                        session.send(Command::Pause);
-                    }
-                } else if ui.button("Start").on_hover_text("train continuously").clicked() {
-                    session.send(Command::Start);
-                }
-                if ui.add_enabled(!running, egui::Button::new("Step")).on_hover_text("one optimisation step").clicked() {
-                    session.send(Command::Step(1));
-                }
+                session.run_buttons_ui(ui, "one optimisation step");
             }
             if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
                 self.reset();
             }
         });
-        if ui.add(egui::Slider::new(&mut self.batch_size, 8..=512).logarithmic(true).text("batch size")).changed() {
-            if let Some(s) = &self.session {
-                s.send(Command::SetHyper { name: "batch_size".into(), value: self.batch_size as f64 });
-            }
-        }
+        Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
         if let Some(session) = &mut self.session {
             let mut changed = Vec::new();
             for p in &mut session.hyper {

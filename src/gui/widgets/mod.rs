@@ -1,5 +1,6 @@
 //! Widgets shared by every family's tab, written once.
 
+pub mod dataset_picker;
 pub mod game_plane;
 pub mod image_grid;
 pub mod latent_map;
@@ -7,6 +8,7 @@ pub mod loss_plot;
 pub mod metric_bars;
 pub mod step_scrubber;
 
+pub use dataset_picker::dataset_picker_ui;
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
 pub use game_plane::GamePlane;
