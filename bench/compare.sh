@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every default model's CPU speed beside the same model in PyTorch, in one go, as one table:
+# genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
+# diffusion_reference.py), same machine, same batch, dtype and optimiser.
+# Usage: bench/compare.sh [vae|gan|diffusion] [TORCH_THREADS]   (default: every family)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genlab-target}"
+family="${1:-all}"
+threads="${2:-$(nproc)}"
+cargo build --release --quiet
+genlab="$CARGO_TARGET_DIR/release/genlab"
+families=(vae gan diffusion)
+[[ "$family" != all ]] && families=("$family")
+ours=""
+theirs="{}"
+for f in "${families[@]}"; do
+  ours+="$("$genlab" --device cpu bench --family "$f" --steps 40 --json)"$'\n'
+  ref="$(python3 "bench/${f}_reference.py" --threads "$threads" --json | head -1)"
+  theirs="$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' "$theirs" "$ref")"
+done
+python3 - "$ours" "$theirs" <<'PY'
+import json, os, sys
+rows = {r["model"]: r for r in (json.loads(l) for l in sys.argv[1].splitlines() if l.strip())}
+ref = json.loads(sys.argv[2])
+# (genlab row, genlab field, PyTorch field, label, higher is better)
+table = [
+    ("VAE MLP 784-400-20", "train_steps_per_sec", "mlp_steps_per_s", "VAE MLP 784-400-20, batch 128: train steps/s", True),
+    ("VAE conv, z=16", "train_steps_per_sec", "conv_steps_per_s", "VAE conv z=16, batch 128: train steps/s", True),
+    ("VAE MLP 784-400-20", "sample_ms_mean", "mlp_decode_ms", "VAE MLP: decode one z, ms", False),
+    ("VAE conv, z=16", "sample_ms_mean", "conv_decode_ms", "VAE conv: decode one z, ms", False),
+    ("DCGAN 28x28, z=64", "train_steps_per_sec", "dcgan_steps_per_s", "DCGAN, batch 64: train steps/s (D + G)", True),
+    ("DCGAN 28x28, z=64", "sample_ms_mean", "dcgan_sample_ms_per_image", "DCGAN: sampling ms/image", False),
+    ("GAN MLP 2-D, 3x128", "train_steps_per_sec", "gan2d_steps_per_s", "2-D GAN, batch 256: train steps/s", True),
+    ("Diffusion UNet 28x28, C=32", "train_steps_per_sec", "unet_steps_per_s", "Diffusion UNet, batch 64: train steps/s", True),
+    ("Diffusion UNet 28x28, C=32", "ddim50_seconds", "ddim50_seconds_64", "Diffusion UNet: DDIM-50 of 64 images, s", False),
+    ("Diffusion MLP 2-D, 3x128", "train_steps_per_sec", "mlp2d_steps_per_s", "2-D diffusion, batch 256: train steps/s", True),
+]
+device = next(iter(rows.values()))["device"] if rows else "?"
+print(f"{os.cpu_count()} CPUs; genlab: {device}; PyTorch {ref.get('torch')}, {ref.get('threads')} threads")
+print(f"| model | genlab | PyTorch | ratio |")
+print(f"| --- | --- | --- | --- |")
+for model, ours, theirs, label, higher in table:
+    if model not in rows or theirs not in ref or rows[model].get(ours) is None:
+        continue
+    a, b = rows[model][ours], ref[theirs]
+    ratio = a / b if higher else b / a
+    print(f"| {label} | {a:.3g} | {b:.3g} | {ratio:.2f}x |")
+print("ratio: genlab's speed over PyTorch's (above 1: genlab is faster)")
+PY
