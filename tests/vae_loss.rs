@@ -61,3 +61,18 @@ fn gaussian_nll_matches_normal_log_prob() {
     // vae.json gaussian_loglik.per_sample is log p; the NLL is its negative.
     assert_close(&values(gaussian_nll(mean, x, 0.5)), &[49.16860185586837, 25.70454611586836], 1e-5);
 }
+
+#[test]
+fn the_one_log_sigmoid_form_equals_the_plain_two_term_form() {
+    // bernoulli_nll uses Σ (1 − x)·l − log σ(l); the plain path is −Σ [x log σ(l) + (1 − x) log σ(−l)].
+    // Equal to 1e-5 relative on logits from −30 to 30 and grey targets (issue 7: every
+    // optimised op against the plain path).
+    use burn::tensor::activation::log_sigmoid;
+    let mut rng = genlab::rng::Rng::new(4);
+    let rows: Vec<Vec<f64>> = (0..6).map(|_| (0..50).map(|_| rng.range(-30.0, 30.0)).collect()).collect();
+    let targets: Vec<Vec<f64>> = (0..6).map(|_| (0..50).map(|_| rng.uniform()).collect()).collect();
+    let (row_refs, target_refs): (Vec<&[f64]>, Vec<&[f64]>) = (rows.iter().map(|r| r.as_slice()).collect(), targets.iter().map(|r| r.as_slice()).collect());
+    let (l, x) = (tensor(&row_refs), tensor(&target_refs));
+    let plain = (x.clone() * log_sigmoid(l.clone()) + x.clone().neg().add_scalar(1.0) * log_sigmoid(l.clone().neg())).sum_dim(1).neg().flatten(0, 1);
+    assert_close(&values(bernoulli_nll(l, x)), &values(plain), 1e-5);
+}

@@ -14,16 +14,16 @@ pub fn kl_to_standard_normal(mu: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
 }
 
 /// Bernoulli negative log-likelihood per row from logits, for targets in [0, 1]:
-/// −Σ_j [x_j log σ(l_j) + (1 − x_j) log σ(−l_j)]. Written with `log_sigmoid` because burn's
+/// −Σ_j [x_j log σ(l_j) + (1 − x_j) log σ(−l_j)]. Since log σ(−l) = log σ(l) − l, this is
+/// Σ_j [(1 − x_j) l_j − log σ(l_j)]: one log-sigmoid per pixel instead of two, which halves the
+/// transcendental work of the VAE's step on the CPU. Written with `log_sigmoid` because burn's
 /// BCE-with-logits takes integer targets only, and grey pixels are fractional.
 ///
 /// # Shapes
 /// logits, x: [B, D] → [B]
 pub fn bernoulli_nll(logits: Tensor<2>, x: Tensor<2>) -> Tensor<1> {
-    let log_p = log_sigmoid(logits.clone()); // log σ(l)
-    let log_not_p = log_sigmoid(logits.neg()); // log σ(−l) = log(1 − σ(l))
-    let ll = x.clone() * log_p + (x.neg().add_scalar(1.0)) * log_not_p; // [B, D]
-    ll.sum_dim(1).neg().flatten(0, 1)
+    let per_pixel = (x.neg().add_scalar(1.0) * logits.clone()) - log_sigmoid(logits); // [B, D]
+    per_pixel.sum_dim(1).flatten(0, 1)
 }
 
 /// Gaussian negative log-likelihood per row with fixed σ:
