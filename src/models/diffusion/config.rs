@@ -92,18 +92,21 @@ impl DiffusionConfig {
         }
     }
 
-    /// Training steps that show something good: 2-D 3000, images 2000.
+    /// Training steps of a default run: 2-D 3000 (about 20 s on 2 CPU cores); images 800,
+    /// about 15 minutes on 2 CPU cores at 0.9 steps/s.
     pub fn default_steps(&self) -> u32 {
         match self.arch {
             DenoiserArch::Mlp => 3000,
-            DenoiserArch::Unet => 2000,
+            DenoiserArch::Unet => 800,
         }
     }
 
+    /// Images: 32. On the CPU, twice the steps of batch 64 in the same time gave cleaner
+    /// samples after 15 minutes (measured: 900 steps at 32 against 450 at 64).
     pub fn default_batch_size(&self) -> usize {
         match self.arch {
             DenoiserArch::Mlp => 256,
-            DenoiserArch::Unet => 64,
+            DenoiserArch::Unet => 32,
         }
     }
 
