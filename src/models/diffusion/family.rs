@@ -127,9 +127,9 @@ impl DiffusionFamily {
     /// The network's raw prediction at x_t (no gradients), with classifier-free guidance for
     /// a conditional model: ε̃ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)) (Ho & Salimans 2022, eq. 6,
     /// written with w = 1 meaning "conditional only", as diffusers does).
-    fn predict(&self, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
+    /// `net` is the inference copy (`valid()`), made once per sampling run.
+    fn predict(&self, net: &Denoiser, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
-        let net = self.net()?.valid();
         let dim = self.config.data_dim;
         let s = self.config.sinusoid_dim();
         let w = self.config.sampler.guidance as f32;
@@ -165,8 +165,9 @@ impl DiffusionFamily {
         let mut rng = Rng::new(seed);
         let mut x = rng.normal_vec(n * dim); // x_T ~ N(0, I)
         let mut steps = Vec::new();
+        let net = self.net()?.valid();
         for (i, &t) in list.iter().enumerate() {
-            let output = self.predict(&x, n, t, &labels)?;
+            let output = self.predict(&net, &x, n, t, &labels)?;
             let prev = previous_timestep(settings.kind, &list, i, train_steps);
             let z = rng.normal_vec(n * dim);
             let clip = settings.clip_sample;
@@ -401,7 +402,7 @@ impl DenoisingView for DiffusionFamily {
         let n = points.len();
         // The unconditional field: the "no label" slot for a conditional model.
         let labels = vec![self.null_label(); n];
-        let output = self.predict(&x, n, t, &labels)?;
+        let output = self.predict(&self.net()?.valid(), &x, n, t, &labels)?;
         let eps = self.config.prediction.parts(self.schedule.alpha_bar(t as i64), &x, &output).eps;
         Ok(eps.chunks(2).map(|e| [e[0], e[1]]).collect())
     }
