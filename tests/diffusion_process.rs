@@ -163,3 +163,18 @@ fn the_three_predictions_describe_the_same_step() {
         assert_close(&format!("{p:?} ε"), &parts.eps, &eps, 1e-6);
     }
 }
+
+#[test]
+fn min_snr_weights_follow_the_paper() {
+    // Hang et al. 2023, eq. 8, in the form diffusers' training scripts use
+    // (`min(snr, γ) / snr` for ε, `/ (snr + 1)` for v, plain `min(snr, γ)` for x₀), with
+    // SNR = ᾱ/(1 − ᾱ): ᾱ = 0.9 gives SNR 9 (clipped at γ = 5), ᾱ = 0.5 gives SNR 1 (not clipped).
+    use genlab::models::diffusion::process::min_snr_weight;
+    let close = |a: f32, b: f64| (a as f64 - b).abs() < 1e-6;
+    assert!(close(min_snr_weight(Prediction::Epsilon, 0.9, 5.0), 5.0 / 9.0));
+    assert!(close(min_snr_weight(Prediction::Epsilon, 0.5, 5.0), 1.0));
+    assert!(close(min_snr_weight(Prediction::Sample, 0.9, 5.0), 5.0));
+    assert!(close(min_snr_weight(Prediction::Sample, 0.5, 5.0), 1.0));
+    assert!(close(min_snr_weight(Prediction::V, 0.9, 5.0), 5.0 / 10.0));
+    assert!(close(min_snr_weight(Prediction::V, 0.5, 5.0), 0.5));
+}

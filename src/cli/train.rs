@@ -86,6 +86,9 @@ pub struct TrainArgs {
     /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8).
     #[arg(long)]
     pub channels: Option<usize>,
+    /// Diffusion: Min-SNR-γ loss weighting (Hang et al. 2023), e.g. 5.
+    #[arg(long)]
+    pub min_snr: Option<f64>,
 }
 
 impl TrainArgs {
@@ -114,6 +117,7 @@ impl TrainArgs {
             timesteps: self.timesteps,
             prediction: self.prediction,
             learning_rate: self.lr.unwrap_or(base.learning_rate),
+            min_snr_gamma: self.min_snr.or(base.min_snr_gamma),
             ..base
         }
     }

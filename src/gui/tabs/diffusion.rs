@@ -39,6 +39,9 @@ const FIELD_EXTENT: f32 = 3.0;
 /// Test images shown in the forward-process view.
 const FORWARD_IMAGES: usize = 8;
 
+/// γ of the Min-SNR weighting the checkbox turns on (the paper's choice).
+const MIN_SNR_GAMMA: f64 = 5.0;
+
 const REAL_COLOUR: egui::Color32 = egui::Color32::from_rgb(90, 200, 130);
 const SAMPLE_COLOUR: egui::Color32 = egui::Color32::from_rgb(242, 142, 43);
 
@@ -51,6 +54,7 @@ pub struct DiffusionTab {
     channels: usize,
     hidden: usize,
     conditional: bool,
+    min_snr: bool,
     batch_size: usize,
     seed: u64,
     /// The configuration the running model was built with (its schedule is what is drawn).
@@ -95,6 +99,7 @@ impl Default for DiffusionTab {
             channels: base.channels,
             hidden: base.hidden,
             conditional: false,
+            min_snr: false,
             batch_size: base.default_batch_size(),
             seed: 0,
             built: None,
@@ -191,7 +196,13 @@ impl DiffusionTab {
                 (base, TrainData::Images(data), 16)
             }
         };
-        let config = DiffusionConfig { schedule: self.schedule, timesteps: self.timesteps, prediction: self.prediction, ..base };
+        let config = DiffusionConfig {
+            schedule: self.schedule,
+            timesteps: self.timesteps,
+            prediction: self.prediction,
+            min_snr_gamma: self.min_snr.then_some(MIN_SNR_GAMMA),
+            ..base
+        };
         match DiffusionFamily::new(config.clone(), &shared.device.device, self.seed) {
             Ok(family) => {
                 let session = Session::start(
@@ -389,6 +400,8 @@ impl DiffusionTab {
             ui.add(egui::Slider::new(&mut self.channels, 8..=64).step_by(8.0).text("UNet width C"))
                 .on_hover_text("levels of C, 2C and 4C channels; 32 gives 1.4 M parameters");
         }
+        ui.checkbox(&mut self.min_snr, "Min-SNR-5 loss weighting")
+            .on_hover_text("weights each example by min(SNR, 5)/SNR, so the nearly clean timesteps stop dominating (Hang et al. 2023)");
         ui.checkbox(&mut self.conditional, "class-conditional (for guidance)")
             .on_hover_text("trained with the label dropped 10 % of the time, so one network is both conditional and unconditional");
         ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));

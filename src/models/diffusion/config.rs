@@ -46,6 +46,10 @@ pub struct DiffusionConfig {
     /// learns both the conditional and the unconditional model (Ho & Salimans 2022, §3.2: 0.1–0.2).
     pub label_dropout: f64,
     pub learning_rate: f64,
+    /// Min-SNR-γ loss weighting (Hang et al. 2023, eq. 8): each example's loss is weighted so
+    /// that low-noise timesteps, whose SNR exceeds γ, stop dominating the gradient. `None`
+    /// trains with the plain uniform weighting of Ho et al. 2020.
+    pub min_snr_gamma: Option<f64>,
     /// How samples are drawn (live-adjustable).
     pub sampler: SamplerSettings,
 }
@@ -71,6 +75,7 @@ impl Default for DiffusionConfig {
             num_classes: 0,
             label_dropout: 0.1,
             learning_rate: 1e-3,
+            min_snr_gamma: None,
             sampler: SamplerSettings { kind: SamplerKind::Ddim, steps: 50, clip_sample: false, ..SamplerSettings::default() },
         }
     }
@@ -149,6 +154,9 @@ impl DiffusionConfig {
         }
         if !(0.0..1.0).contains(&self.label_dropout) {
             return Err(format!("the label dropout is a probability below 1, not {}", self.label_dropout));
+        }
+        if self.min_snr_gamma.is_some_and(|g| !(g > 0.0)) {
+            return Err("the Min-SNR γ must be positive".into());
         }
         if !(self.learning_rate > 0.0) {
             return Err(format!("the learning rate must be positive, not {}", self.learning_rate));

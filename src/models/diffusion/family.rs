@@ -17,7 +17,7 @@ use crate::train::family::{
 
 use super::config::{DenoiserArch, DiffusionConfig};
 use super::nets::Denoiser;
-use super::process::add_noise;
+use super::process::{add_noise, min_snr_weight};
 use super::sampler::{ddim_step, ddpm_step, previous_timestep, timesteps, SamplerKind, Spacing};
 use super::schedule::Schedule;
 use super::time_embedding::sinusoidal;
@@ -227,7 +227,8 @@ impl Family for DiffusionFamily {
             DenoiserArch::Mlp => format!("MLP denoiser {}×{}", c.layers, c.hidden),
             DenoiserArch::Unet => format!("{conditional}UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels),
         };
-        format!("{net}, {} schedule, T = {}, predicts {}", c.schedule.label(), c.timesteps, c.prediction.label())
+        let weighting = c.min_snr_gamma.map(|g| format!(", Min-SNR-{g} weighting")).unwrap_or_default();
+        format!("{net}, {} schedule, T = {}, predicts {}{weighting}", c.schedule.label(), c.timesteps, c.prediction.label())
     }
 
     fn num_params(&self) -> usize {
@@ -271,7 +272,14 @@ impl Family for DiffusionFamily {
         let y = self.labels(&labels, &device);
         let net = self.net.take().ok_or("the denoiser's weights were lost in a failed step")?;
         let per_example = (net.forward(x_t, sin, y) - target).square().mean_dim(1); // [B, 1]
-        let loss = per_example.clone().mean();
+        let loss = match self.config.min_snr_gamma {
+            Some(gamma) => {
+                let w: Vec<f32> = alpha_bars.iter().map(|&a| min_snr_weight(prediction, a, gamma)).collect();
+                (per_example.clone() * Tensor::<2>::from_data(TensorData::new(w, [n, 1]), &device)).mean()
+            }
+            None => per_example.clone().mean(),
+        };
+        // The plain MSE per example is what is shown (and kept by t), whatever the weighting.
         let losses = read(per_example.without_autodiff())?;
         let mean = losses.iter().map(|&l| l as f64).sum::<f64>() / n.max(1) as f64;
         if mean.is_finite() {

@@ -51,6 +51,20 @@ impl Prediction {
     }
 }
 
+/// Min-SNR-γ weight of one example's loss (Hang et al. 2023, eq. 8 and §3.4): the loss on x₀
+/// weighted by min(SNR, γ), written for each prediction's own loss scale — ε: min(SNR, γ)/SNR,
+/// x₀: min(SNR, γ), v: min(SNR, γ)/(SNR + 1).
+pub fn min_snr_weight(prediction: Prediction, alpha_bar: f32, gamma: f64) -> f32 {
+    let a = alpha_bar as f64;
+    let snr = a / (1.0 - a).max(1e-12);
+    let clipped = snr.min(gamma);
+    (match prediction {
+        Prediction::Epsilon => clipped / snr,
+        Prediction::Sample => clipped,
+        Prediction::V => clipped / (snr + 1.0),
+    }) as f32
+}
+
 /// The clean sample and the noise a prediction implies.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PredictionParts {
