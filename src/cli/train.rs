@@ -86,7 +86,8 @@ pub struct TrainArgs {
     /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8).
     #[arg(long)]
     pub channels: Option<usize>,
-    /// Diffusion: Min-SNR-γ loss weighting (Hang et al. 2023), e.g. 5.
+    /// Diffusion: Min-SNR-γ loss weighting (Hang et al. 2023); default 5 for the UNet, off for
+    /// 2-D; 0 turns it off.
     #[arg(long)]
     pub min_snr: Option<f64>,
 }
@@ -117,7 +118,12 @@ impl TrainArgs {
             timesteps: self.timesteps,
             prediction: self.prediction,
             learning_rate: self.lr.unwrap_or(base.learning_rate),
-            min_snr_gamma: self.min_snr.or(base.min_snr_gamma),
+            // --min-snr 0 turns the weighting off.
+            min_snr_gamma: match self.min_snr {
+                Some(g) if g <= 0.0 => None,
+                Some(g) => Some(g),
+                None => base.min_snr_gamma,
+            },
             ..base
         }
     }

@@ -343,10 +343,12 @@ impl DiffusionTab {
         if dataset_picker_ui(ui, &mut self.dataset) {
             self.toy = None;
             self.images = None;
-            self.batch_size = match self.dataset {
-                DatasetId::Toy(_) => DiffusionConfig::default().default_batch_size(),
-                DatasetId::Images(_) => DiffusionConfig::unet(28, 28, 10, false).default_batch_size(),
+            let base = match self.dataset {
+                DatasetId::Toy(_) => DiffusionConfig::default(),
+                DatasetId::Images(_) => DiffusionConfig::unet(28, 28, 10, false),
             };
+            self.batch_size = base.default_batch_size();
+            self.min_snr = base.min_snr_gamma.is_some();
             self.reset();
         }
         if let Some(data) = &self.images {

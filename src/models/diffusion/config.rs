@@ -82,7 +82,9 @@ impl Default for DiffusionConfig {
 }
 
 impl DiffusionConfig {
-    /// The image model: the UNet at width 32, x̂₀ clipped to the image range while sampling.
+    /// The image model: the UNet at width 32, Min-SNR-5 weighting, x̂₀ clipped to the image
+    /// range while sampling. Min-SNR-5 because, after the same 15 minutes on 2 CPU cores, it
+    /// gave LeNet-FID 710 against 989 without it (500 samples; 800 and 900 steps at batch 32).
     pub fn unet(width: usize, height: usize, num_classes: usize, conditional: bool) -> Self {
         Self {
             arch: DenoiserArch::Unet,
@@ -92,6 +94,7 @@ impl DiffusionConfig {
             num_classes,
             conditional,
             learning_rate: 1e-3,
+            min_snr_gamma: Some(5.0),
             sampler: SamplerSettings { kind: SamplerKind::Ddim, steps: 20, clip_sample: true, ..SamplerSettings::default() },
             ..Self::default()
         }
