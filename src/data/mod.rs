@@ -55,6 +55,14 @@ impl DatasetId {
             DatasetId::Toy(kind) => kind.label(),
         }
     }
+
+    /// The 2-D toy, when this is one.
+    pub fn toy(self) -> Option<ToyKind> {
+        match self {
+            DatasetId::Toy(kind) => Some(kind),
+            DatasetId::Images(_) => None,
+        }
+    }
 }
 
 /// Loads an image dataset. MNIST falls back to the embedded sample when `data_dir` has no

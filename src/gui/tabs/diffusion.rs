@@ -145,13 +145,6 @@ fn plot_points(points: &[[f32; 2]]) -> PlotPoints<'static> {
 }
 
 impl DiffusionTab {
-    fn toy_kind(&self) -> Option<ToyKind> {
-        match self.dataset {
-            DatasetId::Toy(kind) => Some(kind),
-            DatasetId::Images(_) => None,
-        }
-    }
-
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data_version != Some(shared.data_version) {
             self.data_version = Some(shared.data_version);
@@ -396,7 +389,7 @@ impl DiffusionTab {
                 ui.selectable_value(&mut self.prediction, p, p.label());
             }
         });
-        if self.toy_kind().is_some() {
+        if self.dataset.toy().is_some() {
             ui.add(egui::Slider::new(&mut self.hidden, 16..=512).logarithmic(true).text("hidden width"));
         } else {
             ui.add(egui::Slider::new(&mut self.channels, 8..=64).step_by(8.0).text("UNet width C"))
@@ -499,7 +492,7 @@ impl DiffusionTab {
         let steps = self.hyper("sample_steps").unwrap_or(0.0) as usize;
         let sampler = if self.hyper("sampler").unwrap_or(1.0) < 0.5 { "DDPM" } else { "DDIM" };
         ui.strong(format!("Samples ({sampler}, {steps} steps), refreshed while training"));
-        if self.toy_kind().is_some() {
+        if self.dataset.toy().is_some() {
             let real: Vec<[f32; 2]> = self.toy.as_ref().map(|(p, _)| p[..SHOWN_REAL].to_vec()).unwrap_or_default();
             let samples = self.samples.clone().unwrap_or_default();
             Plot::new("diffusion-samples")
@@ -521,7 +514,7 @@ impl DiffusionTab {
         ui.weak("One sampling run with every step kept. Left: x_t, the sample at step t. Right: the clean sample x₀ the network predicts from it — blurry early, sharp at the end.");
         let conditional = self.built.as_ref().is_some_and(|c| c.conditional);
         let last_class = self.built.as_ref().map_or(0, |c| c.num_classes.saturating_sub(1)) as u8;
-        let images = self.toy_kind().is_none();
+        let images = self.dataset.toy().is_none();
         ui.horizontal(|ui| {
             let can = self.session.is_some() && !self.waiting_for_trajectory;
             let n = if images { TRAJECTORY_IMAGES } else { TRAJECTORY_POINTS };
@@ -642,7 +635,7 @@ impl DiffusionTab {
         let big_t = schedule.timesteps();
         ui.horizontal(|ui| {
             ui.add(egui::Slider::new(&mut self.forward_t, 0..=big_t - 1).text("t"));
-            if self.toy_kind().is_none() {
+            if self.dataset.toy().is_none() {
                 ui.add(egui::DragValue::new(&mut self.forward_first).range(0..=9_000).prefix("first test image: "));
             }
         });
@@ -650,7 +643,7 @@ impl DiffusionTab {
         let a = schedule.alpha_bar(t as i64);
         ui.label(format!("t = {t}:  ᾱ_t = {a:.4},  signal √ᾱ_t = {:.3},  noise √(1 − ᾱ_t) = {:.3},  SNR = {:.3e}", a.sqrt(), (1.0 - a).sqrt(), schedule.snr(t)));
         ui.horizontal_top(|ui| {
-            ui.vertical(|ui| match (&self.images, self.toy_kind()) {
+            ui.vertical(|ui| match (&self.images, self.dataset.toy()) {
                 (Some(data), None) => {
                     let key = (t, self.forward_first, big_t as u64);
                     if self.forward_shown != Some(key) {

@@ -94,13 +94,6 @@ impl Default for GanTab {
 }
 
 impl GanTab {
-    fn toy_kind(&self) -> Option<ToyKind> {
-        match self.dataset {
-            DatasetId::Toy(kind) => Some(kind),
-            DatasetId::Images(_) => None,
-        }
-    }
-
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data_version != Some(shared.data_version) {
             self.data_version = Some(shared.data_version);
@@ -180,7 +173,7 @@ impl GanTab {
     fn update_game(&mut self, ctx: &egui::Context) {
         let probabilistic = self.objective().is_probabilistic();
         let latent_dim = self.hyper("latent_dim").map_or(self.latent_dim_2d, |v| v.round() as usize);
-        let kind = self.toy_kind();
+        let kind = self.dataset.toy();
         let (Some(session), Some(plane), Some(kind)) = (&mut self.session, &mut self.plane, kind) else { return };
         if let Some((step, snapshot)) = session.game.take() {
             plane.set(ctx, &snapshot, probabilistic);
@@ -235,7 +228,7 @@ impl GanTab {
 
         ui.strong("Training");
         let running = self.session.as_ref().is_some_and(|s| s.running);
-        let lab = self.toy_kind().is_some();
+        let lab = self.dataset.toy().is_some();
         ui.horizontal_wrapped(|ui| {
             if let Some(session) = &self.session {
                 session.run_buttons_ui(ui, "one D update, then one G update");
@@ -348,7 +341,7 @@ impl GanTab {
     }
 
     fn lab_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(kind) = self.toy_kind() else { return };
+        let Some(kind) = self.dataset.toy() else { return };
         let real: Vec<[f32; 2]> = self.toy.as_ref().map(|(p, _)| p[..SHOWN_REAL].to_vec()).unwrap_or_default();
         let probabilistic = self.objective().is_probabilistic();
         let Some(plane) = &mut self.plane else { return };
@@ -449,7 +442,7 @@ impl GanTab {
         if session.step == 0 && !session.running {
             ui.label(egui::RichText::new("Press Start to play the game, or make single D and G steps to see each player's move.").strong());
         }
-        if self.toy_kind().is_some() {
+        if self.dataset.toy().is_some() {
             self.lab_ui(ui);
             ui.separator();
             self.curves_ui(ui, 180.0);
