@@ -36,6 +36,17 @@ fn step_until(h: &mut Harness<'static, GenlabApp>, secs: f64, mut done: impl FnM
     false
 }
 
+/// The training step the status bar shows ("step N"), 0 before there is one.
+fn status_step(h: &Harness<'static, GenlabApp>) -> u64 {
+    use egui_kittest::kittest::NodeT as _;
+    h.query_all_by_label_contains("step ")
+        // A plain label's text is its accessible value.
+        .filter_map(|n| n.accesskit_node().label().or_else(|| n.accesskit_node().value()))
+        .filter_map(|l| l.strip_prefix("step ").and_then(|v| v.trim().parse().ok()))
+        .max()
+        .unwrap_or(0)
+}
+
 fn count_class_pixels(img: &image::RgbaImage) -> usize {
     img.pixels()
         .filter(|p| CLASS_COLOURS.iter().any(|c| {
@@ -137,7 +148,10 @@ fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
     h.get_by_role_and_label(Role::Button, "Start").click();
     let playing = step_until(&mut h, 120.0, |h| h.query_all_by_label("D(fake)").next().is_some());
     assert!(playing, "no D(real)/D(fake) curves appeared after Start");
-    step_until(&mut h, 5.0, |_| false);
+    // Enough steps for D to have an opinion (the heat map), however busy the machine is: a fixed
+    // time was too short when the UI tests ran beside each other.
+    let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 600);
+    assert!(trained, "the game did not reach 600 steps (status bar: step {})", status_step(&h));
     h.get_by_role_and_label(Role::Button, "Pause").click();
     h.run_steps(6);
     let img = h.render().expect("render");
