@@ -87,7 +87,9 @@ fn checkpoint_round_trip_gives_identical_samples() {
     let _ = std::fs::remove_dir_all(&dir);
     let device = Device::flex();
     // The UNet (GroupNorm, attention) at a small width, and the 2-D MLP.
-    for config in [DiffusionConfig { channels: 8, ..DiffusionConfig::unet(8, 8, 2, true) }, DiffusionConfig::default()] {
+    // The UNet also keeps a weight average, which sampling uses and the checkpoint must carry.
+    let unet = DiffusionConfig { channels: 8, ema_decay: Some(0.9), ..DiffusionConfig::unet(8, 8, 2, true) };
+    for config in [unet, DiffusionConfig::default()] {
         let mut model = DiffusionFamily::new(config.clone(), &device, 4).unwrap();
         let dim = config.data_dim;
         let x: Vec<f32> = Rng::new(1).normal_vec(8 * dim).iter().map(|v| v.abs().min(1.0)).collect();
@@ -101,4 +103,47 @@ fn checkpoint_round_trip_gives_identical_samples() {
         assert_eq!(model.sample(4, 9, None).unwrap(), loaded.sample(4, 9, None).unwrap(), "{}", model.describe());
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_weight_average_moves_by_one_minus_decay_towards_the_network() {
+    use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+    use genlab::models::diffusion::ema::{decay_at, update};
+    // The warm-up (1 + n)/(10 + n), capped at the decay asked for.
+    assert!((decay_at(0.999, 0) - 0.1).abs() < 1e-12);
+    assert!((decay_at(0.999, 90) - 91.0 / 100.0).abs() < 1e-12);
+    assert_eq!(decay_at(0.999, 1_000_000), 0.999);
+
+    struct AddOne;
+    impl ModuleMapper for AddOne {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            param.map(|t| t.add_scalar(1.0))
+        }
+    }
+    #[derive(Default)]
+    struct Sum(f64, usize);
+    impl ModuleVisitor for Sum {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            self.1 += t.shape().num_elements();
+            self.0 += t.sum().try_into_vec_as::<f32>().unwrap()[0] as f64;
+        }
+    }
+    let sum = |m: &Denoiser| {
+        let mut s = Sum::default();
+        m.visit(&mut s);
+        s
+    };
+    let device = Device::flex();
+    let net = Denoiser::new(&DiffusionConfig { hidden: 16, ..DiffusionConfig::default() }, &device);
+    let ema = net.valid();
+    let before = sum(&ema);
+    // Every weight of the network one higher: the average moves 0.75 of the way with d = 0.25.
+    let moved = update(ema, &net.map(&mut AddOne), 0.25).unwrap();
+    let after = sum(&moved);
+    let want = before.0 + 0.75 * before.1 as f64;
+    assert!((after.0 - want).abs() < 1e-3 * want.abs().max(1.0), "sum of weights {} vs {want}", after.0);
+    // A network with other parameters (other ids) is refused, not silently ignored.
+    let stranger = Denoiser::new(&DiffusionConfig { hidden: 16, ..DiffusionConfig::default() }, &device);
+    assert!(update(moved, &stranger, 0.5).is_err());
 }

@@ -90,6 +90,10 @@ pub struct TrainArgs {
     /// 2-D; 0 turns it off.
     #[arg(long)]
     pub min_snr: Option<f64>,
+    /// Diffusion: sample from an exponential moving average of the weights with this decay
+    /// (e.g. 0.999; 0 turns it off).
+    #[arg(long)]
+    pub ema: Option<f64>,
 }
 
 impl TrainArgs {
@@ -123,6 +127,11 @@ impl TrainArgs {
                 Some(g) if g <= 0.0 => None,
                 Some(g) => Some(g),
                 None => base.min_snr_gamma,
+            },
+            ema_decay: match self.ema {
+                Some(d) if d <= 0.0 => None,
+                Some(d) => Some(d),
+                None => base.ema_decay,
             },
             ..base
         }

@@ -50,6 +50,9 @@ pub struct DiffusionConfig {
     /// that low-noise timesteps, whose SNR exceeds γ, stop dominating the gradient. `None`
     /// trains with the plain uniform weighting of Ho et al. 2020.
     pub min_snr_gamma: Option<f64>,
+    /// Sample from an exponential moving average of the weights with this largest decay
+    /// (warmed up over the first steps); `None` samples from the raw weights.
+    pub ema_decay: Option<f64>,
     /// How samples are drawn (live-adjustable).
     pub sampler: SamplerSettings,
 }
@@ -76,6 +79,7 @@ impl Default for DiffusionConfig {
             label_dropout: 0.1,
             learning_rate: 1e-3,
             min_snr_gamma: None,
+            ema_decay: None,
             sampler: SamplerSettings { kind: SamplerKind::Ddim, steps: 50, clip_sample: false, ..SamplerSettings::default() },
         }
     }
@@ -160,6 +164,9 @@ impl DiffusionConfig {
         }
         if self.min_snr_gamma.is_some_and(|g| !(g > 0.0)) {
             return Err("the Min-SNR γ must be positive".into());
+        }
+        if self.ema_decay.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+            return Err("the weight average's decay lies in [0, 1)".into());
         }
         if !(self.learning_rate > 0.0) {
             return Err(format!("the learning rate must be positive, not {}", self.learning_rate));

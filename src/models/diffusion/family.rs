@@ -24,6 +24,7 @@ use super::time_embedding::sinusoidal;
 
 pub const FAMILY_NAME: &str = "diffusion";
 const WEIGHTS_FILE: &str = "denoiser.bpk";
+const EMA_FILE: &str = "denoiser-ema.bpk";
 /// Timestep ranges of the "loss vs t" plot.
 pub const LOSS_BUCKETS: usize = 10;
 /// Weight of the newest step in each bucket's running mean.
@@ -41,6 +42,9 @@ pub struct DiffusionFamily {
     good: Option<Denoiser>,
     pending_good: Option<Denoiser>,
     buckets: Vec<LossBucket>,
+    /// The weight average sampling uses (`config.ema_decay`), an inference copy.
+    ema: Option<Denoiser>,
+    updates: u64,
 }
 
 fn adam() -> ModuleOptimizer {
@@ -89,6 +93,8 @@ impl DiffusionFamily {
             device,
             good: None,
             pending_good: None,
+            ema: None,
+            updates: 0,
         })
     }
 
@@ -100,6 +106,11 @@ impl DiffusionFamily {
         let path = dir.join(WEIGHTS_FILE);
         let net = family.net()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
         family.net = Some(net);
+        let ema_path = dir.join(EMA_FILE);
+        if ema_path.is_file() {
+            let ema = family.net()?.valid().try_load_file(&ema_path).map_err(|e| format!("{}: cannot load ({e})", ema_path.display()))?;
+            family.ema = Some(ema);
+        }
         Ok(family)
     }
 
@@ -113,6 +124,14 @@ impl DiffusionFamily {
 
     fn net(&self) -> FamilyResult<&Denoiser> {
         self.net.as_ref().ok_or_else(|| "the denoiser's weights were lost in a failed step".to_string())
+    }
+
+    /// The weights sampling uses: the average when there is one, else the network itself.
+    fn sampling_net(&self) -> FamilyResult<Denoiser> {
+        match &self.ema {
+            Some(ema) => Ok(ema.clone()),
+            None => Ok(self.net()?.valid()),
+        }
     }
 
     /// One-hot rows over K classes and the "no label" slot K; `None` for unconditional models.
@@ -165,7 +184,7 @@ impl DiffusionFamily {
         let mut rng = Rng::new(seed);
         let mut x = rng.normal_vec(n * dim); // x_T ~ N(0, I)
         let mut steps = Vec::new();
-        let net = self.net()?.valid();
+        let net = self.sampling_net()?;
         for (i, &t) in list.iter().enumerate() {
             let output = self.predict(&net, &x, n, t, &labels)?;
             let prev = previous_timestep(settings.kind, &list, i, train_steps);
@@ -228,7 +247,8 @@ impl Family for DiffusionFamily {
             DenoiserArch::Unet => format!("{conditional}UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels),
         };
         let weighting = c.min_snr_gamma.map(|g| format!(", Min-SNR-{g} weighting")).unwrap_or_default();
-        format!("{net}, {} schedule, T = {}, predicts {}{weighting}", c.schedule.label(), c.timesteps, c.prediction.label())
+        let ema = c.ema_decay.map(|d| format!(", samples from a weight average (decay {d})")).unwrap_or_default();
+        format!("{net}, {} schedule, T = {}, predicts {}{weighting}{ema}", c.schedule.label(), c.timesteps, c.prediction.label())
     }
 
     fn num_params(&self) -> usize {
@@ -284,7 +304,13 @@ impl Family for DiffusionFamily {
         let mean = losses.iter().map(|&l| l as f64).sum::<f64>() / n.max(1) as f64;
         if mean.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &net);
-            self.net = Some(self.optim.step(self.config.learning_rate, net, grads));
+            let net = self.optim.step(self.config.learning_rate, net, grads);
+            if let Some(max_decay) = self.config.ema_decay {
+                let ema = self.ema.take().unwrap_or_else(|| net.valid());
+                self.ema = Some(super::ema::update(ema, &net, super::ema::decay_at(max_decay, self.updates))?);
+                self.updates += 1;
+            }
+            self.net = Some(net);
             self.record_buckets(&ts, &losses);
         } else {
             self.net = Some(net);
@@ -367,6 +393,10 @@ impl Family for DiffusionFamily {
     fn save(&self, dir: &Path) -> FamilyResult<()> {
         let path = dir.join(WEIGHTS_FILE);
         self.net()?.valid().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        if let Some(ema) = &self.ema {
+            let path = dir.join(EMA_FILE);
+            ema.clone().save_file(&path).map_err(|e| format!("{}: cannot write the averaged weights ({e})", path.display()))?;
+        }
         let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
         write_atomic(&dir.join(CONFIG_FILE), &serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?)
     }
@@ -410,7 +440,7 @@ impl DenoisingView for DiffusionFamily {
         let n = points.len();
         // The unconditional field: the "no label" slot for a conditional model.
         let labels = vec![self.null_label(); n];
-        let output = self.predict(&self.net()?.valid(), &x, n, t, &labels)?;
+        let output = self.predict(&self.sampling_net()?, &x, n, t, &labels)?;
         let eps = self.config.prediction.parts(self.schedule.alpha_bar(t as i64), &x, &output).eps;
         Ok(eps.chunks(2).map(|e| [e[0], e[1]]).collect())
     }

@@ -4,6 +4,7 @@
 //! `sampler` (DDPM and DDIM steps), and `family`, which trains and samples.
 
 pub mod config;
+pub mod ema;
 pub mod family;
 pub mod mlp;
 pub mod nets;
