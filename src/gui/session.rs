@@ -241,6 +241,22 @@ impl Session {
         }
     }
 
+    /// A slider per live hyper-parameter (except those `skip` names); changes reach the worker
+    /// at once.
+    pub fn hyper_sliders_ui(&mut self, ui: &mut egui::Ui, skip: &dyn Fn(&str) -> bool) {
+        let mut changed = Vec::new();
+        for p in self.hyper.iter_mut().filter(|p| !skip(p.name)) {
+            let slider = egui::Slider::new(&mut p.value, p.min..=p.max).logarithmic(p.logarithmic).text(p.name);
+            let slider = if p.integer { slider.integer() } else { slider };
+            if ui.add(slider).on_hover_text(p.help).changed() {
+                changed.push((p.name.to_string(), p.value));
+            }
+        }
+        for (name, value) in changed {
+            self.send(Command::SetHyper { name, value });
+        }
+    }
+
     /// What the status bar shows for this run.
     pub fn status(&self) -> TabStatus {
         TabStatus { running: self.running, step: self.step, samples_seen: self.samples_seen, steps_per_sec: self.steps_per_sec }

@@ -31,3 +31,21 @@ pub trait Tab {
 
     fn status(&self) -> Option<TabStatus>;
 }
+
+/// The layout every tab uses: a resizable side panel of controls and a scrolling central view,
+/// both drawn by the tab's own methods.
+pub fn side_and_central_ui<T>(
+    ui: &mut egui::Ui,
+    id: &str,
+    side_width: f32,
+    tab: &mut T,
+    side: fn(&mut T, &mut egui::Ui),
+    central: fn(&mut T, &mut egui::Ui),
+) {
+    egui::Panel::left(id.to_owned()).resizable(true).default_size(side_width).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| side(tab, ui));
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| central(tab, ui));
+    });
+}

@@ -21,7 +21,7 @@ use crate::train::{Command, ImageBatch, Samples, TrainData, Trajectory};
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::eval_on_demand::EvalOnDemand;
 use super::super::session::Session;
-use super::super::tab::{Shared, Tab, TabStatus};
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::widgets::{dataset_picker_ui, loss_plot_ui, ImageGrid, LossPlotState, StepScrubber};
 
 /// Training points drawn from a toy once; batches come from these.
@@ -726,12 +726,7 @@ impl Tab for DiffusionTab {
         }
         self.take_events();
         self.poll_dialog(ui.ctx(), shared);
-        egui::Panel::left("diffusion-controls").resizable(true).default_size(300.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.views_ui(ui));
-        });
+        side_and_central_ui(ui, "diffusion-controls", 300.0, self, Self::controls_ui, Self::views_ui);
     }
 
     fn status(&self) -> Option<TabStatus> {

@@ -16,7 +16,7 @@ use crate::train::{Command, Player, TrainData};
 
 use super::super::eval_on_demand::EvalOnDemand;
 use super::super::session::Session;
-use super::super::tab::{Shared, Tab, TabStatus};
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::widgets::game_plane::{GamePlane, MESH_RES};
 use super::super::widgets::{dataset_picker_ui, loss_plot_terms_ui, ImageGrid, LossPlotState};
 
@@ -253,17 +253,8 @@ impl GanTab {
         Session::batch_size_ui(ui, &mut self.batch_size, 1024, self.session.as_ref());
         self.objective_ui(ui);
         if let Some(session) = &mut self.session {
-            let mut changed = Vec::new();
-            for p in session.hyper.iter_mut().filter(|p| p.name != "objective") {
-                let slider = egui::Slider::new(&mut p.value, p.min..=p.max).logarithmic(p.logarithmic).text(p.name);
-                let slider = if p.integer { slider.integer() } else { slider };
-                if ui.add(slider).on_hover_text(p.help).changed() {
-                    changed.push((p.name.to_string(), p.value));
-                }
-            }
-            for (name, value) in changed {
-                session.send(Command::SetHyper { name, value });
-            }
+            // The game has its own picker above.
+            session.hyper_sliders_ui(ui, &|name| name == "objective");
         }
         ui.separator();
 
@@ -468,12 +459,7 @@ impl Tab for GanTab {
         if let Some(session) = &mut self.session {
             self.eval.poll(session, shared, ui.ctx());
         }
-        egui::Panel::left("gan-controls").resizable(true).default_size(300.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.views_ui(ui));
-        });
+        side_and_central_ui(ui, "gan-controls", 300.0, self, Self::controls_ui, Self::views_ui);
     }
 
     fn status(&self) -> Option<TabStatus> {

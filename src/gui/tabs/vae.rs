@@ -12,7 +12,7 @@ use crate::train::{Command, TrainData};
 
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::session::Session;
-use super::super::tab::{Shared, Tab, TabStatus};
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::widgets::latent_map::Projection;
 use super::super::widgets::{class_colour, loss_plot_ui, ImageGrid, LatentMap, LossPlotState};
 
@@ -222,16 +222,7 @@ impl VaeTab {
         });
         Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
         if let Some(session) = &mut self.session {
-            let mut changed = Vec::new();
-            for p in &mut session.hyper {
-                let slider = egui::Slider::new(&mut p.value, p.min..=p.max).logarithmic(p.logarithmic).text(p.name);
-                if ui.add(slider).on_hover_text(p.help).changed() {
-                    changed.push((p.name.to_string(), p.value));
-                }
-            }
-            for (name, value) in changed {
-                session.send(Command::SetHyper { name, value });
-            }
+            session.hyper_sliders_ui(ui, &|_| false);
         }
         ui.separator();
 
@@ -426,12 +417,7 @@ impl Tab for VaeTab {
         }
         self.update_latent_views(ui.ctx());
         self.poll_dialog();
-        egui::Panel::left("vae-controls").resizable(true).default_size(290.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.views_ui(ui));
-        });
+        side_and_central_ui(ui, "vae-controls", 290.0, self, Self::controls_ui, Self::views_ui);
     }
 
     fn status(&self) -> Option<TabStatus> {

@@ -382,6 +382,9 @@ impl Family for DiffusionFamily {
                     _ => Spacing::Linspace,
                 }
             }
+            "guidance" if !next.conditional => {
+                return Err("classifier-free guidance needs a class-conditional model (train it with the label)".into())
+            }
             "guidance" => s.guidance = value,
             other => return Err(format!("the diffusion model has no live hyper-parameter \"{other}\"")),
         }
