@@ -1,0 +1,316 @@
+//! genlab patch: branch-free f32 exp / sigmoid / log-sigmoid, and element-wise maps that use
+//! every core and the CPU's vector width.
+//!
+//! Stock flex maps element-wise f32 closures serially at the baseline ISA (SSE2), and its exp
+//! is a libm call per element, so SiLU, sigmoid and the log-sigmoid of a Bernoulli likelihood
+//! cost more than the convolutions around them on small models. Here:
+//! - [`exp`] is Cephes' `expf` (range reduction by ln 2 in two parts, a degree-5 polynomial,
+//!   the exponent written into the float's bits) written without branches, so that a loop over
+//!   it vectorises; `ln_1p_unit` is Cephes' `logf` polynomial with the usual log1p correction.
+//!   Both stay within a few ulp of libm (tested in genlab's `tests/flex_kernels.rs`).
+//! - [`map`] and [`zip_map`] run a closure over contiguous slices in chunks on the rayon pool
+//!   (above [`PARALLEL_MIN`] elements), each chunk through a copy of the loop compiled for
+//!   AVX2 + FMA when the CPU has it (runtime detection; the binary still runs on any x86-64).
+
+/// Below this many elements a map stays on the calling thread.
+pub(crate) const PARALLEL_MIN: usize = 32 * 1024;
+/// Elements per rayon task.
+const CHUNK: usize = 16 * 1024;
+
+const LOG2E: f32 = core::f32::consts::LOG2_E;
+/// ln 2 split in two (Cody & Waite), so that `x - n·ln2` is exact for the `n` that occur.
+const LN2_HI: f32 = 0.693_359_375;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// 1.5·2²³: adding it rounds an f32 of magnitude below 2²² to an integer.
+const ROUND: f32 = 12_582_912.0;
+
+/// e^x for f32, branch-free (Cephes `expf`). NaN stays NaN; overflow gives +inf and
+/// underflow 0, as libm does.
+#[inline(always)]
+pub(crate) fn exp(x: f32) -> f32 {
+    let xc = x.clamp(-87.0, 88.0);
+    let t = xc * LOG2E + ROUND;
+    let n = t - ROUND;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    let mut p = 1.987_569_2e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let e = p * r * r + r + 1.0;
+    // 2^n from the integer that t's low mantissa bits now hold.
+    let pow2 = f32::from_bits(((t.to_bits() as i32 - 0x4B40_0000 + 127) << 23) as u32);
+    let y = e * pow2;
+    let y = if x > 88.722_84 { f32::INFINITY } else { y };
+    let y = if x < -103.972_08 { 0.0 } else { y };
+    // Between −103.97 and −87 the true value is subnormal; 2^n·p(r) with n clamped at −126
+    // would be too large, so scale the remaining part exactly.
+    let y = if x < -87.0 { y * exp_tail(x - xc) } else { y };
+    if x.is_nan() { x } else { y }
+}
+
+/// e^d for d in (−17, 0]: the part of a very negative exponent beyond the clamp.
+#[inline(always)]
+fn exp_tail(d: f32) -> f32 {
+    // Only reached for results below 1e-38, where a few percent of relative error is still
+    // below one subnormal step of most results; a degree-10 Taylor polynomial of e^(d/16),
+    // raised to the 16th power, keeps it well under that.
+    let u = d * (1.0 / 16.0);
+    let mut p = 1.0 / 3_628_800.0;
+    for c in [
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * u + c;
+    }
+    let p2 = p * p;
+    let p4 = p2 * p2;
+    let p8 = p4 * p4;
+    p8 * p8
+}
+
+/// ln(1 + u) for u in [0, 1], branch-free: Cephes' `logf` polynomial on the mantissa of
+/// y = 1 + u, then the log1p correction −((y − 1) − u)/y for the rounding of 1 + u.
+#[inline(always)]
+pub(crate) fn ln_1p_unit(u: f32) -> f32 {
+    let y = 1.0 + u;
+    // y in [1, 2]: take m = y/2 and e = 1 above √2, so m lies in [√½, √2].
+    let big = y > core::f32::consts::SQRT_2;
+    let m = if big { y * 0.5 } else { y };
+    let e = if big { 1.0 } else { 0.0 };
+    let f = m - 1.0;
+    let z = f * f;
+    let mut p = 7.037_683_6e-2;
+    p = p * f - 1.151_461e-1;
+    p = p * f + 1.167_699_9e-1;
+    p = p * f - 1.242_014_1e-1;
+    p = p * f + 1.424_932_3e-1;
+    p = p * f - 1.666_805_8e-1;
+    p = p * f + 2.000_071_4e-1;
+    p = p * f - 2.499_999_4e-1;
+    p = p * f + 3.333_333_1e-1;
+    let mut l = f * z * p;
+    l += e * LN2_LO;
+    l -= 0.5 * z;
+    let l = f + l + e * LN2_HI;
+    // y − 1 differs from u by the rounding of 1 + u; ln(1 + u) ≈ ln(y) − (y − 1 − u)/y.
+    l - ((y - 1.0) - u) / y
+}
+
+/// σ(x) = 1 / (1 + e^−x), from e^−|x| so that nothing overflows.
+#[inline(always)]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    let e = exp(-x.abs());
+    let r = 1.0 / (1.0 + e);
+    if x >= 0.0 { r } else if x.is_nan() { x } else { e * r }
+}
+
+/// log σ(x) = min(x, 0) − ln(1 + e^−|x|).
+#[inline(always)]
+pub(crate) fn log_sigmoid(x: f32) -> f32 {
+    let l = ln_1p_unit(exp(-x.abs()));
+    let y = x.min(0.0) - l;
+    if x.is_nan() { x } else { y }
+}
+
+#[inline(always)]
+fn map_serial<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
+}
+
+#[inline(always)]
+fn map_in_place_serial<F: Fn(f32) -> f32>(data: &mut [f32], f: &F) {
+    for d in data.iter_mut() {
+        *d = f(*d);
+    }
+}
+
+#[inline(always)]
+fn zip_serial<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+    for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+        *d = f(x, y);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn map<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+        super::map_serial(src, dst, f)
+    }
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn map_in_place<F: Fn(f32) -> f32>(data: &mut [f32], f: &F) {
+        super::map_in_place_serial(data, f)
+    }
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn zip<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+        super::zip_serial(a, b, dst, f)
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+#[allow(dead_code)]
+fn has_avx2() -> bool {
+    false
+}
+
+fn map_chunk<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { avx2::map(src, dst, f) };
+    }
+    map_serial(src, dst, f)
+}
+
+fn map_in_place_chunk<F: Fn(f32) -> f32>(data: &mut [f32], f: &F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { avx2::map_in_place(data, f) };
+    }
+    map_in_place_serial(data, f)
+}
+
+fn zip_chunk<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { avx2::zip(a, b, dst, f) };
+    }
+    zip_serial(a, b, dst, f)
+}
+
+/// `dst[i] = f(src[i])`, in parallel chunks for large slices.
+pub(crate) fn map<F: Fn(f32) -> f32 + Sync>(src: &[f32], dst: &mut [f32], f: F) {
+    debug_assert_eq!(src.len(), dst.len());
+    #[cfg(feature = "rayon")]
+    if dst.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(CHUNK)
+            .zip(src.par_chunks(CHUNK))
+            .for_each(|(d, s)| map_chunk(s, d, &f));
+        return;
+    }
+    map_chunk(src, dst, &f)
+}
+
+/// `data[i] = f(data[i])`, in parallel chunks for large slices.
+pub(crate) fn map_in_place<F: Fn(f32) -> f32 + Sync>(data: &mut [f32], f: F) {
+    #[cfg(feature = "rayon")]
+    if data.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        data.par_chunks_mut(CHUNK)
+            .for_each(|d| map_in_place_chunk(d, &f));
+        return;
+    }
+    map_in_place_chunk(data, &f)
+}
+
+#[inline(always)]
+fn zip_in_place_serial<F: Fn(f32, f32) -> f32>(a: &mut [f32], b: &[f32], f: &F) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x = f(*x, y);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn zip_in_place_avx2<F: Fn(f32, f32) -> f32>(a: &mut [f32], b: &[f32], f: &F) {
+    zip_in_place_serial(a, b, f)
+}
+
+fn zip_in_place_chunk<F: Fn(f32, f32) -> f32>(a: &mut [f32], b: &[f32], f: &F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { zip_in_place_avx2(a, b, f) };
+    }
+    zip_in_place_serial(a, b, f)
+}
+
+/// `a[i] = f(a[i], b[i])`, in parallel chunks for large slices.
+pub(crate) fn zip_map_in_place<F: Fn(f32, f32) -> f32 + Sync>(a: &mut [f32], b: &[f32], f: F) {
+    debug_assert_eq!(a.len(), b.len());
+    #[cfg(feature = "rayon")]
+    if a.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        a.par_chunks_mut(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .for_each(|(x, y)| zip_in_place_chunk(x, y, &f));
+        return;
+    }
+    zip_in_place_chunk(a, b, &f)
+}
+
+/// `dst[i] = f(a[i], b[i])`, in parallel chunks for large slices.
+pub(crate) fn zip_map<F: Fn(f32, f32) -> f32 + Sync>(a: &[f32], b: &[f32], dst: &mut [f32], f: F) {
+    debug_assert!(a.len() == dst.len() && b.len() == dst.len());
+    #[cfg(feature = "rayon")]
+    if dst.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(CHUNK)
+            .zip(a.par_chunks(CHUNK))
+            .zip(b.par_chunks(CHUNK))
+            .for_each(|((d, x), y)| zip_chunk(x, y, d, &f));
+        return;
+    }
+    zip_chunk(a, b, dst, &f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f32, b: f32) -> f32 {
+        if a == b { 0.0 } else { (a - b).abs() / b.abs().max(f32::MIN_POSITIVE) }
+    }
+
+    #[test]
+    fn exp_matches_libm() {
+        let mut x = -110.0f32;
+        while x < 90.0 {
+            let (a, b) = (exp(x), x.exp());
+            if b > 1e-37 && b.is_finite() {
+                assert!(rel(a, b) < 4e-7, "exp({x}) = {a}, libm {b}");
+            } else if b.is_infinite() {
+                assert!(a.is_infinite());
+            } else {
+                assert!((a - b).abs() <= b * 0.01 + 1e-44, "exp({x}) = {a}, libm {b}");
+            }
+            x += 0.0137;
+        }
+        assert!(exp(f32::NAN).is_nan());
+        assert_eq!(exp(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp(f32::INFINITY), f32::INFINITY);
+    }
+
+    #[test]
+    fn log_sigmoid_and_sigmoid_match_libm() {
+        let mut x = -60.0f32;
+        while x < 60.0 {
+            let s = if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) };
+            let ls = x.min(0.0) - (-x.abs()).exp().ln_1p();
+            assert!(rel(sigmoid(x), s) < 1e-6, "sigmoid({x})");
+            assert!(rel(log_sigmoid(x), ls) < 1e-6, "log_sigmoid({x}) = {}, libm {ls}", log_sigmoid(x));
+            x += 0.00731;
+        }
+        assert!(sigmoid(f32::NAN).is_nan() && log_sigmoid(f32::NAN).is_nan());
+    }
+}
