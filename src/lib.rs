@@ -11,6 +11,7 @@
 //! | `cli`     | headless train / sample / eval / metrics / train-classifier / bench |
 //! | `device`  | GPU (shared wgpu device) or CPU (burn flex) |
 
+pub mod allocator;
 pub mod cli;
 pub mod data;
 pub mod device;

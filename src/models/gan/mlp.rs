@@ -3,7 +3,9 @@
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::activation::relu;
+
+use crate::models::activation::leaky_relu;
 
 use super::config::GanConfig;
 

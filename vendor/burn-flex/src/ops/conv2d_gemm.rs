@@ -134,6 +134,18 @@ impl Geometry {
         }
     }
 
+    /// For stride 1 along both axes and OW = W: the output rows `first..last` whose input
+    /// row `oy + dy` exists, and the shift from a position in `col`'s row to the same value
+    /// in the input plane. `None` when the copy cannot be done as one block.
+    fn flat_block(&self, dy: isize, off: isize, lo: usize, hi: usize) -> Option<(usize, usize, isize)> {
+        if self.stride != [1, 1] || self.ow != self.w || lo >= hi {
+            return None;
+        }
+        let first = (-dy).max(0) as usize;
+        let last = ((self.h as isize - dy).max(0) as usize).min(self.oh);
+        (first < last).then_some((first, last, dy * self.w as isize + off))
+    }
+
     /// The range of output columns `ox` whose input column `ox·s + off` lies in `[0, w)`.
     fn valid_columns(&self, off: isize) -> (usize, usize) {
         let s = self.stride[1] as isize;
@@ -158,6 +170,20 @@ fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
                 let off = (j * g.dilation[1]) as isize - g.pad[1] as isize;
                 let (lo, hi) = g.valid_columns(off);
                 let row = rows.next().expect("col has C_in·kh·kw rows");
+                if let Some((first, last, shift)) = g.flat_block(dy, off, lo, hi) {
+                    // One copy for all valid rows (they are contiguous in x and in col when
+                    // the stride is 1 and OW = W), then zeros where the copy wrapped around.
+                    row[..first * g.ow].fill(T::ZERO);
+                    row[last * g.ow..].fill(T::ZERO);
+                    let (a, b) = (first * g.ow + lo, (last - 1) * g.ow + hi);
+                    let from = (a as isize + shift) as usize;
+                    row[a..b].copy_from_slice(&xc[from..from + (b - a)]);
+                    for oy in first..last {
+                        row[oy * g.ow..oy * g.ow + lo].fill(T::ZERO);
+                        row[oy * g.ow + hi..(oy + 1) * g.ow].fill(T::ZERO);
+                    }
+                    continue;
+                }
                 for oy in 0..g.oh {
                     let dst = &mut row[oy * g.ow..(oy + 1) * g.ow];
                     let iy = (oy * g.stride[0]) as isize + dy;
@@ -184,10 +210,10 @@ fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
 
 /// Adds every entry of `col` (`[C_in·kh·kw, OH·OW]`) back to the input position it was
 /// read from: the adjoint of [`im2col`]. `x` (`[C_in, H, W]`) must start zeroed.
-fn col2im_add<T: ConvElem>(col: &[T], g: &Geometry, x: &mut [T]) {
+fn col2im_add<T: ConvElem>(col: &mut [T], g: &Geometry, x: &mut [T]) {
     let p = g.positions();
     let plane = g.h * g.w;
-    let mut rows = col.chunks_exact(p);
+    let mut rows = col.chunks_exact_mut(p);
     for c in 0..g.c_in {
         let xc = &mut x[c * plane..(c + 1) * plane];
         for i in 0..g.kh {
@@ -197,6 +223,20 @@ fn col2im_add<T: ConvElem>(col: &[T], g: &Geometry, x: &mut [T]) {
                 let (lo, hi) = g.valid_columns(off);
                 let row = rows.next().expect("col has C_in·kh·kw rows");
                 if lo >= hi {
+                    continue;
+                }
+                if let Some((first, last, shift)) = g.flat_block(dy, off, lo, hi) {
+                    // The adjoint of im2col's single copy: zero the entries that would wrap
+                    // around a row (col is scratch), then one flat add.
+                    for oy in first..last {
+                        row[oy * g.ow..oy * g.ow + lo].fill(T::ZERO);
+                        row[oy * g.ow + hi..(oy + 1) * g.ow].fill(T::ZERO);
+                    }
+                    let (a, b) = (first * g.ow + lo, (last - 1) * g.ow + hi);
+                    let from = (a as isize + shift) as usize;
+                    for (d, &s) in xc[from..from + (b - a)].iter_mut().zip(&row[a..b]) {
+                        *d += s;
+                    }
                     continue;
                 }
                 for oy in 0..g.oh {
@@ -396,7 +436,7 @@ fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Geometry, batch: usize) -> Vec
                 }
             }
             if !pointwise {
-                col2im_add(&col, g, xb);
+                col2im_add(&mut col, g, xb);
             }
         }
     });
