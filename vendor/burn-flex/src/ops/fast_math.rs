@@ -13,7 +13,7 @@
 //!   AVX2 + FMA when the CPU has it (runtime detection; the binary still runs on any x86-64).
 
 /// Below this many elements a map stays on the calling thread.
-pub(crate) const PARALLEL_MIN: usize = 32 * 1024;
+pub(crate) const PARALLEL_MIN: usize = 64 * 1024;
 /// Elements per rayon task.
 const CHUNK: usize = 16 * 1024;
 
