@@ -345,7 +345,7 @@ fn parallel_element_wise_ops_match_f64() {
     }
 }
 
-/// genlab's LeakyReLU through relu (src/models/activation.rs) against burn's, value and
+/// genlab's LeakyReLU through relu (src/models/fast_layers.rs) against burn's, value and
 /// gradient, away from x = 0 (where the two conventions differ).
 #[test]
 fn leaky_relu_through_relu_matches_burns() {
@@ -353,9 +353,37 @@ fn leaky_relu_through_relu_matches_burns() {
     let n = xs.len();
     let ours = leaf(&xs, [n]);
     let theirs = leaf(&xs, [n]);
-    let a = genlab::models::activation::leaky_relu(ours.clone(), 0.2);
+    let a = genlab::models::fast_layers::leaky_relu(ours.clone(), 0.2);
     let b = burn::tensor::activation::leaky_relu(theirs.clone(), 0.2);
     let (ga, gb) = (a.clone().sum().backward(), b.clone().sum().backward());
     assert_close_each("leaky_relu", &xs, &read(a), &read(b), 1e-37);
     assert_close_each("d leaky_relu", &xs, &grad(&ours, &ga), &grad(&theirs, &gb), 1e-37);
+}
+
+/// genlab's GroupNorm as one batch-norm node (src/models/fast_layers.rs) against burn's
+/// GroupNorm module, value and gradients (input, γ, β), with γ and β away from 1 and 0.
+#[test]
+fn group_norm_through_batch_norm_matches_burns() {
+    use burn::module::Param;
+    use burn::nn::GroupNormConfig;
+    for (batch, channels, groups, hw) in [(4usize, 8usize, 4usize, 5usize), (3, 32, 8, 7), (2, 6, 3, 1)] {
+        let mut norm = GroupNormConfig::new(groups, channels).init(&device());
+        norm.gamma = Some(Param::from_tensor(leaf(&random(channels, 1).iter().map(|v| v + 1.0).collect::<Vec<_>>(), [channels])));
+        norm.beta = Some(Param::from_tensor(leaf(&random(channels, 2), [channels])));
+        let xs: Vec<f32> = random(batch * channels * hw * hw, 3).iter().map(|v| 2.0 * v + 0.3).collect();
+        let rs = random(xs.len(), 4);
+        let r = Tensor::<4>::from_data(TensorData::new(rs, [batch, channels, hw, hw]), &device());
+        let mut results = Vec::new();
+        for ours in [true, false] {
+            let x = leaf(&xs, [batch, channels, hw, hw]);
+            let y = if ours { genlab::models::fast_layers::group_norm(&norm, x.clone()) } else { norm.forward(x.clone()) };
+            let grads = (y.clone() * r.clone()).sum().backward();
+            let gamma = norm.gamma.as_ref().unwrap().val();
+            let beta = norm.beta.as_ref().unwrap().val();
+            results.push([read(y), grad(&x, &grads), grad(&gamma, &grads), grad(&beta, &grads)]);
+        }
+        for (i, what) in ["output", "dx", "dgamma", "dbeta"].iter().enumerate() {
+            assert_close(&format!("group norm [{batch}, {channels}, {hw}, {hw}] / {groups}: {what}"), &results[0][i], &results[1][i]);
+        }
+    }
 }

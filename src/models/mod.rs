@@ -2,7 +2,7 @@
 //! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
 //! here and a tab file; the trainer does not change.
 
-pub mod activation;
+pub mod fast_layers;
 pub mod classifier;
 pub mod diffusion;
 pub mod gan;

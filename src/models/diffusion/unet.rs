@@ -9,6 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
 
 use super::config::DiffusionConfig;
+use crate::models::fast_layers::group_norm;
 use super::time_embedding::TimeEmbedding;
 
 /// Channels per group in every GroupNorm: 32 channels → 8 groups of 4 (Wu & He 2018 use 32
@@ -53,10 +54,10 @@ impl ResBlock {
     /// # Shapes
     /// x: [B, C_in, H, W], temb: [B, T] (already through SiLU) → [B, C_out, H, W]
     fn forward(&self, x: Tensor<4>, temb: Tensor<2>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone()))); // [B, C_out, H, W]
+        let h = self.conv1.forward(silu(group_norm(&self.norm1, x.clone()))); // [B, C_out, H, W]
         let [b, c, _, _] = h.dims();
         let h = h + self.time.forward(temb).reshape([b, c, 1, 1]);
-        let h = self.conv2.forward(silu(self.norm2.forward(h)));
+        let h = self.conv2.forward(silu(group_norm(&self.norm2, h)));
         match &self.skip {
             Some(skip) => skip.forward(x) + h,
             None => x + h,
@@ -85,7 +86,7 @@ impl Attention {
     /// x: [B, C, H, W] → [B, C, H, W]
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
-        let tokens = self.norm.forward(x.clone()).reshape([b, c, h * w]).swap_dims(1, 2); // [B, N, C]
+        let tokens = group_norm(&self.norm, x.clone()).reshape([b, c, h * w]).swap_dims(1, 2); // [B, N, C]
         let qkv = self.qkv.forward(tokens).chunk(3, 2); // 3 × [B, N, C]
         let (q, k, v) = (qkv[0].clone(), qkv[1].clone(), qkv[2].clone());
         let scores = q.matmul(k.swap_dims(1, 2)).div_scalar((c as f64).sqrt()); // [B, N, N]
@@ -173,6 +174,6 @@ impl Unet {
         let u = self.up1.forward(Tensor::cat(vec![u, s1], 1), temb.clone()); // [B, C, H/2, W/2]
         let u = self.upconv0.forward(upsample(u)); // [B, C, H, W]
         let u = self.up0.forward(Tensor::cat(vec![u, s0], 1), temb); // [B, C, H, W]
-        self.conv_out.forward(silu(self.norm_out.forward(u))).reshape([b, h * w])
+        self.conv_out.forward(silu(group_norm(&self.norm_out, u))).reshape([b, h * w])
     }
 }

@@ -11,7 +11,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::prelude::*;
 use burn::tensor::activation::{relu, tanh};
 
-use crate::models::activation::leaky_relu;
+use crate::models::fast_layers::leaky_relu;
 
 use super::config::GanConfig;
 

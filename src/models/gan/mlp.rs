@@ -5,7 +5,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use crate::models::activation::leaky_relu;
+use crate::models::fast_layers::leaky_relu;
 
 use super::config::GanConfig;
 

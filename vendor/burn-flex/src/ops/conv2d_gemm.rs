@@ -16,6 +16,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 use burn_backend::DType;
 use burn_backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn_std::{Bytes, Shape, bf16, f16};
@@ -350,6 +351,60 @@ where
     }
 }
 
+/// A `batch · len` output built chunk by chunk on the threads that compute it, without
+/// zeroing it first: `f(first_image, chunk)` must write every element of its chunk.
+fn build<T: ConvElem, F>(batch: usize, images: usize, len: usize, f: F) -> Vec<T>
+where
+    F: Fn(usize, &mut [MaybeUninit<T>]) + Sync + Send,
+{
+    let total = batch * len;
+    let mut out: Vec<T> = Vec::with_capacity(total);
+    for_each_chunk(&mut out.spare_capacity_mut()[..total], images, len, f);
+    // SAFETY: every chunk of the first `total` elements was written by `f`.
+    unsafe { out.set_len(total) };
+    out
+}
+
+/// `slice` after every element has been written.
+///
+/// # Safety
+/// Every element of `slice` must be initialised.
+unsafe fn assume_init<T>(slice: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: MaybeUninit<T> has T's layout; the caller guarantees initialisation.
+    unsafe { &mut *(slice as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// Each thread's im2col buffer, kept between calls (f64 words: aligned for f32 and f64).
+    static SCRATCH: core::cell::RefCell<Vec<f64>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a scratch slice of `len` elements whose contents are arbitrary: the
+/// calling thread's reused buffer, or a fresh one when that is busy (a nested call, e.g.
+/// from work stolen while a multi-threaded GEMM waits).
+fn with_scratch<T: ConvElem, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+    let words = (len * core::mem::size_of::<T>()).div_ceil(8);
+    let mut f = Some(f);
+    #[cfg(feature = "std")]
+    {
+        let reused = SCRATCH.with(|cell| {
+            let mut buf = cell.try_borrow_mut().ok()?;
+            if buf.len() < words {
+                buf.resize(words, 0.0);
+            }
+            let slice: &mut [T] = bytemuck::cast_slice_mut(&mut buf[..words]);
+            f.take().map(|f| f(&mut slice[..len]))
+        });
+        if let Some(r) = reused {
+            return r;
+        }
+    }
+    let mut buf = vec![0.0f64; words];
+    let slice: &mut [T] = bytemuck::cast_slice_mut(&mut buf[..]);
+    (f.take().expect("f runs once"))(&mut slice[..len])
+}
+
 fn contiguous_data<T: ConvElem>(t: &FlexTensor) -> (FlexTensor, Shape) {
     let t = t.to_contiguous();
     let shape = t.layout().shape().clone();
@@ -368,30 +423,32 @@ fn tensor_from<T: ConvElem>(data: Vec<T>, shape: [usize; 4]) -> FlexTensor {
 fn forward<T: ConvElem>(x: &[T], w: &[T], bias: Option<&[T]>, g: &Geometry, batch: usize) -> Vec<T> {
     let (kg, p) = (g.k_group(), g.positions());
     let cog = g.c_out / g.groups;
-    let mut out = vec![T::ZERO; batch * g.out_len()];
     let (images, parallelism) = plan(batch);
     let pointwise = g.is_pointwise();
-    for_each_chunk(&mut out, images, g.out_len(), |first, chunk| {
-        let mut col = if pointwise { Vec::new() } else { vec![T::ZERO; g.groups * kg * p] };
+    let col_len = if pointwise { 0 } else { g.groups * kg * p };
+    build(batch, images, g.out_len(), |first, chunk| with_scratch(col_len, |col: &mut [T]| {
         for (n, y) in chunk.chunks_exact_mut(g.out_len()).enumerate() {
             let xb = &x[(first + n) * g.in_len()..][..g.in_len()];
             let patches: &[T] = if pointwise {
                 xb
             } else {
-                im2col(xb, g, &mut col);
-                &col
+                im2col(xb, g, col);
+                col
             };
             if let Some(bias) = bias {
                 for (row, &b) in y.chunks_exact_mut(p).zip(bias) {
-                    row.fill(b);
+                    row.fill(MaybeUninit::new(b));
                 }
             }
+            // Every row of y is written: by the bias fill, or by the GEMM (which does not
+            // read dst when told not to).
+            let y = y.as_mut_ptr() as *mut T;
             for grp in 0..g.groups {
                 // y[grp] (C_out/g × P) = W[grp] (C_out/g × K_g) · col[grp] (K_g × P)
                 unsafe {
                     gemm_into(
                         (cog, p, kg),
-                        y.as_mut_ptr().add(grp * cog * p),
+                        y.add(grp * cog * p),
                         (p, 1),
                         bias.is_some(),
                         w.as_ptr().add(grp * cog * kg),
@@ -403,19 +460,21 @@ fn forward<T: ConvElem>(x: &[T], w: &[T], bias: Option<&[T]>, g: &Geometry, batc
                 }
             }
         }
-    });
-    out
+    }))
 }
 
 /// `dx = convᵀ(dy, W)`: the input gradient, `[B, C_in, H, W]` from `dy: [B, C_out, OH, OW]`.
 fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Geometry, batch: usize) -> Vec<T> {
     let (kg, p) = (g.k_group(), g.positions());
     let cog = g.c_out / g.groups;
-    let mut dx = vec![T::ZERO; batch * g.in_len()];
     let (images, parallelism) = plan(batch);
     let pointwise = g.is_pointwise();
-    for_each_chunk(&mut dx, images, g.in_len(), |first, chunk| {
-        let mut col = if pointwise { Vec::new() } else { vec![T::ZERO; g.groups * kg * p] };
+    let col_len = if pointwise { 0 } else { g.groups * kg * p };
+    build(batch, images, g.in_len(), |first, chunk| with_scratch(col_len, |col: &mut [T]| {
+        // col2im accumulates: start from zeros, written here on the thread that adds to them.
+        chunk.fill(MaybeUninit::new(T::ZERO));
+        // SAFETY: just filled.
+        let chunk = unsafe { assume_init(chunk) };
         for (n, xb) in chunk.chunks_exact_mut(g.in_len()).enumerate() {
             let dyb = &dy[(first + n) * g.out_len()..][..g.out_len()];
             let target: *mut T = if pointwise { xb.as_mut_ptr() } else { col.as_mut_ptr() };
@@ -436,11 +495,10 @@ fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Geometry, batch: usize) -> Vec
                 }
             }
             if !pointwise {
-                col2im_add(&mut col, g, xb);
+                col2im_add(col, g, xb);
             }
         }
-    });
-    dx
+    }))
 }
 
 /// `dW = Σ_b dy_b · col_bᵀ`: the weight gradient, `[C_out, C_in/groups, kh, kw]`.
@@ -456,15 +514,15 @@ fn weight_grad<T: ConvElem>(x: &[T], dy: &[T], g: &Geometry, batch: usize) -> Ve
         let first = task * images;
         let last = (first + images).min(batch);
         let pointwise = g.is_pointwise();
-        let mut col = if pointwise { Vec::new() } else { vec![T::ZERO; g.groups * kg * p] };
-        for n in first..last {
+        let col_len = if pointwise { 0 } else { g.groups * kg * p };
+        with_scratch(col_len, |col: &mut [T]| for n in first..last {
             let xb = &x[n * g.in_len()..][..g.in_len()];
             let dyb = &dy[n * g.out_len()..][..g.out_len()];
             let patches: &[T] = if pointwise {
                 xb
             } else {
-                im2col(xb, g, &mut col);
-                &col
+                im2col(xb, g, col);
+                col
             };
             for grp in 0..g.groups {
                 // dW[grp] (C_out/g × K_g) += dy[grp] (C_out/g × P) · col[grp]ᵀ (P × K_g)
@@ -482,7 +540,7 @@ fn weight_grad<T: ConvElem>(x: &[T], dy: &[T], g: &Geometry, batch: usize) -> Ve
                     );
                 }
             }
-        }
+        });
     });
     let (total, rest) = partial.split_at_mut(w_len);
     for part in rest.chunks_exact(w_len) {
