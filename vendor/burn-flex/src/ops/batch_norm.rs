@@ -18,7 +18,15 @@ use burn_std::{Bytes, Shape, bf16, f16};
 use crate::{FlexTensor, Layout};
 
 /// Float types computed natively.
-trait Elem: burn_backend::Element + bytemuck::Pod + Send + Sync + 'static {
+trait Elem:
+    burn_backend::Element
+    + bytemuck::Pod
+    + Send
+    + Sync
+    + 'static
+    + core::ops::Mul<Output = Self>
+    + core::ops::Add<Output = Self>
+{
     const DTYPE: DType;
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;
@@ -44,6 +52,29 @@ impl Elem for f64 {
     }
 }
 
+/// (Σ f(a_i, b_i).0, Σ f(a_i, b_i).1) in f64, over eight independent accumulators so that
+/// the loop vectorises (one running sum would fix the order of every addition).
+#[inline(always)]
+fn lane_sums<T: Elem>(a: &[T], b: &[T], f: impl Fn(f64, f64) -> (f64, f64)) -> (f64, f64) {
+    const LANES: usize = 8;
+    let (mut p, mut q) = ([0.0f64; LANES], [0.0f64; LANES]);
+    let whole = a.len().min(b.len()) / LANES * LANES;
+    for (x, y) in a[..whole].chunks_exact(LANES).zip(b[..whole].chunks_exact(LANES)) {
+        for i in 0..LANES {
+            let (u, v) = f(x[i].to_f64(), y[i].to_f64());
+            p[i] += u;
+            q[i] += v;
+        }
+    }
+    let (mut u, mut v) = (p.iter().sum::<f64>(), q.iter().sum::<f64>());
+    for (x, y) in a[whole..].iter().zip(&b[whole..]) {
+        let (du, dv) = f(x.to_f64(), y.to_f64());
+        u += du;
+        v += dv;
+    }
+    (u, v)
+}
+
 /// `[N, C, S]` view of a `[N, C, ...]` shape.
 fn dims(shape: &Shape) -> (usize, usize, usize) {
     let (n, c) = (shape[0], shape[1]);
@@ -62,16 +93,22 @@ fn per_channel<R: Send, F: Fn(usize) -> R + Sync + Send>(channels: usize, work: 
     (0..channels).map(f).collect()
 }
 
-/// `f(image, out_image)` for every image of `out` (`image_len` values each), in parallel.
-fn per_image<T: Send, F: Fn(usize, &mut [T]) + Sync + Send>(out: &mut [T], image_len: usize, f: F) {
-    let image_len = image_len.max(1);
+/// `f(first_plane, planes)` over `out` cut into runs of whole planes (one plane: the `s`
+/// values of one image and channel), in parallel when there is enough work. Plane `i` is
+/// image `i / C`, channel `i % C`.
+fn per_plane<T: Send, F: Fn(usize, &mut [T]) + Sync + Send>(out: &mut [T], plane: usize, f: F) {
+    let plane = plane.max(1);
+    // Runs of at least 16 K values, so that small planes (BatchNorm1d: one value) still make
+    // tasks worth sending to another thread.
+    let run = plane * (16 * 1024usize).div_ceil(plane);
     #[cfg(feature = "rayon")]
     if out.len() >= 32 * 1024 {
         use rayon::prelude::*;
-        out.par_chunks_mut(image_len).enumerate().for_each(|(i, o)| f(i, o));
+        out.par_chunks_mut(run).enumerate().for_each(|(i, o)| f(i * run / plane, o));
         return;
     }
-    out.chunks_mut(image_len).enumerate().for_each(|(i, o)| f(i, o));
+    let _ = run;
+    f(0, out);
 }
 
 fn vector<T: Elem>(values: Vec<T>) -> FlexTensor {
@@ -96,21 +133,10 @@ fn train_typed<T: Elem>(
     let (n, c, s) = dims(&shape);
     let m = (n * s).max(1) as f64;
     let stats = per_channel(c, data.len(), |ch| {
-        let mut sum = 0.0;
-        for b in 0..n {
-            sum += data[(b * c + ch) * s..][..s].iter().map(|v| v.to_f64()).sum::<f64>();
-        }
+        let plane = |b: usize| &data[(b * c + ch) * s..][..s];
+        let sum: f64 = (0..n).map(|b| lane_sums(plane(b), plane(b), |x, _| (x, 0.0)).0).sum();
         let mean = sum / m;
-        let mut sq = 0.0;
-        for b in 0..n {
-            sq += data[(b * c + ch) * s..][..s]
-                .iter()
-                .map(|v| {
-                    let d = v.to_f64() - mean;
-                    d * d
-                })
-                .sum::<f64>();
-        }
+        let sq: f64 = (0..n).map(|b| lane_sums(plane(b), plane(b), |x, _| ((x - mean) * (x - mean), 0.0)).0).sum();
         (mean, sq / m)
     });
     let (gamma, beta) = (values::<T>(gamma), values::<T>(beta));
@@ -124,12 +150,12 @@ fn train_typed<T: Elem>(
         })
         .collect();
     let mut out = vec![T::from_f64(0.0); data.len()];
-    per_image(&mut out, c * s, |b, o| {
-        for (ch, (a, bb)) in coef.iter().enumerate() {
-            let (a, bb) = (a.to_f64(), bb.to_f64());
-            let src = &data[(b * c + ch) * s..][..s];
-            for (y, &v) in o[ch * s..][..s].iter_mut().zip(src) {
-                *y = T::from_f64(a * v.to_f64() + bb);
+    per_plane(&mut out, s, |first, o| {
+        for (k, y) in o.chunks_exact_mut(s.max(1)).enumerate() {
+            let (a, b) = coef[(first + k) % c];
+            let src = &data[(first + k) * s..][..s];
+            for (y, &v) in y.iter_mut().zip(src) {
+                *y = a * v + b;
             }
         }
     });
@@ -161,23 +187,28 @@ fn backward_typed<T: Elem>(
         let (mut db, mut dg) = (0.0, 0.0);
         for b in 0..n {
             let at = (b * c + ch) * s;
-            for (&v, &g) in xs[at..at + s].iter().zip(&dys[at..at + s]) {
-                let g = g.to_f64();
-                db += g;
-                dg += g * (v.to_f64() - mean[ch]) * inv_std[ch];
-            }
+            let (sg, sgx) = lane_sums(&dys[at..at + s], &xs[at..at + s], |g, v| (g, g * (v - mean[ch])));
+            db += sg;
+            dg += sgx * inv_std[ch];
         }
         (db, dg)
     });
-    let mut dx = vec![T::from_f64(0.0); xs.len()];
-    per_image(&mut dx, c * s, |b, o| {
-        for ch in 0..c {
+    // dx = γ·inv_std·(dy − dβ/M − (x − μ)·inv_std·dγ/M) = p·dy + q·x + r per channel.
+    let coef: Vec<(T, T, T)> = (0..c)
+        .map(|ch| {
             let (db, dg) = sums[ch];
             let scale = gamma[ch] * inv_std[ch];
-            let at = (b * c + ch) * s;
-            for ((d, &v), &g) in o[ch * s..][..s].iter_mut().zip(&xs[at..at + s]).zip(&dys[at..at + s]) {
-                let xhat = (v.to_f64() - mean[ch]) * inv_std[ch];
-                *d = T::from_f64(scale * (g.to_f64() - db / m - xhat * dg / m));
+            let q = -scale * inv_std[ch] * dg / m;
+            (T::from_f64(scale), T::from_f64(q), T::from_f64(-scale * db / m - q * mean[ch]))
+        })
+        .collect();
+    let mut dx = vec![T::from_f64(0.0); xs.len()];
+    per_plane(&mut dx, s, |first, o| {
+        for (k, d) in o.chunks_exact_mut(s.max(1)).enumerate() {
+            let (p, q, r) = coef[(first + k) % c];
+            let at = (first + k) * s;
+            for ((d, &v), &g) in d.iter_mut().zip(&xs[at..at + s]).zip(&dys[at..at + s]) {
+                *d = p * g + q * v + r;
             }
         }
     });
