@@ -116,6 +116,8 @@ fn conv_cases() -> Vec<Conv> {
         conv(5, (8, 16), 3, 2, 1, (7, 7)),
         Conv { dilation: [2, 1], groups: 2, ..conv(2, (4, 6), 3, 1, 1, (8, 8)) },
         Conv { pad: [(0, 1), (2, 1)], ..conv(2, (3, 2), 3, 1, 0, (7, 6)) },
+        // Several images per GEMM (small maps) with two groups.
+        Conv { groups: 2, ..conv(6, (4, 6), 3, 1, 1, (5, 5)) },
     ]
 }
 

@@ -30,7 +30,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
     /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 1500
-    /// for DCGAN, 3000 for 2-D diffusion, 800 for the diffusion UNet).
+    /// for DCGAN, 3000 for 2-D diffusion, 3000 for the diffusion UNet).
     #[arg(long)]
     pub steps: Option<u32>,
     /// Output folder: the checkpoint, losses.csv and samples.png.

@@ -149,16 +149,18 @@ fn train_typed<T: Elem>(
             (T::from_f64(a), T::from_f64(b - a * mean))
         })
         .collect();
-    let mut out = vec![T::from_f64(0.0); data.len()];
-    per_plane(&mut out, s, |first, o| {
+    let mut out: Vec<T> = Vec::with_capacity(data.len());
+    per_plane(&mut out.spare_capacity_mut()[..data.len()], s, |first, o| {
         for (k, y) in o.chunks_exact_mut(s.max(1)).enumerate() {
             let (a, b) = coef[(first + k) % c];
             let src = &data[(first + k) * s..][..s];
             for (y, &v) in y.iter_mut().zip(src) {
-                *y = a * v + b;
+                y.write(a * v + b);
             }
         }
     });
+    // SAFETY: every plane was written above.
+    unsafe { out.set_len(data.len()) };
     let out = FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), T::DTYPE);
     let mean = vector(stats.iter().map(|&(mu, _)| T::from_f64(mu)).collect());
     let var = vector(stats.iter().map(|&(_, v)| T::from_f64(v)).collect());
@@ -202,16 +204,18 @@ fn backward_typed<T: Elem>(
             (T::from_f64(scale), T::from_f64(q), T::from_f64(-scale * db / m - q * mean[ch]))
         })
         .collect();
-    let mut dx = vec![T::from_f64(0.0); xs.len()];
-    per_plane(&mut dx, s, |first, o| {
+    let mut dx: Vec<T> = Vec::with_capacity(xs.len());
+    per_plane(&mut dx.spare_capacity_mut()[..xs.len()], s, |first, o| {
         for (k, d) in o.chunks_exact_mut(s.max(1)).enumerate() {
             let (p, q, r) = coef[(first + k) % c];
             let at = (first + k) * s;
             for ((d, &v), &g) in d.iter_mut().zip(&xs[at..at + s]).zip(&dys[at..at + s]) {
-                *d = p * g + q * v + r;
+                d.write(p * g + q * v + r);
             }
         }
     });
+    // SAFETY: every plane was written above.
+    unsafe { dx.set_len(xs.len()) };
     let dx = FlexTensor::new(Bytes::from_elems(dx), Layout::contiguous(shape), T::DTYPE);
     let gamma_grad = vector(sums.iter().map(|&(_, dg)| T::from_f64(dg)).collect());
     let beta_grad = vector(sums.iter().map(|&(db, _)| T::from_f64(db)).collect());

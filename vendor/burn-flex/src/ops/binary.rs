@@ -1,6 +1,5 @@
 //! Binary tensor operations (add, sub, mul, div).
 
-use alloc::vec;
 use alloc::vec::Vec;
 use burn_backend::{DType, Element};
 use burn_std::{Bytes, Shape, bf16, f16};
@@ -124,7 +123,7 @@ where
         rhs.layout().contiguous_offsets(),
     ) && l_end - l_start == r_end - r_start
     {
-        use crate::ops::fast_math::{zip_map, zip_map_in_place};
+        use crate::ops::fast_math::{zip_collect, zip_map_in_place};
         if lhs.is_unique() && l_start == 0 {
             let r_slice: &[f32] = &rhs.storage()[r_start..r_end];
             let l_slice: &mut [f32] = &mut lhs.storage_mut()[..l_end];
@@ -137,8 +136,7 @@ where
             zip_map_in_place(r_slice, l_slice, |b, a| op(a, b));
             return rhs;
         }
-        let mut out = vec![0.0f32; l_end - l_start];
-        zip_map(&lhs.storage()[l_start..l_end], &rhs.storage()[r_start..r_end], &mut out, &op);
+        let out = zip_collect(&lhs.storage()[l_start..l_end], &rhs.storage()[r_start..r_end], &op);
         return make_tensor(out, lhs.layout().shape().clone(), DType::F32);
     }
 
@@ -340,7 +338,7 @@ fn scalar_op_f32<Op>(mut tensor: FlexTensor, scalar: f32, op: Op) -> FlexTensor
 where
     Op: Fn(f32, f32) -> f32 + Copy + Sync,
 {
-    use crate::ops::fast_math::{map, map_in_place};
+    use crate::ops::fast_math::{map_collect, map_in_place};
     if tensor.is_unique()
         && let Some((0, end)) = tensor.layout().contiguous_offsets()
     {
@@ -348,8 +346,7 @@ where
         return tensor;
     }
     if let Some((start, end)) = tensor.layout().contiguous_offsets() {
-        let mut out = vec![0.0f32; end - start];
-        map(&tensor.storage()[start..end], &mut out, move |x| op(x, scalar));
+        let out = map_collect(&tensor.storage()[start..end], move |x| op(x, scalar));
         return make_tensor(out, tensor.layout().shape().clone(), DType::F32);
     }
     scalar_op_typed(tensor, scalar, op)

@@ -158,6 +158,20 @@ impl Geometry {
     }
 }
 
+/// Zeroes a short run (the padding at a row's ends, usually 0-2 values) without a memset call.
+#[inline(always)]
+fn zero<T: ConvElem>(run: &mut [T]) {
+    match run.len() {
+        0 => {}
+        1 => run[0] = T::ZERO,
+        2 => {
+            run[0] = T::ZERO;
+            run[1] = T::ZERO;
+        }
+        _ => run.fill(T::ZERO),
+    }
+}
+
 /// Fills `col` (`[C_in·kh·kw, OH·OW]`) with the patches of one image `x` (`[C_in, H, W]`).
 fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
     let p = g.positions();
@@ -180,8 +194,8 @@ fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
                     let from = (a as isize + shift) as usize;
                     row[a..b].copy_from_slice(&xc[from..from + (b - a)]);
                     for oy in first..last {
-                        row[oy * g.ow..oy * g.ow + lo].fill(T::ZERO);
-                        row[oy * g.ow + hi..(oy + 1) * g.ow].fill(T::ZERO);
+                        zero(&mut row[oy * g.ow..oy * g.ow + lo]);
+                        zero(&mut row[oy * g.ow + hi..(oy + 1) * g.ow]);
                     }
                     continue;
                 }
@@ -193,8 +207,8 @@ fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
                         continue;
                     }
                     let src = &xc[iy as usize * g.w..(iy as usize + 1) * g.w];
-                    dst[..lo].fill(T::ZERO);
-                    dst[hi..].fill(T::ZERO);
+                    zero(&mut dst[..lo]);
+                    zero(&mut dst[hi..]);
                     if g.stride[1] == 1 {
                         let start = (lo as isize + off) as usize;
                         dst[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
@@ -230,8 +244,8 @@ fn col2im_add<T: ConvElem>(col: &mut [T], g: &Geometry, x: &mut [T]) {
                     // The adjoint of im2col's single copy: zero the entries that would wrap
                     // around a row (col is scratch), then one flat add.
                     for oy in first..last {
-                        row[oy * g.ow..oy * g.ow + lo].fill(T::ZERO);
-                        row[oy * g.ow + hi..(oy + 1) * g.ow].fill(T::ZERO);
+                        zero(&mut row[oy * g.ow..oy * g.ow + lo]);
+                        zero(&mut row[oy * g.ow + hi..(oy + 1) * g.ow]);
                     }
                     let (a, b) = (first * g.ow + lo, (last - 1) * g.ow + hi);
                     let from = (a as isize + shift) as usize;

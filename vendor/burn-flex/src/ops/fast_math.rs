@@ -12,6 +12,9 @@
 //!   (above [`PARALLEL_MIN`] elements), each chunk through a copy of the loop compiled for
 //!   AVX2 + FMA when the CPU has it (runtime detection; the binary still runs on any x86-64).
 
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+
 /// Below this many elements a map stays on the calling thread.
 pub(crate) const PARALLEL_MIN: usize = 64 * 1024;
 /// Elements per rayon task.
@@ -123,9 +126,9 @@ pub(crate) fn log_sigmoid(x: f32) -> f32 {
 }
 
 #[inline(always)]
-fn map_serial<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+fn map_serial<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
     for (d, &s) in dst.iter_mut().zip(src) {
-        *d = f(s);
+        d.write(f(s));
     }
 }
 
@@ -137,16 +140,18 @@ fn map_in_place_serial<F: Fn(f32) -> f32>(data: &mut [f32], f: &F) {
 }
 
 #[inline(always)]
-fn zip_serial<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+fn zip_serial<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
     for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-        *d = f(x, y);
+        d.write(f(x, y));
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use core::mem::MaybeUninit;
+
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn map<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+    pub(super) fn map<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
         super::map_serial(src, dst, f)
     }
     #[target_feature(enable = "avx2,fma")]
@@ -154,7 +159,7 @@ mod avx2 {
         super::map_in_place_serial(data, f)
     }
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn zip<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+    pub(super) fn zip<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
         super::zip_serial(a, b, dst, f)
     }
 }
@@ -170,7 +175,7 @@ fn has_avx2() -> bool {
     false
 }
 
-fn map_chunk<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
+fn map_chunk<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU has AVX2 and FMA (checked just above).
@@ -188,7 +193,7 @@ fn map_in_place_chunk<F: Fn(f32) -> f32>(data: &mut [f32], f: &F) {
     map_in_place_serial(data, f)
 }
 
-fn zip_chunk<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
+fn zip_chunk<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [MaybeUninit<f32>], f: &F) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU has AVX2 and FMA (checked just above).
@@ -197,8 +202,28 @@ fn zip_chunk<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &
     zip_serial(a, b, dst, f)
 }
 
+/// A new vector of `f(src[i])`, built in parallel chunks for large slices (never zeroed
+/// first).
+pub(crate) fn map_collect<F: Fn(f32) -> f32 + Sync>(src: &[f32], f: F) -> Vec<f32> {
+    let mut out = Vec::with_capacity(src.len());
+    map(src, &mut out.spare_capacity_mut()[..src.len()], f);
+    // SAFETY: `map` wrote every element.
+    unsafe { out.set_len(src.len()) };
+    out
+}
+
+/// A new vector of `f(a[i], b[i])`, as [`map_collect`].
+pub(crate) fn zip_collect<F: Fn(f32, f32) -> f32 + Sync>(a: &[f32], b: &[f32], f: F) -> Vec<f32> {
+    let n = a.len().min(b.len());
+    let mut out = Vec::with_capacity(n);
+    zip_map(&a[..n], &b[..n], &mut out.spare_capacity_mut()[..n], f);
+    // SAFETY: `zip_map` wrote every element.
+    unsafe { out.set_len(n) };
+    out
+}
+
 /// `dst[i] = f(src[i])`, in parallel chunks for large slices.
-pub(crate) fn map<F: Fn(f32) -> f32 + Sync>(src: &[f32], dst: &mut [f32], f: F) {
+fn map<F: Fn(f32) -> f32 + Sync>(src: &[f32], dst: &mut [MaybeUninit<f32>], f: F) {
     debug_assert_eq!(src.len(), dst.len());
     #[cfg(feature = "rayon")]
     if dst.len() >= PARALLEL_MIN {
@@ -260,7 +285,7 @@ pub(crate) fn zip_map_in_place<F: Fn(f32, f32) -> f32 + Sync>(a: &mut [f32], b: 
 }
 
 /// `dst[i] = f(a[i], b[i])`, in parallel chunks for large slices.
-pub(crate) fn zip_map<F: Fn(f32, f32) -> f32 + Sync>(a: &[f32], b: &[f32], dst: &mut [f32], f: F) {
+fn zip_map<F: Fn(f32, f32) -> f32 + Sync>(a: &[f32], b: &[f32], dst: &mut [MaybeUninit<f32>], f: F) {
     debug_assert!(a.len() == dst.len() && b.len() == dst.len());
     #[cfg(feature = "rayon")]
     if dst.len() >= PARALLEL_MIN {

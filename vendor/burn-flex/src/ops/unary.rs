@@ -84,8 +84,7 @@ where
     }
     if let Some((start, end)) = tensor.layout().contiguous_offsets() {
         let src: &[f32] = &tensor.storage()[start..end];
-        let mut out = alloc::vec![0.0f32; end - start];
-        crate::ops::fast_math::map(src, &mut out, op);
+        let out = crate::ops::fast_math::map_collect(src, op);
         return FlexTensor::new(
             Bytes::from_elems(out),
             Layout::contiguous(tensor.layout().shape().clone()),
