@@ -213,8 +213,9 @@ fn im2col<T: ConvElem>(x: &[T], g: &Geometry, col: &mut [T]) {
                         let start = (lo as isize + off) as usize;
                         dst[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
                     } else {
-                        for (ox, d) in dst[lo..hi].iter_mut().enumerate() {
-                            *d = src[((ox + lo) as isize * g.stride[1] as isize + off) as usize];
+                        let start = (lo as isize * g.stride[1] as isize + off) as usize;
+                        for (d, &v) in dst[lo..hi].iter_mut().zip(src[start..].iter().step_by(g.stride[1])) {
+                            *d = v;
                         }
                     }
                 }
@@ -267,8 +268,9 @@ fn col2im_add<T: ConvElem>(col: &mut [T], g: &Geometry, x: &mut [T]) {
                             *d += s;
                         }
                     } else {
-                        for (ox, &s) in src.iter().enumerate() {
-                            dst[((ox + lo) as isize * g.stride[1] as isize + off) as usize] += s;
+                        let start = (lo as isize * g.stride[1] as isize + off) as usize;
+                        for (d, &v) in dst[start..].iter_mut().step_by(g.stride[1]).zip(src) {
+                            *d += v;
                         }
                     }
                 }
