@@ -29,7 +29,7 @@ pub struct TrainArgs {
     /// Images for the VAE (mnist, fashion, shapes, folder), 2-D toys for the GAN (ring8, grid25…).
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
-    /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 1500
+    /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 3000
     /// for DCGAN, 3000 for 2-D diffusion, 3000 for the diffusion UNet).
     #[arg(long)]
     pub steps: Option<u32>,
