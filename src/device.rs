@@ -22,6 +22,9 @@ pub struct ComputeDevice {
     /// Shown in the status bar, e.g. "GPU: NVIDIA H100 (Vulkan)" or "CPU: burn flex, 2 threads".
     pub label: String,
     pub is_gpu: bool,
+    /// The window is drawn by a software rasteriser (lavapipe, llvmpipe) on the same cores
+    /// that train: the GUI then repaints less often while training.
+    pub software_render: bool,
     /// Set when the choice could not be honoured (e.g. `--device gpu` without a GPU).
     pub warning: Option<String>,
 }
@@ -29,7 +32,13 @@ pub struct ComputeDevice {
 impl ComputeDevice {
     pub fn cpu() -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self { device: Device::flex(), label: format!("CPU: burn flex, {threads} threads"), is_gpu: false, warning: None }
+        Self {
+            device: Device::flex(),
+            label: format!("CPU: burn flex, {threads} threads"),
+            is_gpu: false,
+            software_render: false,
+            warning: None,
+        }
     }
 
     fn cpu_because(warning: String) -> Self {
@@ -43,7 +52,9 @@ impl ComputeDevice {
         }
         match probe_gpu() {
             Some((name, backend)) => match Device::wgpu_options().init() {
-                Ok(device) => Self { device, label: format!("GPU: {name} ({backend})"), is_gpu: true, warning: None },
+                Ok(device) => {
+                    Self { device, label: format!("GPU: {name} ({backend})"), is_gpu: true, software_render: false, warning: None }
+                }
                 Err(e) => Self::cpu_because(format!("the GPU {name} could not be opened ({e}); training on the CPU")),
             },
             None if choice == DeviceChoice::Gpu => {
@@ -66,12 +77,12 @@ impl ComputeDevice {
         };
         let info = rs.adapter.get_info();
         if info.device_type == wgpu::DeviceType::Cpu {
-            let cpu = Self::cpu();
-            return if choice == DeviceChoice::Gpu {
+            let cpu = if choice == DeviceChoice::Gpu {
                 Self::cpu_because(format!("no GPU found (the only adapter is {}, a software renderer); training on the CPU", info.name))
             } else {
-                cpu
+                Self::cpu()
             };
+            return Self { software_render: true, ..cpu };
         }
         let setup = WgpuSetup {
             instance: rs.instance.clone(),
@@ -85,6 +96,7 @@ impl ComputeDevice {
                 device,
                 label: format!("GPU: {} ({:?}, shared with the window)", info.name, info.backend),
                 is_gpu: true,
+                software_render: false,
                 warning: None,
             },
             Err(e) => Self::cpu_because(format!("burn could not use the GPU {} ({e}); training on the CPU", info.name)),

@@ -116,8 +116,12 @@ fn conv_cases() -> Vec<Conv> {
         conv(5, (8, 16), 3, 2, 1, (7, 7)),
         Conv { dilation: [2, 1], groups: 2, ..conv(2, (4, 6), 3, 1, 1, (8, 8)) },
         Conv { pad: [(0, 1), (2, 1)], ..conv(2, (3, 2), 3, 1, 0, (7, 6)) },
-        // Several images per GEMM (small maps) with two groups.
+        // Two groups, and depthwise (forward through flex's own kernel, gradients through
+        // genlab's).
         Conv { groups: 2, ..conv(6, (4, 6), 3, 1, 1, (5, 5)) },
+        Conv { groups: 4, ..conv(3, (4, 4), 3, 1, 1, (6, 6)) },
+        // A training-sized batch: several images per task on any thread count.
+        conv(40, (3, 4), 3, 1, 1, (6, 6)),
     ]
 }
 
@@ -167,21 +171,28 @@ struct Transposed {
     stride: usize,
     pad: usize,
     pad_out: usize,
+    dilation: usize,
     groups: usize,
     h: usize,
 }
 
 #[test]
 fn conv_transpose2d_and_its_gradients_match_the_definition() {
+    let t = |batch, (c_in, c_out), k, stride, pad, h| Transposed { batch, c_in, c_out, k, stride, pad, pad_out: 0, dilation: 1, groups: 1, h };
     let cases = [
         // DCGAN's generator and the conv VAE's decoder: 4×4, stride 2, padding 1, 7 → 14.
-        Transposed { batch: 3, c_in: 8, c_out: 4, k: 4, stride: 2, pad: 1, pad_out: 0, groups: 1, h: 7 },
-        Transposed { batch: 2, c_in: 4, c_out: 1, k: 4, stride: 2, pad: 1, pad_out: 0, groups: 1, h: 6 },
-        Transposed { batch: 2, c_in: 4, c_out: 6, k: 3, stride: 2, pad: 1, pad_out: 1, groups: 2, h: 5 },
-        Transposed { batch: 1, c_in: 3, c_out: 5, k: 3, stride: 1, pad: 0, pad_out: 0, groups: 1, h: 4 },
+        t(3, (8, 4), 4, 2, 1, 7),
+        t(2, (4, 1), 4, 2, 1, 6),
+        Transposed { pad_out: 1, groups: 2, ..t(2, (4, 6), 3, 2, 1, 5) },
+        t(1, (3, 5), 3, 1, 0, 4),
+        // Output padding of a whole stride (allowed with dilation): the input gradient must
+        // still have the input's size.
+        Transposed { pad_out: 1, dilation: 2, ..t(2, (3, 2), 3, 1, 1, 5) },
+        // A training-sized batch: several images per task on any thread count.
+        t(40, (4, 3), 4, 2, 1, 5),
     ];
     for (n, t) in cases.into_iter().enumerate() {
-        let out = (t.h - 1) * t.stride + t.k + t.pad_out - 2 * t.pad;
+        let out = (t.h - 1) * t.stride + t.dilation * (t.k - 1) + 1 + t.pad_out - 2 * t.pad;
         let (cig, cog) = (t.c_in / t.groups, t.c_out / t.groups);
         let xs = random(t.batch * t.c_in * t.h * t.h, 50 + n as u64);
         let ws = random(t.c_in * cog * t.k * t.k, 60 + n as u64);
@@ -197,7 +208,7 @@ fn conv_transpose2d_and_its_gradients_match_the_definition() {
                         for ix in 0..t.h {
                             for i in 0..t.k {
                                 for j in 0..t.k {
-                                    let (py, px) = ((iy * t.stride + i) as isize - t.pad as isize, (ix * t.stride + j) as isize - t.pad as isize);
+                                    let (py, px) = ((iy * t.stride + i * t.dilation) as isize - t.pad as isize, (ix * t.stride + j * t.dilation) as isize - t.pad as isize);
                                     if py < 0 || px < 0 || py >= out as isize || px >= out as isize {
                                         continue;
                                     }
@@ -225,7 +236,7 @@ fn conv_transpose2d_and_its_gradients_match_the_definition() {
         let w = leaf(&ws, [t.c_in, cog, t.k, t.k]);
         let b = leaf(&bs, [t.c_out]);
         let r = Tensor::<4>::from_data(TensorData::new(rs.clone(), [t.batch, t.c_out, out, out]), &device());
-        let options = ConvTransposeOptions::new([t.stride; 2], [t.pad; 2], [t.pad_out; 2], [1, 1], t.groups);
+        let options = ConvTransposeOptions::new([t.stride; 2], [t.pad; 2], [t.pad_out; 2], [t.dilation; 2], t.groups);
         let result = conv_transpose2d(x.clone(), w.clone(), Some(b.clone()), options);
         assert_eq!(result.dims(), [t.batch, t.c_out, out, out]);
         let grads = (result.clone() * r).sum().backward();
@@ -289,7 +300,7 @@ fn sigma(x: f64) -> f64 {
 }
 
 /// exp, sigmoid, log-sigmoid and SiLU and their gradients, element by element against f64,
-/// on 40,000 points over [−30, 30] (above the parallel threshold) and on a short tensor (the
+/// on 70,000 points over [−30, 30] (above the parallel threshold, 64 K) and on a short tensor (the
 /// serial path); NaN stays NaN (training pauses on a NaN loss, so it must not vanish).
 #[test]
 fn vectorised_activations_match_f64() {
@@ -301,7 +312,7 @@ fn vectorised_activations_match_f64() {
         ("log_sigmoid", log_sigmoid, |x| x.min(0.0) - (-x.abs()).exp().ln_1p(), |x| sigma(-x)),
         ("silu", silu, |x| x * sigma(x), |x| sigma(x) * (1.0 + x * (1.0 - sigma(x)))),
     ];
-    for n in [40_000usize, 37] {
+    for n in [70_000usize, 37] {
         let xs: Vec<f32> = (0..n).map(|i| -30.0 + 60.0 * i as f32 / (n - 1) as f32).collect();
         for (name, op, f, df) in cases {
             let x = leaf(&xs, [n]);
@@ -386,6 +397,25 @@ fn group_norm_through_batch_norm_matches_burns() {
         }
         for (i, what) in ["output", "dx", "dgamma", "dbeta"].iter().enumerate() {
             assert_close(&format!("group norm [{batch}, {channels}, {hw}, {hw}] / {groups}: {what}"), &results[0][i], &results[1][i]);
+        }
+    }
+}
+
+/// exp over its whole f32 range against libm: overflow to +inf above 88.72, the largest
+/// finite values just below it, underflow to 0 below −103.97 (subnormals within 1 %).
+#[test]
+fn exp_over_its_whole_range() {
+    let xs: Vec<f32> = (0..80_000).map(|i| -110.0 + 200.0 * i as f32 / 80_000.0).chain([88.72, 88.7228, 88.723, -87.5, -103.9]).collect();
+    let n = xs.len();
+    let got = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &Device::flex()).exp().try_into_vec_as::<f32>().unwrap();
+    for (&x, &y) in xs.iter().zip(&got) {
+        let want = x.exp();
+        if want.is_infinite() || want == 0.0 {
+            assert_eq!(y, want, "exp({x})");
+        } else if want < f32::MIN_POSITIVE {
+            assert!((y - want).abs() <= 0.01 * want + 2e-45, "exp({x}) = {y:e}, libm {want:e}");
+        } else {
+            assert!(((y - want) / want).abs() < 1e-6, "exp({x}) = {y:e}, libm {want:e}");
         }
     }
 }

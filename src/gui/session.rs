@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::DatasetId;
+use crate::device::ComputeDevice;
 use crate::models::load_family;
 use crate::train::{
     spawn, Command, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms, Player, Samples,
@@ -65,6 +65,9 @@ pub struct Session {
     pub loss_by_t: Vec<LossBucket>,
 }
 
+/// The slowest live refresh while training when the window is drawn in software (4 a second).
+const SOFTWARE_FRAME: Duration = Duration::from_millis(250);
+
 impl Session {
     /// Starts a worker for `family` on `data`; previews of `preview_n` samples arrive twice a
     /// second while training (less often when drawing them is slow).
@@ -75,11 +78,15 @@ impl Session {
         data_dir: Option<PathBuf>,
         batch_size: usize,
         preview_n: usize,
-        device: &Device,
+        device: &ComputeDevice,
         ctx: &egui::Context,
     ) -> Self {
         let repaint = ctx.clone();
-        let loader_device = device.clone();
+        let loader_device = device.device.clone();
+        // Drawn in software on the training cores, every frame costs training time: while
+        // training, new results are shown at most SOFTWARE_FRAME apart (input still repaints
+        // at once).
+        let software = device.software_render;
         let options = WorkerOptions {
             batch_size,
             preview_every: Some(Duration::from_millis(500)),
@@ -93,7 +100,13 @@ impl Session {
             data,
             options,
             Box::new(move |dir| load_family(dir, &loader_device)),
-            Some(Box::new(move || repaint.request_repaint())),
+            Some(Box::new(move || {
+                if software {
+                    repaint.request_repaint_after(SOFTWARE_FRAME)
+                } else {
+                    repaint.request_repaint()
+                }
+            })),
         );
         Self {
             worker,

@@ -205,7 +205,7 @@ impl DiffusionTab {
                     shared.data_dir.clone(),
                     self.batch_size,
                     preview_n,
-                    &shared.device.device,
+                    &shared.device,
                     ctx,
                 );
                 session.send(Command::Sample { n: preview_n, seed: 1234, label: None });

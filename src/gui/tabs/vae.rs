@@ -110,7 +110,7 @@ impl VaeTab {
                     shared.data_dir.clone(),
                     self.batch_size,
                     64,
-                    &shared.device.device,
+                    &shared.device,
                     ctx,
                 );
                 session.send(Command::Sample { n: 64, seed: 1234, label: None });

@@ -91,9 +91,18 @@ impl Geometry {
     fn of_conv(x: &Shape, weight: &Shape, options: &ConvOptions<2>) -> Self {
         let (h, w) = (x[2], x[3]);
         let (kh, kw) = (weight[2], weight[3]);
+        let groups = options.groups;
+        assert!(
+            x[1] == weight[1] * groups && weight[0] % groups == 0,
+            "conv2d: {} input channels and weight {:?} do not fit {groups} groups",
+            x[1],
+            weight.as_slice()
+        );
         let out = |size: usize, k: usize, d: usize| {
             let (s, p) = (options.stride[d], options.padding[d]);
-            (size + p.0 + p.1 - options.dilation[d] * (k - 1) - 1) / s + 1
+            let (padded, span) = (size + p.0 + p.1, options.dilation[d] * (k - 1) + 1);
+            assert!(padded >= span, "conv2d: a kernel spanning {span} does not fit an input of {padded} with padding");
+            (padded - span) / s + 1
         };
         Self {
             c_in: x[1],
@@ -115,9 +124,18 @@ impl Geometry {
     /// `x: [B, C_in_t, H_in, W_in]`, `weight: [C_in_t, C_out_t/groups, kh, kw]`.
     fn of_transpose(x: &Shape, weight: &Shape, options: &ConvTransposeOptions<2>) -> Self {
         let (kh, kw) = (weight[2], weight[3]);
+        let groups = options.groups;
+        assert!(
+            x[1] == weight[0] && x[1] % groups == 0,
+            "conv_transpose2d: {} input channels and weight {:?} do not fit {groups} groups",
+            x[1],
+            weight.as_slice()
+        );
         let size = |n: usize, k: usize, d: usize| {
-            (n - 1) * options.stride[d] + options.dilation[d] * (k - 1) + 1 + options.padding_out[d]
-                - 2 * options.padding[d]
+            let full = n.saturating_sub(1) * options.stride[d] + options.dilation[d] * (k - 1) + 1 + options.padding_out[d];
+            full.checked_sub(2 * options.padding[d])
+                .filter(|&size| size > 0)
+                .expect("conv_transpose2d: the padding leaves no output")
         };
         Self {
             c_in: weight[1] * options.groups,
@@ -626,6 +644,9 @@ fn conv2d_typed<T: ConvElem>(
     let (w, ws) = contiguous_data::<T>(&via_f32(weight));
     let bias = bias.map(|b| via_f32(b).to_contiguous());
     let g = Geometry::of_conv(&xs, &ws, options);
+    if let Some(b) = &bias {
+        assert_eq!(b.layout().num_elements(), g.c_out, "conv2d: one bias per output channel");
+    }
     let y = forward(
         x.storage::<T>(),
         w.storage::<T>(),
@@ -722,6 +743,7 @@ fn conv_transpose2d_typed<T: ConvElem>(
     let mut y = input_grad(x.storage::<T>(), w.storage::<T>(), &g, xs[0]);
     if let Some(bias) = bias {
         let bias = via_f32(bias).to_contiguous();
+        assert_eq!(bias.layout().num_elements(), g.c_in, "conv_transpose2d: one bias per output channel");
         let plane = g.h * g.w;
         for image in y.chunks_exact_mut(g.in_len()) {
             for (row, &b) in image.chunks_exact_mut(plane).zip(bias.storage::<T>()) {
@@ -753,7 +775,13 @@ fn conv_transpose2d_x_backward_typed<T: ConvElem>(
     let (dy, ds) = contiguous_data::<T>(&via_f32(output_grad));
     // The transposed convolution's output gradient is the input of the plain convolution.
     let conv = ConvOptions::new(options.stride, options.padding, options.dilation, options.groups);
-    let g = Geometry::of_conv(&ds, &ws, &conv);
+    let mut g = Geometry::of_conv(&ds, &ws, &conv);
+    // x's size: the plain convolution's output, less what the output padding added (it can
+    // add a whole stride's worth or more when padding_out ≥ stride, e.g. with dilation).
+    let input = |size: usize, k: usize, d: usize| {
+        (size + 2 * options.padding[d] - options.dilation[d] * (k - 1) - options.padding_out[d] - 1) / options.stride[d] + 1
+    };
+    (g.oh, g.ow) = (input(ds[2], ws[2], 0), input(ds[3], ws[3], 1));
     let dx = forward(dy.storage::<T>(), w.storage::<T>(), None, &g, ds[0]);
     tensor_from(dx, [ds[0], g.c_out, g.oh, g.ow])
 }

@@ -31,7 +31,7 @@ const ROUND: f32 = 12_582_912.0;
 /// underflow 0, as libm does.
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
-    let xc = x.clamp(-87.0, 88.0);
+    let xc = x.clamp(-87.0, 88.722_84);
     let t = xc * LOG2E + ROUND;
     let n = t - ROUND;
     let r = (xc - n * LN2_HI) - n * LN2_LO;
@@ -42,9 +42,11 @@ pub(crate) fn exp(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 5.000_000_1e-1;
     let e = p * r * r + r + 1.0;
-    // 2^n from the integer that t's low mantissa bits now hold.
-    let pow2 = f32::from_bits(((t.to_bits() as i32 - 0x4B40_0000 + 127) << 23) as u32);
-    let y = e * pow2;
+    // 2^n from the integer that t's low mantissa bits now hold; k = n reaches 128 at the top of
+    // the range, one above the largest finite power, so that one is 2·2^127.
+    let k = t.to_bits() as i32 - 0x4B40_0000;
+    let pow2 = f32::from_bits(((k.min(127) + 127) << 23) as u32);
+    let y = if k > 127 { (e * 2.0) * pow2 } else { e * pow2 };
     let y = if x > 88.722_84 { f32::INFINITY } else { y };
     let y = if x < -103.972_08 { 0.0 } else { y };
     // Between −103.97 and −87 the true value is subnormal; 2^n·p(r) with n clamped at −126
