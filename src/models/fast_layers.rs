@@ -28,7 +28,13 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
 ///
 /// # Shapes
 /// x: [B, C, ...] → [B, C, ...]
+///
+/// Only on the CPU (flex): other backends have no fused batch norm, so they keep burn's own
+/// GroupNorm and the GPU path is unchanged.
 pub fn group_norm<const D: usize>(norm: &GroupNorm, x: Tensor<D>) -> Tensor<D> {
+    if x.device().without_autodiff() != Device::flex() {
+        return norm.forward(x);
+    }
     let dims = x.dims();
     let (batch, channels, groups) = (dims[0], dims[1], norm.num_groups);
     let per_group = x.shape().num_elements() / (batch * groups).max(1);

@@ -28,10 +28,13 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 const ROUND: f32 = 12_582_912.0;
 
 /// e^x for f32, branch-free (Cephes `expf`). NaN stays NaN; overflow gives +inf and
-/// underflow 0, as libm does.
+/// underflow 0, as libm does; subnormal results are rounded once.
+///
+/// Kept small on purpose: the element-wise maps rely on LLVM inlining it (through the
+/// closure) into their AVX2 loops, and a larger body was called per element instead.
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
-    let xc = x.clamp(-87.0, 88.722_84);
+    let xc = x.clamp(-104.0, 88.722_84);
     let t = xc * LOG2E + ROUND;
     let n = t - ROUND;
     let r = (xc - n * LN2_HI) - n * LN2_LO;
@@ -42,45 +45,14 @@ pub(crate) fn exp(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 5.000_000_1e-1;
     let e = p * r * r + r + 1.0;
-    // 2^n from the integer that t's low mantissa bits now hold; k = n reaches 128 at the top of
-    // the range, one above the largest finite power, so that one is 2·2^127.
+    // 2^k with k = n, the integer in t's low mantissa bits, in [−150, 128]: as two normal
+    // powers 2^(k/2)·2^(k − k/2), so that both ends of the range need no special case.
     let k = t.to_bits() as i32 - 0x4B40_0000;
-    let pow2 = f32::from_bits(((k.min(127) + 127) << 23) as u32);
-    let y = if k > 127 { (e * 2.0) * pow2 } else { e * pow2 };
+    let (k1, k2) = (k >> 1, k - (k >> 1));
+    let y = e * f32::from_bits(((k1 + 127) << 23) as u32) * f32::from_bits(((k2 + 127) << 23) as u32);
     let y = if x > 88.722_84 { f32::INFINITY } else { y };
     let y = if x < -103.972_08 { 0.0 } else { y };
-    // Between −103.97 and −87 the true value is subnormal; 2^n·p(r) with n clamped at −126
-    // would be too large, so scale the remaining part exactly.
-    let y = if x < -87.0 { y * exp_tail(x - xc) } else { y };
     if x.is_nan() { x } else { y }
-}
-
-/// e^d for d in (−17, 0]: the part of a very negative exponent beyond the clamp.
-#[inline(always)]
-fn exp_tail(d: f32) -> f32 {
-    // Only reached for results below 1e-38, where a few percent of relative error is still
-    // below one subnormal step of most results; a degree-10 Taylor polynomial of e^(d/16),
-    // raised to the 16th power, keeps it well under that.
-    let u = d * (1.0 / 16.0);
-    let mut p = 1.0 / 3_628_800.0;
-    for c in [
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        p = p * u + c;
-    }
-    let p2 = p * p;
-    let p4 = p2 * p2;
-    let p8 = p4 * p4;
-    p8 * p8
 }
 
 /// ln(1 + u) for u in [0, 1], branch-free: Cephes' `logf` polynomial on the mantissa of
