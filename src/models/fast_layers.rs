@@ -26,19 +26,19 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
 /// computes in two passes each way (vendor/burn-flex/src/ops/batch_norm.rs). The per-channel
 /// affine stays two broadcast ops.
 ///
-/// # Shapes
-/// x: [B, C, ...] → [B, C, ...]
-///
 /// Only on the CPU (flex): other backends have no fused batch norm, so they keep burn's own
 /// GroupNorm and the GPU path is unchanged.
+///
+/// # Shapes
+/// x: [B, C, ...] → [B, C, ...]
 pub fn group_norm<const D: usize>(norm: &GroupNorm, x: Tensor<D>) -> Tensor<D> {
-    if x.device().without_autodiff() != Device::flex() {
+    let device = x.device();
+    if device.clone().without_autodiff() != Device::flex() {
         return norm.forward(x);
     }
     let dims = x.dims();
     let (batch, channels, groups) = (dims[0], dims[1], norm.num_groups);
     let per_group = x.shape().num_elements() / (batch * groups).max(1);
-    let device = x.device();
     let (ones, zeros) = (Tensor::<1>::ones([batch * groups], &device), Tensor::<1>::zeros([batch * groups], &device));
     let normalized = batch_norm_train(x.reshape([1, batch * groups, per_group]), ones, zeros, norm.epsilon).output.reshape(dims);
     match (&norm.gamma, &norm.beta) {

@@ -2,9 +2,9 @@
 //! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
 //! here and a tab file; the trainer does not change.
 
-pub mod fast_layers;
 pub mod classifier;
 pub mod diffusion;
+pub mod fast_layers;
 pub mod gan;
 pub mod one_hot;
 pub mod vae;

@@ -9,8 +9,8 @@ use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
 
 use super::config::DiffusionConfig;
-use crate::models::fast_layers::group_norm;
 use super::time_embedding::TimeEmbedding;
+use crate::models::fast_layers::group_norm;
 
 /// Channels per group in every GroupNorm: 32 channels → 8 groups of 4 (Wu & He 2018 use 32
 /// groups; at these widths 8 keeps each group several channels wide).

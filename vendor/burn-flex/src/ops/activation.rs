@@ -166,17 +166,6 @@ impl ActivationOps<Flex> for Flex {
 }
 
 #[inline]
-#[allow(dead_code)] // genlab patch: f32 uses fast_math::sigmoid
-fn sigmoid_f32(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
-#[inline]
 fn sigmoid_f64(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())

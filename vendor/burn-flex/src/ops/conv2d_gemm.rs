@@ -26,7 +26,7 @@ use crate::{FlexTensor, Layout};
 
 /// Element types the GEMM path handles natively; f16 and bf16 go through f32.
 pub(crate) trait ConvElem:
-    burn_backend::Element + bytemuck::Pod + Copy + Send + Sync + 'static + core::ops::AddAssign + PartialEq
+    burn_backend::Element + bytemuck::Pod + Copy + Send + Sync + 'static + core::ops::AddAssign
 {
     const ZERO: Self;
     const ONE: Self;
@@ -439,7 +439,7 @@ fn with_scratch<T: ConvElem, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R 
     (f.take().expect("f runs once"))(&mut slice[..len])
 }
 
-fn contiguous_data<T: ConvElem>(t: &FlexTensor) -> (FlexTensor, Shape) {
+fn contiguous_data(t: &FlexTensor) -> (FlexTensor, Shape) {
     let t = t.to_contiguous();
     let shape = t.layout().shape().clone();
     (t, shape)
@@ -640,8 +640,8 @@ fn conv2d_typed<T: ConvElem>(
     bias: Option<FlexTensor>,
     options: &ConvOptions<2>,
 ) -> FlexTensor {
-    let (x, xs) = contiguous_data::<T>(&via_f32(x));
-    let (w, ws) = contiguous_data::<T>(&via_f32(weight));
+    let (x, xs) = contiguous_data(&via_f32(x));
+    let (w, ws) = contiguous_data(&via_f32(weight));
     let bias = bias.map(|b| via_f32(b).to_contiguous());
     let g = Geometry::of_conv(&xs, &ws, options);
     if let Some(b) = &bias {
@@ -674,8 +674,8 @@ fn conv2d_x_backward_typed<T: ConvElem>(
     options: &ConvOptions<2>,
 ) -> FlexTensor {
     let xs = x.layout().shape().clone();
-    let (w, ws) = contiguous_data::<T>(&via_f32(weight));
-    let (dy, _) = contiguous_data::<T>(&via_f32(output_grad));
+    let (w, ws) = contiguous_data(&via_f32(weight));
+    let (dy, _) = contiguous_data(&via_f32(output_grad));
     let g = Geometry::of_conv(&xs, &ws, options);
     let dx = input_grad(dy.storage::<T>(), w.storage::<T>(), &g, xs[0]);
     tensor_from(dx, [xs[0], g.c_in, g.h, g.w])
@@ -698,8 +698,8 @@ fn conv2d_weight_backward_typed<T: ConvElem>(
     options: &ConvOptions<2>,
 ) -> FlexTensor {
     let ws = weight.layout().shape().clone();
-    let (x, xs) = contiguous_data::<T>(&via_f32(x));
-    let (dy, _) = contiguous_data::<T>(&via_f32(output_grad));
+    let (x, xs) = contiguous_data(&via_f32(x));
+    let (dy, _) = contiguous_data(&via_f32(output_grad));
     let g = Geometry::of_conv(&xs, &ws, options);
     let dw = weight_grad(x.storage::<T>(), dy.storage::<T>(), &g, xs[0]);
     tensor_from(dw, [ws[0], ws[1], ws[2], ws[3]])
@@ -716,7 +716,7 @@ pub fn conv2d_weight_backward(
 }
 
 fn bias_backward_typed<T: ConvElem>(output_grad: FlexTensor) -> FlexTensor {
-    let (dy, s) = contiguous_data::<T>(&via_f32(output_grad));
+    let (dy, s) = contiguous_data(&via_f32(output_grad));
     let db = bias_grad(dy.storage::<T>(), s[1], s[0]);
     FlexTensor::new(
         Bytes::from_elems(db),
@@ -737,8 +737,8 @@ fn conv_transpose2d_typed<T: ConvElem>(
     bias: Option<FlexTensor>,
     options: &ConvTransposeOptions<2>,
 ) -> FlexTensor {
-    let (x, xs) = contiguous_data::<T>(&via_f32(x));
-    let (w, ws) = contiguous_data::<T>(&via_f32(weight));
+    let (x, xs) = contiguous_data(&via_f32(x));
+    let (w, ws) = contiguous_data(&via_f32(weight));
     let g = Geometry::of_transpose(&xs, &ws, options);
     let mut y = input_grad(x.storage::<T>(), w.storage::<T>(), &g, xs[0]);
     if let Some(bias) = bias {
@@ -771,8 +771,8 @@ fn conv_transpose2d_x_backward_typed<T: ConvElem>(
     output_grad: FlexTensor,
     options: &ConvTransposeOptions<2>,
 ) -> FlexTensor {
-    let (w, ws) = contiguous_data::<T>(&via_f32(weight));
-    let (dy, ds) = contiguous_data::<T>(&via_f32(output_grad));
+    let (w, ws) = contiguous_data(&via_f32(weight));
+    let (dy, ds) = contiguous_data(&via_f32(output_grad));
     // The transposed convolution's output gradient is the input of the plain convolution.
     let conv = ConvOptions::new(options.stride, options.padding, options.dilation, options.groups);
     let mut g = Geometry::of_conv(&ds, &ws, &conv);
@@ -802,8 +802,8 @@ fn conv_transpose2d_weight_backward_typed<T: ConvElem>(
     options: &ConvTransposeOptions<2>,
 ) -> FlexTensor {
     let ws = weight.layout().shape().clone();
-    let (x, xs) = contiguous_data::<T>(&via_f32(x));
-    let (dy, _) = contiguous_data::<T>(&via_f32(output_grad));
+    let (x, xs) = contiguous_data(&via_f32(x));
+    let (dy, _) = contiguous_data(&via_f32(output_grad));
     let g = Geometry::of_transpose(&xs, &ws, options);
     // The plain convolution reads dy (its input) and produced x (its output).
     let dw = weight_grad(dy.storage::<T>(), x.storage::<T>(), &g, xs[0]);
