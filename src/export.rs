@@ -105,7 +105,7 @@ fn trajectory_frame(x_t: &Samples, x0: &Samples, bounds: ([f32; 2], f32)) -> ima
             image::imageops::resize(&img, img.width() * 2, img.height() * 2, image::imageops::FilterType::Nearest)
         }
         (Samples::Points(p), _) => scatter_image(p, &[], 360, bounds),
-        (Samples::Images(_), Samples::Points(_)) => image::RgbaImage::new(1, 1),
+        _ => image::RgbaImage::new(1, 1),
     }
 }
 
@@ -118,7 +118,7 @@ pub fn save_trajectory_gif(trajectory: &Trajectory, frame_ms: u32, path: &Path) 
         .iter()
         .flat_map(|s| match &s.x_t {
             Samples::Points(p) => p.iter().collect::<Vec<_>>(),
-            Samples::Images(_) => Vec::new(),
+            Samples::Images(_) | Samples::Text(_) => Vec::new(),
         })
         .collect();
     let bounds = scatter_bounds(every).unwrap_or(([0.0, 0.0], 1.0));

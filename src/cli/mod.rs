@@ -99,6 +99,8 @@ pub enum DatasetArg {
     SwissRoll,
     Checkerboard,
     Spiral,
+    /// Text for the character model: the built-in corpus, or the file given with --text.
+    Text,
 }
 
 impl DatasetArg {
@@ -114,6 +116,7 @@ impl DatasetArg {
             DatasetArg::SwissRoll => DatasetId::Toy(ToyKind::SwissRoll),
             DatasetArg::Checkerboard => DatasetId::Toy(ToyKind::Checkerboard),
             DatasetArg::Spiral => DatasetId::Toy(ToyKind::Spiral),
+            DatasetArg::Text => DatasetId::Text,
         }
     }
 }

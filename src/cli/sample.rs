@@ -17,7 +17,7 @@ pub struct SampleArgs {
     pub checkpoint: PathBuf,
     #[arg(long, default_value_t = 64)]
     pub n: usize,
-    /// Output PNG file.
+    /// Output file: a PNG grid for images and points, a .txt for a character model.
     #[arg(long)]
     pub out: PathBuf,
     #[arg(long, default_value_t = 0)]
@@ -94,6 +94,7 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
             save_grid_png(&batch, cols, 3, &args.out)?;
         }
         Samples::Points(points) => save_scatter_png(&points, &[], 480, &args.out)?,
+        Samples::Text(texts) => save_texts(&texts, &args.out)?,
     }
     println!("{}", args.out.display());
     if let Some(gif) = &args.gif {
@@ -105,4 +106,10 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         println!("{}", gif.display());
     }
     Ok(())
+}
+
+/// Generated texts into one UTF-8 file, each after a header line, written atomically.
+pub fn save_texts(texts: &[String], path: &std::path::Path) -> Result<(), String> {
+    let body: String = texts.iter().enumerate().map(|(i, t)| format!("--- sample {} ---\n{t}\n\n", i + 1)).collect();
+    crate::train::checkpoint::write_atomic(path, body.as_bytes())
 }

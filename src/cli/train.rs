@@ -6,11 +6,14 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::data::{load_images, DatasetId};
+use crate::data::{load_images, DatasetId, ImageDatasetId};
 use crate::device::ComputeDevice;
 use crate::export::{save_grid_png, save_scatter_png};
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, ScheduleKind};
+use crate::data::text::{builtin_corpus, load_text_file};
+use crate::models::charlm::{CharLmConfig, CharLmFamily};
 use crate::models::gan::{GanConfig, GanFamily, Objective};
+use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::rng::Rng;
 use crate::models::{load_family, FamilyKind};
@@ -30,7 +33,8 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
     /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 3000
-    /// for DCGAN, 3000 for 2-D diffusion, 3000 for the diffusion UNet).
+    /// for DCGAN, 3000 for 2-D diffusion, 3000 for the diffusion UNet, 2000 for PixelCNN,
+    /// 3000 for the character model).
     #[arg(long)]
     pub steps: Option<u32>,
     /// Output folder: the checkpoint, losses.csv and samples.png.
@@ -83,9 +87,26 @@ pub struct TrainArgs {
     /// Diffusion: what the network predicts.
     #[arg(long, value_enum, default_value_t = Prediction::Epsilon)]
     pub prediction: Prediction,
-    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8).
+    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8). PixelCNN: the
+    /// feature maps per layer (default 64).
     #[arg(long)]
     pub channels: Option<usize>,
+    /// PixelCNN: residual mask-B layers (default 6). Character model: transformer blocks
+    /// (default 3).
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Character model: a UTF-8 text file to learn (default: the built-in Shakespeare).
+    #[arg(long)]
+    pub text: Option<PathBuf>,
+    /// Character model: the context length T (default 64).
+    #[arg(long)]
+    pub block_size: Option<usize>,
+    /// Character model: the residual width (default 128).
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Character model: attention heads per layer (default 4).
+    #[arg(long)]
+    pub heads: Option<usize>,
     /// Diffusion: Min-SNR-γ loss weighting (Hang et al. 2023); default 5 for the UNet, off for
     /// 2-D; 0 turns it off.
     #[arg(long)]
@@ -133,6 +154,35 @@ impl TrainArgs {
                 Some(d) => Some(d),
                 None => base.ema_decay,
             },
+            ..base
+        }
+    }
+
+    /// The PixelCNN's configuration for images of this size, with the flags given.
+    pub fn pixelcnn_config(&self, width: usize, height: usize, num_classes: usize) -> PixelCnnConfig {
+        let base = PixelCnnConfig::default();
+        PixelCnnConfig {
+            width,
+            height,
+            channels: self.channels.unwrap_or(base.channels),
+            layers: self.layers.unwrap_or(base.layers),
+            conditional: self.conditional,
+            num_classes,
+            learning_rate: self.lr.unwrap_or(base.learning_rate),
+            ..base
+        }
+    }
+
+    /// The character model's configuration for this vocabulary, with the flags given.
+    pub fn charlm_config(&self, vocab: Vec<char>) -> CharLmConfig {
+        let base = CharLmConfig::default();
+        CharLmConfig {
+            vocab,
+            block_size: self.block_size.unwrap_or(base.block_size),
+            d_model: self.d_model.unwrap_or(base.d_model),
+            heads: self.heads.unwrap_or(base.heads),
+            layers: self.layers.unwrap_or(base.layers),
+            learning_rate: self.lr.unwrap_or(base.learning_rate),
             ..base
         }
     }
@@ -200,10 +250,52 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
                 let (steps, batch) = (config.default_steps(), config.default_batch_size());
                 (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
             }
+            (FamilyKind::Pixelcnn, DatasetId::Images(id)) => {
+                let data = Arc::new(load_images(id, data_dir)?);
+                eprintln!("genlab: data: {} ({} train, {} test), binarized at 0.5", data.source, data.train.len(), data.test.len());
+                let config = args.pixelcnn_config(data.train.width, data.train.height, data.num_classes());
+                let (steps, batch) = (config.default_steps(), config.default_batch_size());
+                (Box::new(PixelCnnFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
+            }
+            (FamilyKind::Charlm, DatasetId::Text) | (FamilyKind::Charlm, DatasetId::Images(ImageDatasetId::Mnist)) => {
+                // --dataset defaults to mnist; for the character model that means "not given".
+                let text = Arc::new(match &args.text {
+                    Some(path) => load_text_file(path)?,
+                    None => builtin_corpus(),
+                });
+                eprintln!(
+                    "genlab: data: {} ({} train, {} test characters, {} distinct; unigram entropy {:.3} nats/char)",
+                    text.source,
+                    text.train.len(),
+                    text.test.len(),
+                    text.vocab.len(),
+                    text.unigram_entropy()
+                );
+                let config = args.charlm_config(text.vocab.clone());
+                let (steps, batch, window) = (config.default_steps(), config.default_batch_size(), config.block_size + 1);
+                if text.train.len() < window {
+                    return Err(format!("{}: the training text is shorter than one context of {window} characters", text.source));
+                }
+                let family = CharLmFamily::new(config, &device.device, args.seed)?;
+                (Box::new(family), TrainData::Text { text, window }, Vec::new(), steps, batch)
+            }
+            (FamilyKind::Charlm, _) => {
+                return Err("the character model trains on text: give --text FILE, or --dataset text for the built-in corpus".into())
+            }
+            (_, DatasetId::Text) => {
+                return Err(format!("--dataset text is for --family charlm; the {} trains on images or 2-D points", args.family.label()))
+            }
+            (FamilyKind::Pixelcnn, DatasetId::Toy(_)) => {
+                return Err("PixelCNN models binarized images: pick --dataset mnist, fashion, shapes or folder".into())
+            }
             (FamilyKind::Vae, DatasetId::Toy(_)) => {
                 return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into())
             }
         };
+    if args.text.is_some() && args.family != FamilyKind::Charlm {
+        return Err("--text is for --family charlm".into());
+    }
+    let dataset = if args.family == FamilyKind::Charlm { DatasetId::Text } else { dataset };
     let steps = args.steps.unwrap_or(steps);
     if steps == 0 {
         return Err("--steps must be at least 1".into());
@@ -214,7 +306,8 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         seed: args.seed,
         batch_size,
         dataset: Some(dataset),
-        data_dir: data_dir.map(Path::to_path_buf),
+        // The text file a character model learnt, so a checkpoint says where its text came from.
+        data_dir: if args.family == FamilyKind::Charlm { args.text.clone() } else { data_dir.map(Path::to_path_buf) },
         ..WorkerOptions::default()
     };
     let worker = spawn(
@@ -267,7 +360,13 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     }
 
     worker.send(Command::Save(args.out.clone()));
-    let n = if real_points.is_empty() { 64 } else { 2000 };
+    let n = match args.family {
+        _ if !real_points.is_empty() => 2000,
+        FamilyKind::Charlm => 4,
+        // Pixel by pixel: 784 network passes per batch.
+        FamilyKind::Pixelcnn => 16,
+        _ => 64,
+    };
     worker.send(Command::Sample { n, seed: args.seed, label: None });
     let mut samples = None;
     let mut saved = false;
@@ -285,13 +384,12 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     match samples {
         Some(Samples::Images(batch)) => save_grid_png(&batch, 8, 3, &args.out.join("samples.png"))?,
         Some(Samples::Points(points)) => save_scatter_png(&points, &real_points, 480, &args.out.join("samples.png"))?,
+        Some(Samples::Text(texts)) => super::sample::save_texts(&texts, &args.out.join("samples.txt"))?,
         None => {}
     }
     println!("{}", args.out.display());
-    eprintln!(
-        "genlab: wrote the checkpoint, losses.csv and samples.png to {}",
-        args.out.display()
-    );
+    let file = if args.family == FamilyKind::Charlm { "samples.txt" } else { "samples.png" };
+    eprintln!("genlab: wrote the checkpoint, losses.csv and {file} to {}", args.out.display());
     match failure {
         Some(reason) => Err(format!("training stopped early: {reason}")),
         None => Ok(()),

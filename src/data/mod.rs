@@ -4,6 +4,7 @@ pub mod folder;
 pub mod idx;
 pub mod images;
 pub mod shapes;
+pub mod text;
 pub mod toy;
 
 use std::path::Path;
@@ -11,6 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use images::{ImageData, ImageSet, IdxDataset};
+pub use text::TextData;
 pub use toy::ToyKind;
 
 /// Every image dataset genlab can train on, as the user picks it.
@@ -46,6 +48,8 @@ impl ImageDatasetId {
 pub enum DatasetId {
     Images(ImageDatasetId),
     Toy(ToyKind),
+    /// Characters of a text: the built-in corpus or the user's file.
+    Text,
 }
 
 impl DatasetId {
@@ -53,6 +57,7 @@ impl DatasetId {
         match self {
             DatasetId::Images(id) => id.label(),
             DatasetId::Toy(kind) => kind.label(),
+            DatasetId::Text => "text",
         }
     }
 
@@ -60,7 +65,7 @@ impl DatasetId {
     pub fn toy(self) -> Option<ToyKind> {
         match self {
             DatasetId::Toy(kind) => Some(kind),
-            DatasetId::Images(_) => None,
+            DatasetId::Images(_) | DatasetId::Text => None,
         }
     }
 }

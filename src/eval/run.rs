@@ -54,6 +54,7 @@ pub fn real_features(
     progress: ProgressFn,
 ) -> Result<RealReference, String> {
     match dataset {
+        DatasetId::Text => Err("genlab eval measures image and 2-D models; a character model's test likelihood (bits per character) is shown in its tab and printed by genlab train".into()),
         DatasetId::Images(id) => {
             let data = Arc::new(load_images(id, data_dir)?);
             let (classifier, which) = match &options.classifier {
@@ -218,6 +219,7 @@ pub fn evaluate_against(
         match family.sample(count, options.seed.wrapping_add(chunk as u64), None)? {
             Samples::Images(batch) => images.extend(batch.pixels),
             Samples::Points(p) => points.extend(p),
+            Samples::Text(_) => return Err("sample metrics are defined for images and 2-D points, not text".into()),
         }
         done += count;
         if !progress("generating samples", done as f64 / n as f64) {

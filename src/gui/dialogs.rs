@@ -14,6 +14,8 @@ pub enum Purpose {
     OpenDataset,
     /// A checkpoint folder to add to the Compare tab.
     AddRun,
+    /// A UTF-8 text file for the character model.
+    OpenText,
 }
 
 /// A dialog that may still be open.
@@ -41,6 +43,11 @@ impl PendingDialog {
                     .save_file(),
                 Purpose::OpenDataset => dialog.set_title("Folder with MNIST / Fashion-MNIST IDX files, or your own images").pick_folder(),
                 Purpose::AddRun => dialog.set_title("Add a checkpoint folder to compare").pick_folder(),
+                Purpose::OpenText => dialog
+                    .set_title("A text file for the character model (UTF-8)")
+                    .add_filter("Text", &["txt", "md"])
+                    .add_filter("Any file", &["*"])
+                    .pick_file(),
             };
             let _ = tx.send(path);
             ctx.request_repaint();

@@ -97,7 +97,7 @@ fn preview_grid(dir: &Path, device: &Device) -> Option<ImageBatch> {
     let mut family = load_family(dir, device).ok()?;
     match family.sample(GRID_N, GRID_SEED, None).ok()? {
         Samples::Images(batch) => Some(batch),
-        Samples::Points(_) => None,
+        Samples::Points(_) | Samples::Text(_) => None,
     }
 }
 

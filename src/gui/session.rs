@@ -12,8 +12,8 @@ use crate::data::DatasetId;
 use crate::device::ComputeDevice;
 use crate::models::load_family;
 use crate::train::{
-    spawn, Command, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms, Player, Samples,
-    TrainData, Trajectory, WorkerHandle, WorkerOptions,
+    spawn, Command, DrawnToken, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms,
+    NextToken, Player, Samples, TrainData, Trajectory, WorkerHandle, WorkerOptions,
 };
 
 use super::tab::TabStatus;
@@ -63,6 +63,25 @@ pub struct Session {
     pub noise_field: Option<(usize, Vec<[f32; 2]>)>,
     /// A diffusion model's loss by timestep range.
     pub loss_by_t: Vec<LossBucket>,
+    /// The latest generated texts (text models) with the step they were drawn at.
+    pub texts: Option<(u64, Vec<String>)>,
+    /// Pixels filled in by the pixel-by-pixel sampler; taken by the tab.
+    pub pixels_filled: Option<PixelsFilled>,
+    /// The latest next-token answer (text models); taken by the tab.
+    pub next_token: Option<NextToken>,
+    /// The latest generated continuation (text models): the prompt and the drawn tokens.
+    pub generated: Option<(Vec<u32>, Vec<DrawnToken>)>,
+}
+
+/// The answer to a `Command::FillPixels`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PixelsFilled {
+    pub x: Vec<f32>,
+    pub n: usize,
+    pub from: usize,
+    pub count: usize,
+    pub probs: Vec<f32>,
+    pub next_visible: Vec<bool>,
 }
 
 /// The slowest live refresh while training when the window is drawn in software (4 a second).
@@ -132,6 +151,10 @@ impl Session {
             trajectory: None,
             noise_field: None,
             loss_by_t: Vec::new(),
+            texts: None,
+            pixels_filled: None,
+            next_token: None,
+            generated: None,
             saved: None,
             notices: Vec::new(),
         }
@@ -192,6 +215,12 @@ impl Session {
             }
             Event::Samples { samples: Samples::Images(batch), .. } => self.samples.set(&self.ctx, batch, 8),
             Event::Samples { seed, samples: Samples::Points(points), .. } => self.points = Some((seed, points)),
+            Event::Samples { step, samples: Samples::Text(texts), .. } => self.texts = Some((step, texts)),
+            Event::PixelsFilled { x, n, from, count, probs, next_visible } => {
+                self.pixels_filled = Some(PixelsFilled { x, n, from, count, probs, next_visible })
+            }
+            Event::NextToken(next) => self.next_token = Some(next),
+            Event::Generated { prompt, tokens } => self.generated = Some((prompt, tokens)),
             Event::Game { step, snapshot } => self.game = Some((step, snapshot)),
             Event::PlayerStepped { player, terms } => self.player_step = Some((player, terms)),
             Event::Reconstructions { inputs, outputs } => {

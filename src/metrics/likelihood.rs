@@ -12,8 +12,10 @@ pub struct LikelihoodSummary {
     /// E.g. "ELBO", "IWAE bound (k = 64)", "exact".
     pub name: String,
     pub exact: bool,
-    /// Mean negative log-likelihood (or the bound's negative), nats per image.
+    /// Mean negative log-likelihood (or the bound's negative), nats per image (per character
+    /// for text).
     pub nll_nats: f64,
+    /// Bits per dimension (per character for text).
     pub bits_per_dim: f64,
     /// Standard error of the mean, nats.
     pub std_error: f64,
@@ -74,4 +76,44 @@ pub fn evaluate_likelihood(
             }
         })
         .collect())
+}
+
+/// Test-set likelihood of a text model: the test tokens cut into up to `max_windows`
+/// consecutive windows of `window` tokens, each predicting its last `window − 1` tokens from
+/// those before. Summarised per character: nats and bits per character.
+pub fn evaluate_text_likelihood(
+    model: &mut dyn LikelihoodModel,
+    test: &[u32],
+    window: usize,
+    max_windows: usize,
+) -> MetricResult<Vec<LikelihoodSummary>> {
+    if window < 2 {
+        return Err("a text window needs at least 2 characters".into());
+    }
+    let step = window - 1;
+    // Windows overlap by one token so every test character after the first is predicted once.
+    let starts: Vec<usize> = (0..test.len().saturating_sub(window - 1)).step_by(step).take(max_windows).collect();
+    if starts.is_empty() {
+        return Err(format!("the test text has {} characters, fewer than one window of {window}", test.len()));
+    }
+    let mut per_char = Vec::new();
+    let mut name = (String::new(), true);
+    for chunk in starts.chunks(64) {
+        let x: Vec<f32> = chunk.iter().flat_map(|&s| test[s..s + window].iter().map(|&t| t as f32)).collect();
+        let estimates = model.log_likelihood(&x, chunk.len(), &[], 1, 0)?;
+        let Some(first) = estimates.into_iter().next() else { return Err("the model returned no estimate".into()) };
+        name = (first.name, first.exact);
+        per_char.extend(first.per_example.into_iter().map(|ll| ll / step as f64));
+    }
+    let count = per_char.len() as f64;
+    let mean = per_char.iter().sum::<f64>() / count;
+    let var = per_char.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0).max(1.0);
+    Ok(vec![LikelihoodSummary {
+        name: name.0.replace("per window", "per character"),
+        exact: name.1,
+        nll_nats: -mean,
+        bits_per_dim: -mean / std::f64::consts::LN_2,
+        std_error: (var / count).sqrt(),
+        examples: per_char.len() * step,
+    }])
 }

@@ -2,11 +2,13 @@
 //! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
 //! here and a tab file; the trainer does not change.
 
+pub mod charlm;
 pub mod classifier;
 pub mod diffusion;
 pub mod fast_layers;
 pub mod gan;
 pub mod one_hot;
+pub mod pixelcnn;
 pub mod vae;
 
 use std::path::Path;
@@ -24,6 +26,10 @@ pub enum FamilyKind {
     Vae,
     Gan,
     Diffusion,
+    /// PixelCNN: an autoregressive model of binarized images with an exact likelihood.
+    Pixelcnn,
+    /// A character-level transformer language model.
+    Charlm,
 }
 
 impl FamilyKind {
@@ -32,6 +38,8 @@ impl FamilyKind {
             FamilyKind::Vae => "VAE",
             FamilyKind::Gan => "GAN",
             FamilyKind::Diffusion => "Diffusion",
+            FamilyKind::Pixelcnn => "PixelCNN",
+            FamilyKind::Charlm => "Character model",
         }
     }
 }
@@ -43,6 +51,8 @@ pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, Strin
         Some(vae::family::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
         Some(gan::family::FAMILY_NAME) => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
         Some(diffusion::family::FAMILY_NAME) => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
+        Some(pixelcnn::family::FAMILY_NAME) => Ok(Box::new(pixelcnn::PixelCnnFamily::load(dir, device)?)),
+        Some(charlm::family::FAMILY_NAME) => Ok(Box::new(charlm::CharLmFamily::load(dir, device)?)),
         Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
         None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
     }

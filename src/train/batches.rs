@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::data::ImageData;
+use crate::data::{ImageData, TextData};
 use crate::rng::Rng;
 
 use super::family::Batch;
@@ -13,6 +13,9 @@ pub enum TrainData {
     Images(Arc<ImageData>),
     /// 2-D points with a component label each.
     Points { points: Arc<Vec<[f32; 2]>>, labels: Arc<Vec<u8>> },
+    /// Token streams; an example is `window` consecutive tokens (as f32 ids) from a random
+    /// place in the training text.
+    Text { text: Arc<TextData>, window: usize },
 }
 
 impl TrainData {
@@ -20,6 +23,7 @@ impl TrainData {
         match self {
             TrainData::Images(d) => d.train.len(),
             TrainData::Points { points, .. } => points.len(),
+            TrainData::Text { text, window } => text.train.len().saturating_sub(*window) + 1,
         }
     }
 
@@ -31,6 +35,7 @@ impl TrainData {
         match self {
             TrainData::Images(d) => vec![1, d.train.height, d.train.width],
             TrainData::Points { .. } => vec![2],
+            TrainData::Text { window, .. } => vec![*window],
         }
     }
 }
@@ -79,6 +84,11 @@ impl Batcher {
                 TrainData::Points { points, labels } => {
                     self.x.extend_from_slice(&points[i]);
                     self.labels.push(labels[i]);
+                }
+                TrainData::Text { text, window } => {
+                    let end = (i + window).min(text.train.len());
+                    self.x.extend(text.train[i..end].iter().map(|&t| t as f32));
+                    self.labels.push(0);
                 }
             }
         }

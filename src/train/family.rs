@@ -38,6 +38,8 @@ impl ImageBatch {
 pub enum Samples {
     Images(ImageBatch),
     Points(Vec<[f32; 2]>),
+    /// Generated text, one string per sample.
+    Text(Vec<String>),
 }
 
 /// A hyper-parameter the GUI can show and change while training.
@@ -106,6 +108,16 @@ pub trait Family: Send {
 
     /// The denoising view, for diffusion models (the step-through and the 2-D noise field).
     fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
+        None
+    }
+
+    /// The pixel-by-pixel view, for autoregressive image models (PixelCNN).
+    fn pixels(&mut self) -> Option<&mut dyn PixelView> {
+        None
+    }
+
+    /// The next-token view, for autoregressive text models (the character model).
+    fn tokens(&mut self) -> Option<&mut dyn TokenView> {
         None
     }
 
@@ -235,4 +247,63 @@ pub trait LatentModel {
     /// Decodes `n` latent points to images (the decoder's mean). `labels` holds one class per
     /// point for a conditional model; empty means class 0 (ignored by unconditional models).
     fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch>;
+}
+
+/// Autoregressive image models: sampling one pixel at a time, in raster order, as the
+/// pixel-by-pixel view shows it.
+pub trait PixelView {
+    /// (width, height) of the images.
+    fn image_size(&self) -> (usize, usize);
+
+    /// Samples pixels `from..from + count` (raster order) of the `n` images in `x` (values in
+    /// {0, 1}, `n × width × height`), each from the model given every pixel before it. Returns
+    /// each sampled pixel's probability of being on, image-major (`n × count`). The draw for
+    /// pixel i of image j depends only on (seed, j, i), so filling in any number of calls gives
+    /// the image `Family::sample` gives with the same seed.
+    fn fill(&mut self, x: &mut [f32], n: usize, from: usize, count: usize, seed: u64, label: Option<u8>) -> FamilyResult<Vec<f32>>;
+
+    /// The input pixels that the prediction at pixel `index` can see, `width × height`.
+    fn visible_pixels(&self, index: usize) -> Vec<bool>;
+}
+
+/// What an autoregressive text model says about the character after a context.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NextToken {
+    /// The context as the model read it (its last `block` characters at most).
+    pub context: Vec<u32>,
+    /// Logits of the next token, one per vocabulary entry.
+    pub logits: Vec<f32>,
+    /// Attention weights per layer, then head: `attention[l][h]` is a
+    /// T × T row-major matrix (row: the position attending, column: the position attended to).
+    pub attention: Vec<Vec<Vec<f32>>>,
+}
+
+/// One generated token and the probability it was drawn with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrawnToken {
+    pub token: u32,
+    pub probability: f64,
+}
+
+/// Autoregressive text models: the next-token distribution, attention, and generation.
+pub trait TokenView {
+    /// Every token's text, indexed by token id.
+    fn vocab(&self) -> Vec<char>;
+
+    /// The model's longest context.
+    fn block_size(&self) -> usize;
+
+    /// The next-token logits and the attention maps for `context` (cropped to its last
+    /// `block_size` tokens; an empty context is refused).
+    fn next_token(&mut self, context: &[u32]) -> FamilyResult<NextToken>;
+
+    /// Continues `prompt` by `n` tokens with the given sampling settings; the same seed gives
+    /// the same text.
+    fn generate(
+        &mut self,
+        prompt: &[u32],
+        n: usize,
+        settings: &crate::models::charlm::SamplingSettings,
+        seed: u64,
+    ) -> FamilyResult<Vec<DrawnToken>>;
 }

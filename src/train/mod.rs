@@ -10,8 +10,8 @@ pub mod worker;
 
 pub use batches::TrainData;
 pub use family::{
-    Batch, DenoisingView, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
-    LossBucket, LossTerms, Player, Samples, Trajectory, TrajectoryStep,
+    Batch, DenoisingView, DrawnToken, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
+    LossBucket, LossTerms, NextToken, PixelView, Player, Samples, TokenView, Trajectory, TrajectoryStep,
 };
 pub use history::LossHistory;
 pub use protocol::{Command, Event};

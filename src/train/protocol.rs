@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::family::{GameSnapshot, ImageBatch, LossBucket, LossTerms, Player, Samples, Trajectory};
+use super::family::{DrawnToken, GameSnapshot, ImageBatch, LossBucket, LossTerms, NextToken, Player, Samples, Trajectory};
+use crate::models::charlm::SamplingSettings;
 
 /// What a client asks the worker to do.
 #[derive(Clone, Debug)]
@@ -36,6 +37,12 @@ pub enum Command {
     Trajectory { n: usize, seed: u64, label: Option<u8> },
     /// A 2-D diffusion model's predicted noise at `points` at timestep `t`.
     NoiseField { points: Vec<[f32; 2]>, t: usize },
+    /// Sample pixels `from..from + count` of `n` images `x` one at a time (PixelCNN).
+    FillPixels { x: Vec<f32>, n: usize, from: usize, count: usize, seed: u64, label: Option<u8> },
+    /// The next-token distribution and attention maps after `context` (character model).
+    NextToken { context: Vec<u32> },
+    /// Continue `prompt` by `n` tokens (character model).
+    Generate { prompt: Vec<u32>, n: usize, settings: SamplingSettings, seed: u64 },
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -72,6 +79,12 @@ pub enum Event {
     NoiseField { t: usize, eps: Vec<[f32; 2]> },
     /// A diffusion model's loss by timestep range, sent with every preview.
     LossByT(Vec<LossBucket>),
+    /// Pixels filled in (answering `Command::FillPixels`): the images, each filled pixel's
+    /// probability of being on (`n × count`), and what the next pixel can see.
+    PixelsFilled { x: Vec<f32>, n: usize, from: usize, count: usize, probs: Vec<f32>, next_visible: Vec<bool> },
+    NextToken(NextToken),
+    /// Generated tokens after `prompt`, each with the probability it was drawn with.
+    Generated { prompt: Vec<u32>, tokens: Vec<DrawnToken> },
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).

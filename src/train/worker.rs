@@ -269,6 +269,36 @@ impl Worker {
                     Err(e) => self.emit(Event::Error(e)),
                 }
             }
+            Command::FillPixels { mut x, n, from, count, seed, label } => {
+                let Some(view) = self.family.pixels() else {
+                    return self.emit(Event::Error("this model does not draw images pixel by pixel".into()));
+                };
+                match view.fill(&mut x, n, from, count, seed, label) {
+                    Ok(probs) => {
+                        let next_visible = view.visible_pixels(from + count);
+                        self.emit(Event::PixelsFilled { x, n, from, count, probs, next_visible })
+                    }
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::NextToken { context } => {
+                let Some(view) = self.family.tokens() else {
+                    return self.emit(Event::Error("this model does not predict text".into()));
+                };
+                match view.next_token(&context) {
+                    Ok(next) => self.emit(Event::NextToken(next)),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::Generate { prompt, n, settings, seed } => {
+                let Some(view) = self.family.tokens() else {
+                    return self.emit(Event::Error("this model does not predict text".into()));
+                };
+                match view.generate(&prompt, n, &settings, seed) {
+                    Ok(tokens) => self.emit(Event::Generated { prompt, tokens }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}
@@ -415,7 +445,7 @@ impl Worker {
     fn test_len(&self) -> usize {
         match self.batcher.data() {
             TrainData::Images(d) => d.test.len(),
-            TrainData::Points { .. } => 0,
+            TrainData::Points { .. } | TrainData::Text { .. } => 0,
         }
     }
 
@@ -446,14 +476,18 @@ impl Worker {
     }
 
     fn likelihood(&mut self, max_examples: usize, importance_samples: usize) {
-        let TrainData::Images(data) = self.batcher.data() else {
-            return self.emit(Event::Error("a likelihood on the test set needs image data".into()));
-        };
-        let data = data.clone();
+        let data = self.batcher.data().clone();
         let Some(model) = self.family.likelihood() else {
             return self.emit(Event::Error("this family has no likelihood to measure".into()));
         };
-        match crate::metrics::evaluate_likelihood(model, &data.test, max_examples, importance_samples, 0, &mut |_, _| true) {
+        let result = match &data {
+            TrainData::Images(images) => {
+                crate::metrics::evaluate_likelihood(model, &images.test, max_examples, importance_samples, 0, &mut |_, _| true)
+            }
+            TrainData::Text { text, window } => crate::metrics::evaluate_text_likelihood(model, &text.test, *window, max_examples),
+            TrainData::Points { .. } => Err("a likelihood on the test set needs image or text data".into()),
+        };
+        match result {
             Ok(rows) => self.emit(Event::Likelihood(rows)),
             Err(e) => self.emit(Event::Error(e)),
         }

@@ -171,6 +171,8 @@ impl DiffusionTab {
                 };
                 (base, TrainData::Points { points, labels }, 1000)
             }
+            // The picker offers images and toys only.
+            DatasetId::Text => return,
             DatasetId::Images(id) => {
                 if self.images.is_none() {
                     match load_images(id, shared.data_dir.as_deref()) {
@@ -338,7 +340,7 @@ impl DiffusionTab {
             self.images = None;
             let base = match self.dataset {
                 DatasetId::Toy(_) => DiffusionConfig::default(),
-                DatasetId::Images(_) => DiffusionConfig::unet(28, 28, 10, false),
+                DatasetId::Images(_) | DatasetId::Text => DiffusionConfig::unet(28, 28, 10, false),
             };
             self.batch_size = base.default_batch_size();
             self.min_snr = base.min_snr_gamma.is_some();
@@ -588,7 +590,7 @@ impl DiffusionTab {
                             .iter()
                             .filter_map(|s| match &s.x_t {
                                 Samples::Points(p) => p.get(i).map(|q| [q[0] as f64, q[1] as f64]),
-                                Samples::Images(_) => None,
+                                Samples::Images(_) | Samples::Text(_) => None,
                             })
                             .chain(points.get(i).map(|q| [q[0] as f64, q[1] as f64]))
                             .collect()

@@ -116,6 +116,8 @@ impl GanTab {
                 let config = GanConfig { latent_dim: self.latent_dim_2d, hidden: self.hidden, ..GanConfig::default() };
                 (config, TrainData::Points { points, labels })
             }
+            // The picker offers images and toys only.
+            DatasetId::Text => return,
             DatasetId::Images(id) => {
                 if self.images.is_none() {
                     match load_images(id, shared.data_dir.as_deref()) {
@@ -217,7 +219,7 @@ impl GanTab {
             self.images = None;
             self.batch_size = match self.dataset {
                 DatasetId::Toy(_) => GanConfig::default().default_batch_size(),
-                DatasetId::Images(_) => GanConfig::dcgan(28, 28, 10, false).default_batch_size(),
+                DatasetId::Images(_) | DatasetId::Text => GanConfig::dcgan(28, 28, 10, false).default_batch_size(),
             };
             self.reset();
         }

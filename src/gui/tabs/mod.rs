@@ -1,8 +1,10 @@
 //! The family tabs, in the order the tab bar shows them. A new family adds a file and a line.
 
+pub mod charlm;
 pub mod compare;
 pub mod diffusion;
 pub mod gan;
+pub mod pixelcnn;
 pub mod vae;
 
 use super::tab::Tab;
@@ -10,5 +12,7 @@ use super::tab::Tab;
 pub fn all_tabs() -> Vec<Box<dyn Tab>> {
     vec![Box::new(vae::VaeTab::default()), Box::new(gan::GanTab::default()),
         Box::new(diffusion::DiffusionTab::default()),
+        Box::new(pixelcnn::PixelCnnTab::default()),
+        Box::new(charlm::CharLmTab::default()),
         Box::new(compare::CompareTab::default())]
 }

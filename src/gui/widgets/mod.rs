@@ -1,12 +1,15 @@
 //! Widgets shared by every family's tab, written once.
 
+pub mod attention_map;
 pub mod dataset_picker;
 pub mod game_plane;
 pub mod image_grid;
 pub mod latent_map;
 pub mod loss_plot;
 pub mod metric_bars;
+pub mod pixel_canvas;
 pub mod step_scrubber;
+pub mod token_bars;
 
 pub use dataset_picker::dataset_picker_ui;
 pub use image_grid::ImageGrid;

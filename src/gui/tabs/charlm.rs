@@ -1,0 +1,472 @@
+//! The character-model tab: train a small transformer on a text live, then look at what it
+//! predicts: the next-character distribution reshaped by temperature, top-k and top-p as the
+//! sliders move, generation one character at a time with each character's probability, and
+//! the attention of every layer and head over the current context.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::data::text::{builtin_corpus, decode, load_text_file};
+use crate::data::{DatasetId, TextData};
+use crate::models::charlm::{draw, next_token_distribution, softmax_with_temperature, CharLmConfig, CharLmFamily, SamplingSettings};
+use crate::rng::Rng;
+use crate::train::{Command, NextToken, TrainData};
+
+use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::session::Session;
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::widgets::attention_map::attention_map_ui;
+use super::super::widgets::token_bars::{show_char, token_bars_ui};
+use super::super::widgets::{loss_plot_ui, LossPlotState};
+
+/// How often the distribution is asked for again while the model trains.
+const REFRESH_EVERY: Duration = Duration::from_millis(1000);
+const BARS: usize = 16;
+/// Positions of the attention map shown (the last ones of the context).
+const ATTENTION_SHOWN: usize = 24;
+/// Test windows for the live likelihood.
+const LIVE_TEST_WINDOWS: usize = 64;
+const LIVE_LIKELIHOOD_EVERY: Duration = Duration::from_secs(10);
+const DEFAULT_PROMPT: &str = "ROMEO:\nWhat light through yonder ";
+
+pub struct CharLmTab {
+    /// The user's text file; None: the built-in corpus.
+    file: Option<PathBuf>,
+    text: Option<Arc<TextData>>,
+    config: CharLmConfig,
+    batch_size: usize,
+    seed: u64,
+    session: Option<Session>,
+    load_error: Option<String>,
+    plot: LossPlotState,
+    settings: SamplingSettings,
+    prompt: String,
+    /// The last answer, and the prompt it answers.
+    next: Option<NextToken>,
+    asked_for: Option<String>,
+    in_flight: bool,
+    last_ask: Option<Instant>,
+    /// Characters drawn one at a time, with their probabilities.
+    drawn: Vec<(char, f64)>,
+    rng: Rng,
+    layer: usize,
+    head: usize,
+    generate_seed: u64,
+    last_likelihood: Option<Instant>,
+    dialog: Option<PendingDialog>,
+}
+
+impl Default for CharLmTab {
+    fn default() -> Self {
+        let config = CharLmConfig::default();
+        Self {
+            file: None,
+            text: None,
+            batch_size: config.default_batch_size(),
+            settings: config.sampling,
+            config,
+            seed: 0,
+            session: None,
+            load_error: None,
+            plot: LossPlotState::default(),
+            prompt: DEFAULT_PROMPT.to_string(),
+            next: None,
+            asked_for: None,
+            in_flight: false,
+            last_ask: None,
+            drawn: Vec::new(),
+            rng: Rng::new(7),
+            layer: 0,
+            head: 0,
+            generate_seed: 1,
+            last_likelihood: None,
+            dialog: None,
+        }
+    }
+}
+
+impl CharLmTab {
+    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
+        if self.session.is_some() || self.load_error.is_some() {
+            return;
+        }
+        if self.text.is_none() {
+            let loaded = match &self.file {
+                Some(path) => load_text_file(path),
+                None => Ok(builtin_corpus()),
+            };
+            match loaded {
+                Ok(text) => self.text = Some(Arc::new(text)),
+                Err(e) => {
+                    self.load_error = Some(e);
+                    return;
+                }
+            }
+        }
+        let Some(text) = self.text.clone() else { return };
+        self.config.vocab = text.vocab.clone();
+        self.config.sampling = self.settings;
+        let window = self.config.block_size + 1;
+        if text.train.len() < window {
+            self.load_error = Some(format!("{}: shorter than one context of {window} characters", text.source));
+            return;
+        }
+        match CharLmFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+            Ok(family) => {
+                let session = Session::start(
+                    Box::new(family),
+                    TrainData::Text { text, window },
+                    Some(DatasetId::Text),
+                    self.file.clone(),
+                    self.batch_size,
+                    2,
+                    &shared.device,
+                    ctx,
+                );
+                self.session = Some(session);
+                self.next = None;
+                self.asked_for = None;
+                self.in_flight = false;
+                self.drawn.clear();
+                self.last_likelihood = None;
+            }
+            Err(e) => self.load_error = Some(e),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.session = None;
+        self.load_error = None;
+    }
+
+    fn vocab(&self) -> &[char] {
+        &self.config.vocab
+    }
+
+    /// Asks for the distribution after the prompt when it changed, and again now and then
+    /// while the model trains; takes the answers.
+    fn update(&mut self) {
+        let Some(session) = &mut self.session else { return };
+        if let Some(next) = session.next_token.take() {
+            self.next = Some(next);
+            self.in_flight = false;
+        }
+        if let Some((_, tokens)) = session.generated.take() {
+            for t in tokens {
+                let c = self.config.vocab.get(t.token as usize).copied().unwrap_or('?');
+                self.prompt.push(c);
+                self.drawn.push((c, t.probability));
+            }
+        }
+        let stale = self.asked_for.as_deref() != Some(self.prompt.as_str())
+            || (session.running && self.last_ask.is_none_or(|t| t.elapsed() >= REFRESH_EVERY));
+        let context = crate::data::text::encode(&self.config.vocab, &self.prompt);
+        if stale && !self.in_flight && !context.is_empty() {
+            session.send(Command::NextToken { context });
+            self.asked_for = Some(self.prompt.clone());
+            self.in_flight = true;
+            self.last_ask = Some(Instant::now());
+        }
+        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
+        if session.running && session.step > 0 && due {
+            session.send(Command::Likelihood { max_examples: LIVE_TEST_WINDOWS, importance_samples: 1 });
+            self.last_likelihood = Some(Instant::now());
+        }
+    }
+
+    fn poll_dialog(&mut self) {
+        let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
+        let purpose = self.dialog.take().map(|d| d.purpose);
+        let Some(path) = answer else { return };
+        match purpose {
+            Some(Purpose::OpenText) => {
+                self.file = Some(path);
+                self.text = None;
+                self.reset();
+            }
+            Some(Purpose::SaveCheckpoint) => {
+                if let Some(s) = &self.session {
+                    s.save(path)
+                }
+            }
+            Some(Purpose::LoadCheckpoint) => {
+                if let Some(s) = &self.session {
+                    s.load(path)
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open_dialog(&mut self, purpose: Purpose, ctx: &egui::Context) {
+        if self.dialog.is_none() {
+            self.dialog = Some(PendingDialog::open(purpose, ctx));
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Character model");
+        ui.weak(
+            "A small transformer reads a text one character at a time and learns to predict the next one. Each \
+             position may only attend to itself and the positions before it, so the model can write text by \
+             predicting a character, drawing one, and feeding it back in.",
+        );
+        ui.separator();
+
+        ui.strong("Text");
+        let ctx = ui.ctx().clone();
+        ui.horizontal_wrapped(|ui| {
+            if ui.add_enabled(self.file.is_some(), egui::Button::new("Built-in Shakespeare")).clicked() {
+                self.file = None;
+                self.text = None;
+                self.reset();
+            }
+            if ui.button("Open text file…").on_hover_text("any UTF-8 .txt file of at least 1,000 characters").clicked() {
+                self.open_dialog(Purpose::OpenText, &ctx);
+            }
+        });
+        if let Some(text) = &self.text {
+            ui.weak(format!(
+                "{}: {} training and {} test characters, {} distinct",
+                text.source,
+                text.train.len(),
+                text.test.len(),
+                text.vocab.len()
+            ));
+            ui.weak(format!(
+                "Unigram entropy {:.2} nats/char: the loss of the best model that ignores context. Below it, the model uses what came before.",
+                text.unigram_entropy()
+            ));
+        }
+        ui.separator();
+
+        ui.strong("Training");
+        ui.horizontal(|ui| {
+            if let Some(session) = &self.session {
+                session.run_buttons_ui(ui, "one optimisation step");
+            }
+            if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
+                self.reset();
+            }
+        });
+        Session::batch_size_ui(ui, &mut self.batch_size, 256, self.session.as_ref());
+        if let Some(session) = &mut self.session {
+            session.hyper_sliders_ui(ui, &|name| matches!(name, "temperature" | "top_k" | "top_p"));
+        }
+        ui.separator();
+
+        ui.strong("Model (applied on Reset)");
+        ui.add(egui::Slider::new(&mut self.config.layers, 1..=6).text("layers"));
+        ui.add(egui::Slider::new(&mut self.config.heads, 1..=8).text("heads"));
+        ui.add(egui::Slider::new(&mut self.config.d_model, 32..=256).step_by(32.0).text("d_model"));
+        ui.add(egui::Slider::new(&mut self.config.block_size, 8..=256).logarithmic(true).text("context"));
+        if self.config.d_model % self.config.heads != 0 {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "d_model must be a multiple of the heads");
+        }
+        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
+        ui.separator();
+
+        ui.strong("Files");
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Save checkpoint…").clicked() {
+                self.open_dialog(Purpose::SaveCheckpoint, &ctx);
+            }
+            if ui.button("Load checkpoint…").clicked() {
+                self.open_dialog(Purpose::LoadCheckpoint, &ctx);
+            }
+        });
+        if let Some(session) = &self.session {
+            ui.separator();
+            ui.strong("Test-set likelihood");
+            match &session.likelihood {
+                Some((step, rows)) => {
+                    for r in rows {
+                        ui.label(egui::RichText::new(format!("{:.3} nats/char ({:.3} bits/char)", r.nll_nats, r.bits_per_dim)).strong());
+                        ui.weak(format!("at step {step}, on {} held-out characters", r.examples));
+                    }
+                }
+                None => {
+                    ui.weak(format!("measured every {} s while training", LIVE_LIKELIHOOD_EVERY.as_secs()));
+                }
+            }
+            ui.separator();
+            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+        }
+    }
+
+    fn views_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(e) = &self.load_error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+            if ui.button("Use the built-in Shakespeare instead").clicked() {
+                self.file = None;
+                self.text = None;
+                self.reset();
+            }
+        }
+        let Some(session) = &mut self.session else {
+            if self.load_error.is_none() {
+                ui.label("Loading…");
+            }
+            return;
+        };
+        session.notices_ui(ui);
+        if session.step == 0 && !session.running {
+            ui.label(egui::RichText::new("Press Start to train. Untrained, every character is about equally likely.").strong());
+        }
+        let unigram = self.text.as_ref().map(|t| t.unigram_entropy());
+        ui.columns(2, |cols| {
+            cols[0].strong("Cross-entropy of the next character (training batches)");
+            if let Some(h) = unigram {
+                cols[0].weak(format!("nats per character; a uniform guess scores {:.2}, the character frequencies alone {h:.2}.", (self.config.vocab.len() as f64).ln()));
+            }
+            loss_plot_ui(&mut cols[0], "charlm-loss", &session.history, &mut self.plot, 240.0);
+            cols[1].strong("Samples");
+            cols[1].weak("Generated from a new line with the sampling settings below; refreshed while training.");
+            let sample = session.texts.as_ref().and_then(|(_, t)| t.first().cloned()).unwrap_or_default();
+            egui::ScrollArea::vertical().id_salt("charlm-sample").max_height(240.0).show(&mut cols[1], |ui| {
+                ui.monospace(if sample.is_empty() { "samples appear after the first steps" } else { sample.as_str() });
+            });
+        });
+        ui.separator();
+        self.next_character_ui(ui);
+    }
+
+    fn next_character_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(session) = &self.session else { return };
+        ui.strong("What comes next");
+        ui.weak(
+            "Type a context. Faint bars: the model's probabilities; solid bars: what a character is actually drawn \
+             from after temperature, top-k and top-p. Low temperature sharpens the distribution, high flattens it; \
+             top-k keeps the k likeliest characters, top-p the likeliest ones holding that much probability.",
+        );
+        let mut changed = false;
+        let vocab_size = self.config.vocab.len();
+        ui.horizontal(|ui| {
+            changed |= ui.add(egui::Slider::new(&mut self.settings.temperature, 0.0..=2.0).text("temperature")).changed();
+            changed |= ui.add(egui::Slider::new(&mut self.settings.top_k, 0..=vocab_size).text("top-k")).on_hover_text("0: off").changed();
+            changed |= ui.add(egui::Slider::new(&mut self.settings.top_p, 0.05..=1.0).text("top-p")).on_hover_text("1: off").changed();
+        });
+        if changed {
+            // The previews and `genlab sample` draw with the same settings.
+            for (name, value) in [
+                ("temperature", self.settings.temperature),
+                ("top_k", self.settings.top_k as f64),
+                ("top_p", self.settings.top_p),
+            ] {
+                session.send(Command::SetHyper { name: name.into(), value });
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.label("context:");
+            ui.add(egui::TextEdit::multiline(&mut self.prompt).desired_rows(2).desired_width(ui.available_width() - 10.0).code_editor());
+        });
+        let unknown: String = self.prompt.chars().filter(|c| self.config.vocab.binary_search(c).is_err()).collect();
+        if !unknown.is_empty() {
+            ui.colored_label(egui::Color32::from_rgb(255, 180, 90), format!("not in this text's characters, skipped: {unknown}"));
+        }
+        let Some(next) = self.next.clone() else {
+            ui.weak("type a context to see the next-character distribution");
+            return;
+        };
+        let model = softmax_with_temperature(&next.logits, 1.0);
+        let sampled = next_token_distribution(&next.logits, &self.settings);
+        let kept = sampled.iter().filter(|&&p| p > 0.0).count();
+        let (mut draw_one, mut write_more, mut clear) = (false, false, false);
+        ui.horizontal(|ui| {
+            draw_one = ui.button("Draw the next character").on_hover_text("from the solid bars").clicked();
+            write_more = ui.button("Write 200 more").clicked();
+            clear = ui.button("Clear drawn").clicked();
+            ui.weak(format!("{kept} of {vocab_size} characters can be drawn"));
+        });
+        if draw_one {
+            let token = draw(&sampled, self.rng.uniform());
+            let c = self.vocab().get(token).copied().unwrap_or('?');
+            self.prompt.push(c);
+            self.drawn.push((c, sampled[token]));
+        }
+        if write_more {
+            let context = crate::data::text::encode(&self.config.vocab, &self.prompt);
+            session.send(Command::Generate { prompt: context, n: 200, settings: self.settings, seed: self.generate_seed });
+            self.generate_seed += 1;
+        }
+        if clear {
+            self.drawn.clear();
+        }
+        let width = ui.available_width();
+        let vocab = self.config.vocab.clone();
+        ui.columns(2, |cols| {
+            cols[0].label(format!("after “…{}”", tail(&decode(&vocab, &next.context), 24).replace('\n', "⏎")));
+            token_bars_ui(&mut cols[0], &vocab, &model, &sampled, BARS, width / 2.0 - 20.0);
+            cols[1].label("drawn so far, each with its probability (red: unlikely)");
+            drawn_ui(&mut cols[1], &self.drawn);
+        });
+        ui.separator();
+        self.attention_ui(ui, &next);
+    }
+
+    fn attention_ui(&mut self, ui: &mut egui::Ui, next: &NextToken) {
+        ui.strong("Attention");
+        ui.weak(
+            "Row: the character attending; column: the character it looks at. Everything above the diagonal is \
+             the future, masked to exactly zero. The last row is what the prediction above is made from.",
+        );
+        let layers = next.attention.len();
+        let heads = next.attention.first().map_or(0, Vec::len);
+        if layers == 0 || heads == 0 {
+            return;
+        }
+        self.layer = self.layer.min(layers - 1);
+        self.head = self.head.min(heads - 1);
+        ui.horizontal(|ui| {
+            ui.add(egui::Slider::new(&mut self.layer, 0..=layers - 1).text("layer"));
+            ui.add(egui::Slider::new(&mut self.head, 0..=heads - 1).text("head"));
+        });
+        let context: Vec<char> = next.context.iter().map(|&t| self.config.vocab.get(t as usize).copied().unwrap_or('?')).collect();
+        let side = (ui.available_width() * 0.4).clamp(200.0, 420.0);
+        attention_map_ui(ui, &context, &next.attention[self.layer][self.head], ATTENTION_SHOWN, side);
+    }
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars[chars.len().saturating_sub(n)..].iter().collect()
+}
+
+/// The drawn characters as coloured cells: green for likely, red for unlikely draws.
+fn drawn_ui(ui: &mut egui::Ui, drawn: &[(char, f64)]) {
+    if drawn.is_empty() {
+        ui.weak("nothing drawn yet");
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 1.0;
+        for &(c, p) in drawn.iter().rev().take(240).rev() {
+            let colour = egui::Color32::from_rgb((230.0 * (1.0 - p)) as u8 + 20, (200.0 * p) as u8 + 40, 60);
+            ui.label(egui::RichText::new(show_char(c)).monospace().background_color(colour).color(egui::Color32::WHITE))
+                .on_hover_text(format!("p = {p:.3}"));
+        }
+    });
+}
+
+impl Tab for CharLmTab {
+    fn name(&self) -> &'static str {
+        "Character model"
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        self.ensure_session(ui.ctx(), shared);
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+        self.update();
+        self.poll_dialog();
+        side_and_central_ui(ui, "charlm-controls", 290.0, self, Self::controls_ui, Self::views_ui);
+    }
+
+    fn status(&self) -> Option<TabStatus> {
+        self.session.as_ref().map(Session::status)
+    }
+}

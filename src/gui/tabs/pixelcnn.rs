@@ -1,0 +1,467 @@
+//! The PixelCNN tab: train an autoregressive image model live, read its exact likelihood, and
+//! watch it draw an image one pixel at a time: each pixel's probability, and which earlier
+//! pixels the current one can see.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
+use crate::export::save_grid_png;
+use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
+use crate::train::{Command, TrainData};
+
+use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::session::Session;
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::widgets::pixel_canvas::{heat_colour, PixelCanvas};
+use super::super::widgets::{loss_plot_ui, LossPlotState};
+
+/// Test images the live likelihood is measured on while training.
+const LIVE_TEST_IMAGES: usize = 500;
+const LIVE_LIKELIHOOD_EVERY: Duration = Duration::from_secs(20);
+/// van den Oord et al. 2016 ("Pixel Recurrent Neural Networks"), Table 4: gated PixelCNN on
+/// binarized MNIST, test NLL in nats.
+const PAPER_NLL: f64 = 81.3;
+/// Pixel-by-pixel speeds: pixels per request to the worker.
+const SPEEDS: [(usize, &str); 4] = [(1, "1 pixel"), (4, "4 pixels"), (28, "a row"), (112, "4 rows")];
+
+/// The pixel-by-pixel sampler's state, driven from the tab one request at a time.
+struct PixelWalk {
+    /// Sampled pixel values; NaN where not sampled yet.
+    values: Vec<f32>,
+    /// Each sampled pixel's probability of being on, as it was drawn; NaN before.
+    probs: Vec<f32>,
+    next: usize,
+    visible: Vec<bool>,
+    playing: bool,
+    in_flight: bool,
+    speed: usize,
+    seed: u64,
+    label: u8,
+}
+
+impl PixelWalk {
+    fn new(pixels: usize, seed: u64) -> Self {
+        Self {
+            values: vec![f32::NAN; pixels],
+            probs: vec![f32::NAN; pixels],
+            next: 0,
+            visible: Vec::new(),
+            playing: false,
+            in_flight: false,
+            speed: 4,
+            seed,
+            label: 0,
+        }
+    }
+
+    fn restart(&mut self) {
+        let pixels = self.values.len();
+        *self = Self { speed: self.speed, seed: self.seed, label: self.label, ..Self::new(pixels, self.seed) };
+    }
+
+    /// The image so far as the model reads it: unsampled pixels are 0 (never seen anyway).
+    fn image(&self) -> Vec<f32> {
+        self.values.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect()
+    }
+}
+
+pub struct PixelCnnTab {
+    dataset: ImageDatasetId,
+    config: PixelCnnConfig,
+    batch_size: usize,
+    seed: u64,
+    data: Option<Arc<ImageData>>,
+    data_version: Option<u64>,
+    session: Option<Session>,
+    load_error: Option<String>,
+    plot: LossPlotState,
+    walk: PixelWalk,
+    last_likelihood: Option<Instant>,
+    dialog: Option<PendingDialog>,
+}
+
+impl Default for PixelCnnTab {
+    fn default() -> Self {
+        let config = PixelCnnConfig::default();
+        Self {
+            dataset: ImageDatasetId::Mnist,
+            batch_size: config.default_batch_size(),
+            walk: PixelWalk::new(config.pixels(), 1),
+            config,
+            seed: 0,
+            data: None,
+            data_version: None,
+            session: None,
+            load_error: None,
+            plot: LossPlotState::default(),
+            last_likelihood: None,
+            dialog: None,
+        }
+    }
+}
+
+impl PixelCnnTab {
+    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
+        if self.data_version != Some(shared.data_version) {
+            self.data_version = Some(shared.data_version);
+            self.data = None;
+            self.session = None;
+        }
+        if self.session.is_some() || self.load_error.is_some() {
+            return;
+        }
+        if self.data.is_none() {
+            match load_images(self.dataset, shared.data_dir.as_deref()) {
+                Ok(data) => self.data = Some(Arc::new(data)),
+                Err(e) => {
+                    self.load_error = Some(e);
+                    return;
+                }
+            }
+        }
+        let Some(data) = self.data.clone() else { return };
+        self.config.num_classes = data.num_classes();
+        self.config.width = data.train.width;
+        self.config.height = data.train.height;
+        match PixelCnnFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+            Ok(family) => {
+                // Previews are 16 images of 784 network passes each: the worker spaces them
+                // so that they take at most a fifth of the time.
+                let session = Session::start(
+                    Box::new(family),
+                    TrainData::Images(data),
+                    Some(DatasetId::Images(self.dataset)),
+                    shared.data_dir.clone(),
+                    self.batch_size,
+                    16,
+                    &shared.device,
+                    ctx,
+                );
+                self.session = Some(session);
+                self.walk = PixelWalk::new(self.config.pixels(), self.walk.seed);
+                self.last_likelihood = None;
+            }
+            Err(e) => self.load_error = Some(e),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.session = None;
+        self.load_error = None;
+    }
+
+    /// Takes filled pixels from the worker and asks for the next ones while playing; measures
+    /// the test likelihood now and then while training.
+    fn update(&mut self) {
+        let Some(session) = &mut self.session else { return };
+        if let Some(filled) = session.pixels_filled.take() {
+            let walk = &mut self.walk;
+            walk.in_flight = false;
+            if filled.from == walk.next && filled.x.len() == walk.values.len() {
+                for i in filled.from..filled.from + filled.count.min(walk.values.len() - filled.from) {
+                    walk.values[i] = filled.x[i];
+                    walk.probs[i] = filled.probs[i - filled.from];
+                }
+                walk.next = (filled.from + filled.count).min(walk.values.len());
+                walk.visible = filled.next_visible;
+            }
+            if walk.next >= walk.values.len() {
+                walk.playing = false;
+            }
+        }
+        let walk = &mut self.walk;
+        if walk.playing && !walk.in_flight && walk.next < walk.values.len() {
+            session.send(Command::FillPixels {
+                x: walk.image(),
+                n: 1,
+                from: walk.next,
+                count: walk.speed,
+                seed: walk.seed,
+                label: self.config.conditional.then_some(walk.label),
+            });
+            walk.in_flight = true;
+        }
+        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
+        if session.running && session.step > 0 && due {
+            session.send(Command::Likelihood { max_examples: LIVE_TEST_IMAGES, importance_samples: 1 });
+            self.last_likelihood = Some(Instant::now());
+        }
+    }
+
+    fn poll_dialog(&mut self) {
+        let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
+        let purpose = self.dialog.take().map(|d| d.purpose);
+        let (Some(path), Some(session)) = (answer, &mut self.session) else { return };
+        match purpose {
+            Some(Purpose::SaveCheckpoint) => session.save(path),
+            Some(Purpose::LoadCheckpoint) => session.load(path),
+            Some(Purpose::ExportSamples) => {
+                let result = match session.samples.batch() {
+                    Some(batch) => save_grid_png(batch, 4, 4, &path),
+                    None => Err("no samples to export yet".into()),
+                };
+                match result {
+                    Ok(()) => session.notice(format!("exported {}", path.display())),
+                    Err(e) => session.error(e),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open_dialog(&mut self, purpose: Purpose, ctx: &egui::Context) {
+        if self.dialog.is_none() {
+            self.dialog = Some(PendingDialog::open(purpose, ctx));
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("PixelCNN");
+        ui.weak(
+            "An autoregressive model: the probability of an image is the product, pixel by pixel in reading order, \
+             of the probability of each pixel given all the pixels before it. Masked convolutions make sure a pixel's \
+             prediction never looks at itself or later pixels, so the likelihood is exact, and sampling draws one \
+             pixel at a time.",
+        );
+        ui.separator();
+
+        ui.strong("Data");
+        let before = self.dataset;
+        egui::ComboBox::from_label("dataset").selected_text(self.dataset.label()).show_ui(ui, |ui| {
+            for id in ImageDatasetId::ALL {
+                ui.selectable_value(&mut self.dataset, id, id.label());
+            }
+        });
+        if before != self.dataset {
+            self.data = None;
+            self.reset();
+        }
+        if let Some(data) = &self.data {
+            ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
+        }
+        ui.weak("Binarized: a pixel is 1 when its grey value is above 0.5, else 0 (the same fixed threshold for training and test).");
+        ui.separator();
+
+        ui.strong("Training");
+        ui.horizontal(|ui| {
+            if let Some(session) = &self.session {
+                session.run_buttons_ui(ui, "one optimisation step");
+            }
+            if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
+                self.reset();
+            }
+        });
+        Session::batch_size_ui(ui, &mut self.batch_size, 256, self.session.as_ref());
+        if let Some(session) = &mut self.session {
+            session.hyper_sliders_ui(ui, &|_| false);
+        }
+        ui.separator();
+
+        ui.strong("Model (applied on Reset)");
+        ui.add(egui::Slider::new(&mut self.config.channels, 8..=128).logarithmic(true).text("channels"));
+        ui.add(egui::Slider::new(&mut self.config.layers, 0..=12).text("mask-B layers"));
+        ui.checkbox(&mut self.config.conditional, "class-conditional");
+        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
+        ui.separator();
+
+        ui.strong("Files");
+        let ctx = ui.ctx().clone();
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Save checkpoint…").clicked() {
+                self.open_dialog(Purpose::SaveCheckpoint, &ctx);
+            }
+            if ui.button("Load checkpoint…").clicked() {
+                self.open_dialog(Purpose::LoadCheckpoint, &ctx);
+            }
+            if ui.button("Export samples PNG…").clicked() {
+                self.open_dialog(Purpose::ExportSamples, &ctx);
+            }
+        });
+        if let Some(session) = &self.session {
+            ui.separator();
+            ui.strong("Exact test likelihood");
+            ui.weak(format!("Measured every {} s while training, on {LIVE_TEST_IMAGES} test images.", LIVE_LIKELIHOOD_EVERY.as_secs()));
+            if ui.button("Measure on 2,000 now").clicked() {
+                session.send(Command::Likelihood { max_examples: 2000, importance_samples: 1 });
+            }
+            match &session.likelihood {
+                Some((step, rows)) => {
+                    for r in rows {
+                        ui.label(
+                            egui::RichText::new(format!("NLL {:.1} nats/image ({:.4} bits/dim)", r.nll_nats, r.bits_per_dim)).strong(),
+                        );
+                        ui.weak(format!("at step {step}, on {} test images, ± {:.1}", r.examples, r.std_error));
+                    }
+                }
+                None => {
+                    ui.weak("not measured yet");
+                }
+            }
+            ui.weak(format!(
+                "For scale: van den Oord et al. (2016) report {PAPER_NLL} nats for a 15-layer gated PixelCNN trained for days \
+                 on a GPU, on stochastically binarized MNIST; a model that ignores context scores about 200 here."
+            ));
+            ui.separator();
+            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+        }
+    }
+
+    fn notices_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(e) = &self.load_error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+            if ui.button("Use the built-in shapes instead").clicked() {
+                self.dataset = ImageDatasetId::Shapes;
+                self.data = None;
+                self.reset();
+            }
+        }
+        if let Some(session) = &mut self.session {
+            session.notices_ui(ui);
+        }
+    }
+
+    fn views_ui(&mut self, ui: &mut egui::Ui) {
+        self.notices_ui(ui);
+        let Some(session) = &mut self.session else {
+            if self.load_error.is_none() {
+                ui.label("Loading…");
+            }
+            return;
+        };
+        if session.step == 0 && !session.running {
+            ui.label(egui::RichText::new("Press Start to train. Until then every pixel is a coin flip.").strong());
+        }
+        let half = (ui.available_width() - 16.0) / 2.0;
+        ui.columns(2, |cols| {
+            cols[0].strong("Negative log-likelihood of the training batches");
+            cols[0].weak("Nats per image: −log p(x), summed over the 784 pixels. bits/dim is the same number per pixel, in bits.");
+            loss_plot_ui(&mut cols[0], "pixelcnn-loss", &session.history, &mut self.plot, 260.0);
+            cols[1].strong("Samples (16, fixed seed)");
+            cols[1].weak("Each drawn pixel by pixel; refreshed while training (each takes 784 network passes).");
+            session.samples.ui(&mut cols[1], (half - 20.0).min(300.0), "samples appear after the first steps");
+        });
+        ui.separator();
+        self.pixel_walk_ui(ui);
+    }
+
+    fn pixel_walk_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(session) = &self.session else { return };
+        let walk = &mut self.walk;
+        let (w, h) = (self.config.width, self.config.height);
+        ui.strong("Pixel by pixel");
+        ui.weak(
+            "The model fills one image in reading order. For each pixel it gives the probability that it is on, \
+             then a coin with that probability decides it. Blue: the earlier pixels the next prediction can see \
+             through the masks. The blank triangle up and to the right is the original PixelCNN's blind spot.",
+        );
+        ui.horizontal(|ui| {
+            let label = if walk.playing { "Pause drawing" } else if walk.next == 0 { "Draw" } else { "Continue" };
+            if ui.add_enabled(walk.next < w * h, egui::Button::new(label)).clicked() {
+                walk.playing = !walk.playing;
+            }
+            if ui.add_enabled(!walk.playing && !walk.in_flight && walk.next < w * h, egui::Button::new("One pixel")).clicked() {
+                session.send(Command::FillPixels {
+                    x: walk.image(),
+                    n: 1,
+                    from: walk.next,
+                    count: 1,
+                    seed: walk.seed,
+                    label: self.config.conditional.then_some(walk.label),
+                });
+                walk.in_flight = true;
+            }
+            if ui.button("New image").on_hover_text("start again from a blank image with the next seed").clicked() {
+                walk.seed += 1;
+                walk.restart();
+            }
+            egui::ComboBox::from_label("per step")
+                .selected_text(SPEEDS.iter().find(|s| s.0 == walk.speed).map_or("?", |s| s.1))
+                .show_ui(ui, |ui| {
+                    for (n, name) in SPEEDS {
+                        ui.selectable_value(&mut walk.speed, n, name);
+                    }
+                });
+            if self.config.conditional {
+                ui.add(egui::DragValue::new(&mut walk.label).range(0..=9).prefix("class: "));
+            }
+            ui.weak(format!("seed {}", walk.seed));
+        });
+        let side = ((ui.available_width() - 40.0) / 3.0).clamp(160.0, 300.0);
+        let current = (walk.next < w * h).then_some(walk.next);
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.label("the image so far");
+                PixelCanvas { width: w, height: h, values: &walk.values, current, visible: &walk.visible, heat: false }.ui(ui, side);
+            });
+            let hovered = ui
+                .vertical(|ui| {
+                    ui.label("p(pixel on) when it was drawn");
+                    PixelCanvas { width: w, height: h, values: &walk.probs, current, visible: &[], heat: true }.ui(ui, side)
+                })
+                .inner;
+            ui.vertical(|ui| {
+                ui.set_max_width(side);
+                match current {
+                    Some(i) => {
+                        ui.label(format!("next: pixel {} (row {}, column {})", i, i / w, i % w));
+                        ui.weak(format!("it can see {} of the {} pixels before it", walk.visible.iter().filter(|&&v| v).count(), i));
+                    }
+                    None => {
+                        ui.label("the image is complete");
+                    }
+                }
+                if walk.next > 0 {
+                    let last = walk.next - 1;
+                    let p = walk.probs[last];
+                    ui.add_space(6.0);
+                    ui.label(format!("last drawn: pixel {last}"));
+                    ui.label(egui::RichText::new(format!("p(on) = {p:.3} → {}", if walk.values[last] > 0.5 { "on" } else { "off" })).strong());
+                    let (rect, _) = ui.allocate_exact_size(egui::vec2(side * 0.8, 14.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 2.0, egui::Color32::from_gray(50));
+                    let filled = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width() * p.clamp(0.0, 1.0), rect.height()));
+                    ui.painter().rect_filled(filled, 2.0, heat_colour(p));
+                }
+                if let Some(i) = hovered.filter(|&i| !walk.probs[i].is_nan()) {
+                    ui.add_space(6.0);
+                    ui.weak(format!("pointer: pixel {i}, p(on) was {:.3}", walk.probs[i]));
+                }
+                let drawn: Vec<f32> = walk.probs.iter().copied().filter(|p| !p.is_nan()).collect();
+                if !drawn.is_empty() {
+                    // −log p of the choices made so far: this image's NLL, accumulating.
+                    let nll: f64 = walk
+                        .values
+                        .iter()
+                        .zip(&walk.probs)
+                        .filter(|(_, p)| !p.is_nan())
+                        .map(|(&v, &p)| -((if v > 0.5 { p } else { 1.0 - p }) as f64).max(1e-12).ln())
+                        .sum();
+                    ui.add_space(6.0);
+                    ui.weak(format!("−log p of this image so far: {nll:.1} nats over {} pixels", drawn.len()));
+                }
+            });
+        });
+    }
+}
+
+impl Tab for PixelCnnTab {
+    fn name(&self) -> &'static str {
+        "PixelCNN"
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        self.ensure_session(ui.ctx(), shared);
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+        self.update();
+        self.poll_dialog();
+        side_and_central_ui(ui, "pixelcnn-controls", 290.0, self, Self::controls_ui, Self::views_ui);
+    }
+
+    fn status(&self) -> Option<TabStatus> {
+        self.session.as_ref().map(Session::status)
+    }
+}

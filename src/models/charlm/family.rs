@@ -1,0 +1,340 @@
+//! The character model as a trainable family: next-character cross-entropy with Adam, exact
+//! log-likelihood of text, and generation with temperature, top-k and top-p.
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+
+use crate::data::text::decode;
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{
+    Batch, DrawnToken, Family, FamilyResult, HyperParam, LikelihoodModel, LogLikelihood, LossTerms, NextToken, Samples,
+    TokenView,
+};
+
+use super::config::CharLmConfig;
+use super::model::{one_hot_tokens, CharTransformer};
+use super::sampling::{draw, next_token_distribution, SamplingSettings};
+
+pub const FAMILY_NAME: &str = "charlm";
+const WEIGHTS_FILE: &str = "model.bpk";
+
+pub struct CharLmFamily {
+    config: CharLmConfig,
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    model: Option<CharTransformer>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    good: Option<CharTransformer>,
+    pending_good: Option<CharTransformer>,
+}
+
+fn adam() -> ModuleOptimizer {
+    // PyTorch's ε, as in bench/charlm_reference.py.
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+/// Mean −log p(target) over every position, from logits and one-hot targets.
+///
+/// # Shapes
+/// logits, targets: [B, T, V] → [1]
+fn cross_entropy(logits: Tensor<3>, targets: Tensor<3>) -> Tensor<1> {
+    let [b, t, _] = logits.dims();
+    (log_softmax(logits, 2) * targets).sum().neg().div_scalar((b * t) as f64)
+}
+
+impl CharLmFamily {
+    /// A freshly initialised model on `device` (a plain device; autodiff is added here).
+    pub fn new(config: CharLmConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        Ok(Self { model: Some(CharTransformer::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
+    }
+
+    /// Loads a checkpoint directory written by `save`.
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: CharLmConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a character-model configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let loaded = family
+            .model()?
+            .clone()
+            .try_load_file(&path)
+            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
+        family.model = Some(loaded);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &CharLmConfig {
+        &self.config
+    }
+
+    fn model(&self) -> FamilyResult<&CharTransformer> {
+        self.model.as_ref().ok_or_else(|| "the character model's weights were lost in a failed step".to_string())
+    }
+
+    /// The network on the training device, for tests that differentiate through it.
+    pub fn network(&self) -> FamilyResult<&CharTransformer> {
+        self.model()
+    }
+
+    pub fn training_device(&self) -> &Device {
+        &self.device
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.config.vocab_size()
+    }
+
+    /// Splits `n` windows of `T + 1` ids into one-hot inputs (the first T) and targets (the
+    /// last T).
+    fn inputs_and_targets(&self, x: &[f32], n: usize, device: &Device) -> FamilyResult<(Tensor<3>, Tensor<3>, usize)> {
+        let window = x.len() / n.max(1);
+        if window < 2 || window * n != x.len() || window > self.config.block_size + 1 {
+            return Err(format!(
+                "examples of {window} characters: this model reads windows of 2…{} characters",
+                self.config.block_size + 1
+            ));
+        }
+        let v = self.vocab_size();
+        let mut inputs = Vec::with_capacity(n * (window - 1));
+        let mut targets = Vec::with_capacity(n * (window - 1));
+        for row in x.chunks(window) {
+            let ids: Vec<u32> = row.iter().map(|&f| f as u32).collect();
+            if let Some(&bad) = ids.iter().find(|&&id| id as usize >= v) {
+                return Err(format!("token {bad} is outside this model's {v}-character vocabulary"));
+            }
+            inputs.extend_from_slice(&ids[..window - 1]);
+            targets.extend_from_slice(&ids[1..]);
+        }
+        let t = window - 1;
+        Ok((one_hot_tokens(&inputs, n, t, v, device), one_hot_tokens(&targets, n, t, v, device), t))
+    }
+
+    /// A context to start from when none is given: a newline when the text has one (samples
+    /// then start at the beginning of a line), else the first character.
+    fn start_token(&self) -> u32 {
+        self.config.vocab.binary_search(&'\n').unwrap_or(0) as u32
+    }
+
+    fn crop<'a>(&self, context: &'a [u32]) -> &'a [u32] {
+        &context[context.len().saturating_sub(self.config.block_size)..]
+    }
+}
+
+impl Family for CharLmFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        self.config.describe()
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let device = self.device.clone();
+        let (inputs, targets, _) = self.inputs_and_targets(batch.x, batch.n, &device)?;
+        let model = self.model.take().ok_or("the character model's weights were lost in a failed step")?;
+        let loss = cross_entropy(model.forward(inputs).logits, targets);
+        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        let terms: LossTerms = vec![
+            ("cross-entropy (nats/char)".into(), value),
+            ("bits/char".into(), value / std::f64::consts::LN_2),
+        ];
+        if value.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
+        } else {
+            self.model = Some(model);
+        }
+        Ok(terms)
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
+        let settings = self.config.sampling;
+        let start = [self.start_token()];
+        let mut texts = Vec::with_capacity(n);
+        for i in 0..n {
+            let drawn = self.generate(&start, self.config.sample_length, &settings, seed.wrapping_add(i as u64))?;
+            let ids: Vec<u32> = drawn.iter().map(|d| d.token).collect();
+            texts.push(decode(&self.config.vocab, &ids));
+        }
+        Ok(Samples::Text(texts))
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        let c = &self.config;
+        vec![
+            HyperParam {
+                name: "learning_rate",
+                help: "Adam step size: larger learns faster but can diverge",
+                value: c.learning_rate,
+                min: 1e-5,
+                max: 1e-1,
+                logarithmic: true,
+                integer: false,
+            },
+            HyperParam {
+                name: "temperature",
+                help: "divides the logits before the softmax: below 1 picks likely characters more often, above 1 takes more risks; 0 always takes the most likely",
+                value: c.sampling.temperature,
+                min: 0.0,
+                max: 2.0,
+                logarithmic: false,
+                integer: false,
+            },
+            HyperParam {
+                name: "top_k",
+                help: "draw only from the k most likely characters (0: all)",
+                value: c.sampling.top_k as f64,
+                min: 0.0,
+                max: c.vocab_size() as f64,
+                logarithmic: false,
+                integer: true,
+            },
+            HyperParam {
+                name: "top_p",
+                help: "draw only from the most likely characters that together hold this much probability (1: all)",
+                value: c.sampling.top_p,
+                min: 0.05,
+                max: 1.0,
+                logarithmic: false,
+                integer: false,
+            },
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            "temperature" => next.sampling.temperature = value,
+            "top_k" => next.sampling.top_k = value.round().max(0.0) as usize,
+            "top_p" => next.sampling.top_p = value,
+            "sample_length" => next.sample_length = value.round().max(0.0) as usize,
+            other => return Err(format!("the character model has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        // The weights remembered last time were validated by the finite steps since.
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.model.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.model = Some(good);
+        }
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
+        Some(self)
+    }
+
+    fn tokens(&mut self) -> Option<&mut dyn TokenView> {
+        Some(self)
+    }
+}
+
+impl LikelihoodModel for CharLmFamily {
+    /// log p(x_2 … x_W | x_1) of each window of W token ids, nats: exact, a sum over the W − 1
+    /// predicted characters.
+    fn log_likelihood(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        _labels: &[u8],
+        _importance_samples: usize,
+        _seed: u64,
+    ) -> FamilyResult<Vec<LogLikelihood>> {
+        let device = self.device.clone().without_autodiff();
+        let (inputs, targets, _) = self.inputs_and_targets(x, n, &device)?;
+        let model = self.model()?.valid();
+        let logp = (log_softmax(model.forward(inputs).logits, 2) * targets).sum_dim(2).sum_dim(1); // [B, 1, 1]
+        let per_example = read(logp.reshape([n]))?.into_iter().map(|v| v as f64).collect();
+        Ok(vec![LogLikelihood { name: "exact (per window)".into(), exact: true, per_example }])
+    }
+}
+
+impl TokenView for CharLmFamily {
+    fn vocab(&self) -> Vec<char> {
+        self.config.vocab.clone()
+    }
+
+    fn block_size(&self) -> usize {
+        self.config.block_size
+    }
+
+    fn next_token(&mut self, context: &[u32]) -> FamilyResult<NextToken> {
+        if context.is_empty() {
+            return Err("type at least one character for the model to continue".into());
+        }
+        let context = self.crop(context).to_vec();
+        let (v, t) = (self.vocab_size(), context.len());
+        if let Some(&bad) = context.iter().find(|&&id| id as usize >= v) {
+            return Err(format!("token {bad} is outside this model's {v}-character vocabulary"));
+        }
+        let device = self.device.clone().without_autodiff();
+        let model = self.model()?.valid();
+        let out = model.forward(one_hot_tokens(&context, 1, t, v, &device));
+        let logits = read(out.logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
+        let mut attention = Vec::with_capacity(out.attention.len());
+        for w in out.attention {
+            let heads = w.dims()[1];
+            let values = read(w)?; // [1, H, T, T]
+            attention.push(values.chunks(t * t).take(heads).map(<[f32]>::to_vec).collect());
+        }
+        Ok(NextToken { context, logits, attention })
+    }
+
+    fn generate(&mut self, prompt: &[u32], n: usize, settings: &SamplingSettings, seed: u64) -> FamilyResult<Vec<DrawnToken>> {
+        settings.validate()?;
+        let (v, device) = (self.vocab_size(), self.device.clone().without_autodiff());
+        let model = self.model()?.valid();
+        let mut rng = Rng::new(seed ^ 0xC4A2);
+        let mut context: Vec<u32> = if prompt.is_empty() { vec![self.start_token()] } else { prompt.to_vec() };
+        let mut drawn = Vec::with_capacity(n);
+        for _ in 0..n {
+            let window = self.crop(&context);
+            let t = window.len();
+            let logits = model.forward(one_hot_tokens(window, 1, t, v, &device)).logits;
+            let logits = read(logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
+            let probs = next_token_distribution(&logits, settings);
+            let token = draw(&probs, rng.uniform());
+            drawn.push(DrawnToken { token: token as u32, probability: probs[token] });
+            context.push(token as u32);
+        }
+        Ok(drawn)
+    }
+}

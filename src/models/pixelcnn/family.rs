@@ -1,0 +1,295 @@
+//! The PixelCNN as a trainable family: maximum likelihood with Adam, exact test NLL, and
+//! sampling one pixel at a time.
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+
+use crate::models::one_hot::one_hot;
+use crate::models::vae::loss::bernoulli_nll;
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{
+    Batch, Family, FamilyResult, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, PixelView, Samples,
+};
+
+use super::config::{PixelCnnConfig, BINARIZE_THRESHOLD};
+use super::model::PixelCnn;
+use super::receptive_field::visible_pixels;
+
+pub const FAMILY_NAME: &str = "pixelcnn";
+const WEIGHTS_FILE: &str = "model.bpk";
+/// Images per network pass when measuring the likelihood.
+const LIKELIHOOD_BATCH: usize = 100;
+
+pub struct PixelCnnFamily {
+    config: PixelCnnConfig,
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    model: Option<PixelCnn>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    good: Option<PixelCnn>,
+    pending_good: Option<PixelCnn>,
+}
+
+fn adam() -> ModuleOptimizer {
+    // PyTorch's ε, as in bench/pixelcnn_reference.py.
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+/// The fixed binarization: 1 above `BINARIZE_THRESHOLD`, else 0.
+pub fn binarize(x: &[f32]) -> Vec<f32> {
+    x.iter().map(|&v| if v > BINARIZE_THRESHOLD { 1.0 } else { 0.0 }).collect()
+}
+
+/// The uniform draw that decides pixel `index` of image `image` under `seed`: a pure function
+/// of the three, so filling pixels in any number of calls gives the same image.
+fn pixel_uniform(seed: u64, image: usize, index: usize) -> f64 {
+    Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ ((image as u64) << 32) ^ index as u64).uniform()
+}
+
+impl PixelCnnFamily {
+    /// A freshly initialised PixelCNN on `device` (a plain device; autodiff is added here).
+    pub fn new(config: PixelCnnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        Ok(Self { model: Some(PixelCnn::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
+    }
+
+    /// Loads a checkpoint directory written by `save`.
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: PixelCnnConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a PixelCNN configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let loaded = family
+            .model()?
+            .clone()
+            .try_load_file(&path)
+            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
+        family.model = Some(loaded);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &PixelCnnConfig {
+        &self.config
+    }
+
+    fn model(&self) -> FamilyResult<&PixelCnn> {
+        self.model.as_ref().ok_or_else(|| "the PixelCNN's weights were lost in a failed step".to_string())
+    }
+
+    /// The network on the training device, for tests that differentiate through it.
+    pub fn network(&self) -> FamilyResult<&PixelCnn> {
+        self.model()
+    }
+
+    pub fn training_device(&self) -> &Device {
+        &self.device
+    }
+
+    fn classes(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+        self.config.conditional.then(|| one_hot(labels, self.config.num_classes, device))
+    }
+
+    fn check(&self, x: &[f32], n: usize) -> FamilyResult<()> {
+        if x.len() != n * self.config.pixels() {
+            return Err(format!(
+                "the data has {} values per example but this PixelCNN reads {}×{} = {} pixels",
+                x.len() / n.max(1),
+                self.config.width,
+                self.config.height,
+                self.config.pixels()
+            ));
+        }
+        Ok(())
+    }
+
+    /// log p(x) of each binarized image, nats: minus the summed Bernoulli NLL of every pixel
+    /// given the pixels before it. Exact: the product of the conditionals is the joint.
+    pub fn log_prob(&self, x: &[f32], n: usize, labels: &[u8]) -> FamilyResult<Vec<f64>> {
+        self.check(x, n)?;
+        let (w, h) = (self.config.width, self.config.height);
+        let device = self.device.clone().without_autodiff();
+        let model = self.model()?.valid();
+        let binary = binarize(x);
+        let labels: Vec<u8> = if labels.len() == n { labels.to_vec() } else { vec![0; n] };
+        let mut out = Vec::with_capacity(n);
+        for start in (0..n).step_by(LIKELIHOOD_BATCH) {
+            let rows = LIKELIHOOD_BATCH.min(n - start);
+            let chunk = binary[start * w * h..(start + rows) * w * h].to_vec();
+            let xt = Tensor::<4>::from_data(TensorData::new(chunk, [rows, 1, h, w]), &device);
+            let logits = model.forward(xt.clone(), self.classes(&labels[start..start + rows], &device));
+            let nll = bernoulli_nll(logits.reshape([rows, w * h]), xt.reshape([rows, w * h])); // [rows]
+            out.extend(read(nll)?.into_iter().map(|v| -(v as f64)));
+        }
+        Ok(out)
+    }
+}
+
+impl Family for PixelCnnFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        self.config.describe()
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let n = batch.n;
+        self.check(batch.x, n)?;
+        let (w, h) = (self.config.width, self.config.height);
+        let device = self.device.clone();
+        let x = Tensor::<4>::from_data(TensorData::new(binarize(batch.x), [n, 1, h, w]), &device);
+        let classes = self.classes(batch.labels, &device);
+        let model = self.model.take().ok_or("the PixelCNN's weights were lost in a failed step")?;
+        let logits = model.forward(x.clone(), classes); // [B, 1, H, W]
+        // −log p(x) per image, averaged over the batch: nats per image.
+        let nll = bernoulli_nll(logits.reshape([n, w * h]), x.reshape([n, w * h])).mean();
+        let value = read(nll.clone().without_autodiff())?[0] as f64;
+        let terms: LossTerms = vec![
+            ("NLL (nats/image)".into(), value),
+            ("bits/dim".into(), value / ((w * h) as f64 * std::f64::consts::LN_2)),
+        ];
+        if value.is_finite() {
+            let grads = GradientsParams::from_grads(nll.backward(), &model);
+            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
+        } else {
+            self.model = Some(model);
+        }
+        Ok(terms)
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, label: Option<u8>) -> FamilyResult<Samples> {
+        let (w, h) = (self.config.width, self.config.height);
+        let mut x = vec![0.0; n * w * h];
+        self.fill(&mut x, n, 0, w * h, seed, label)?;
+        Ok(Samples::Images(ImageBatch { n, width: w, height: h, pixels: x }))
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        vec![HyperParam {
+            name: "learning_rate",
+            help: "Adam step size: larger learns faster but can diverge",
+            value: self.config.learning_rate,
+            min: 1e-5,
+            max: 1e-1,
+            logarithmic: true,
+            integer: false,
+        }]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            other => return Err(format!("the PixelCNN has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        // The weights remembered last time were validated by the finite steps since.
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.model.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.model = Some(good);
+        }
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
+        Some(self)
+    }
+
+    fn pixels(&mut self) -> Option<&mut dyn PixelView> {
+        Some(self)
+    }
+}
+
+impl LikelihoodModel for PixelCnnFamily {
+    fn log_likelihood(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        labels: &[u8],
+        _importance_samples: usize,
+        _seed: u64,
+    ) -> FamilyResult<Vec<LogLikelihood>> {
+        let per_example = self.log_prob(x, n, labels)?;
+        Ok(vec![LogLikelihood { name: "exact NLL (binarized)".into(), exact: true, per_example }])
+    }
+}
+
+impl PixelView for PixelCnnFamily {
+    fn image_size(&self) -> (usize, usize) {
+        (self.config.width, self.config.height)
+    }
+
+    fn fill(&mut self, x: &mut [f32], n: usize, from: usize, count: usize, seed: u64, label: Option<u8>) -> FamilyResult<Vec<f32>> {
+        self.check(x, n)?;
+        let (w, h) = (self.config.width, self.config.height);
+        let end = (from + count).min(w * h);
+        let device = self.device.clone().without_autodiff();
+        let model = self.model()?.valid();
+        let classes = self.config.num_classes.max(1);
+        let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
+        let class = self.classes(&labels, &device);
+        let mut probs = vec![0.0f32; n * (end.saturating_sub(from))];
+        for index in from..end {
+            let (row, col) = (index / w, index % w);
+            // Masked convolutions never look down, so rows below the current one cannot change
+            // its logit: the network runs on rows 0..=row only (half the work on average).
+            let rows = row + 1;
+            let mut crop = Vec::with_capacity(n * rows * w);
+            for j in 0..n {
+                crop.extend_from_slice(&x[j * w * h..j * w * h + rows * w]);
+            }
+            let xt = Tensor::<4>::from_data(TensorData::new(crop, [n, 1, rows, w]), &device);
+            let logits = model.forward(xt, class.clone()).slice([0..n, 0..1, row..row + 1, col..col + 1]);
+            let p = read(sigmoid(logits).reshape([n]))?;
+            for (j, &pj) in p.iter().enumerate() {
+                probs[j * (end - from) + index - from] = pj;
+                x[j * w * h + index] = if pixel_uniform(seed, j, index) < pj as f64 { 1.0 } else { 0.0 };
+            }
+        }
+        Ok(probs)
+    }
+
+    fn visible_pixels(&self, index: usize) -> Vec<bool> {
+        match self.model() {
+            Ok(model) => visible_pixels(&model.masks(), self.config.width, self.config.height, index),
+            Err(_) => vec![false; self.config.pixels()],
+        }
+    }
+}

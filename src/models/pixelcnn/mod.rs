@@ -1,0 +1,16 @@
+//! PixelCNN (van den Oord et al. 2016, "Pixel Recurrent Neural Networks" §3.5): an
+//! autoregressive model of binarized images, p(x) = Π_i p(x_i | x_<i) in raster order, each
+//! factor a Bernoulli whose logit comes from masked convolutions that only see earlier pixels.
+//! The likelihood is exact; sampling is one network pass per pixel.
+
+pub mod config;
+pub mod family;
+pub mod masked_conv;
+pub mod model;
+pub mod receptive_field;
+
+pub use config::{PixelCnnConfig, BINARIZE_THRESHOLD};
+pub use family::PixelCnnFamily;
+pub use masked_conv::{mask, MaskType};
+pub use model::PixelCnn;
+pub use receptive_field::visible_pixels;
