@@ -7,7 +7,7 @@ use genlab::train::{Batch, Family, Samples};
 pub fn points(s: Samples) -> Vec<[f32; 2]> {
     match s {
         Samples::Points(p) => p,
-        Samples::Images(_) => panic!("expected points"),
+        _ => panic!("expected points"),
     }
 }
 
