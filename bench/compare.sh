@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every default model's CPU speed beside the same model in PyTorch, in one go, as one table:
 # genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
-# diffusion_reference.py), same machine, same batch, dtype and optimiser.
-# Usage: bench/compare.sh [vae|gan|diffusion] [TORCH_THREADS]   (default: every family)
+# diffusion_reference.py, pixelcnn_reference.py, charlm_reference.py), same machine, same batch,
+# dtype and optimiser.
+# Usage: bench/compare.sh [vae|gan|diffusion|pixelcnn|charlm] [TORCH_THREADS]   (default: every family)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genlab-target}"
@@ -10,7 +11,7 @@ family="${1:-all}"
 threads="${2:-$(nproc)}"
 cargo build --release --quiet
 genlab="$CARGO_TARGET_DIR/release/genlab"
-families=(vae gan diffusion)
+families=(vae gan diffusion pixelcnn charlm)
 [[ "$family" != all ]] && families=("$family")
 ours=""
 theirs="{}"
@@ -35,6 +36,10 @@ table = [
     ("Diffusion UNet 28x28, C=32", "train_steps_per_sec", "unet_steps_per_s", "Diffusion UNet, batch 64: train steps/s", True),
     ("Diffusion UNet 28x28, C=32", "ddim50_seconds", "ddim50_seconds_64", "Diffusion UNet: DDIM-50 of 64 images, s", False),
     ("Diffusion MLP 2-D, 3x128", "train_steps_per_sec", "mlp2d_steps_per_s", "2-D diffusion, batch 256: train steps/s", True),
+    ("PixelCNN 28x28, 64 ch, 6 layers", "train_steps_per_sec", "pixelcnn_steps_per_s", "PixelCNN, batch 32: train steps/s", True),
+    ("PixelCNN 28x28, 64 ch, 6 layers", "sample_ms_mean", "pixelcnn_sample_ms_per_image", "PixelCNN: sampling ms/image (16, pixel by pixel)", False),
+    ("Char transformer 3x128, T=64", "tokens_per_sec", "charlm_tokens_per_s", "Character model, batch 32x64: train tokens/s", True),
+    ("Char transformer 3x128, T=64", "chars_per_sec", "charlm_sample_chars_per_s", "Character model: sampled characters/s", True),
 ]
 device = next(iter(rows.values()))["device"] if rows else "?"
 print(f"{os.cpu_count()} CPUs; genlab: {device}; PyTorch {ref.get('torch')}, {ref.get('threads')} threads")

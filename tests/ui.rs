@@ -202,3 +202,63 @@ fn diffusion_tab_steps_through_a_sampling_run_by_dragging_the_scrubber() {
     let orange = img.pixels().filter(|p| (p[0] as i32 - 242).abs() < 10 && (p[1] as i32 - 142).abs() < 12 && (p[2] as i32 - 43).abs() < 14).count();
     assert!(orange > 500, "only {orange} orange sample pixels drawn");
 }
+
+/// The probabilities printed beside the next-character bars ("e 0.123"), top bar first.
+fn bar_probabilities(h: &Harness<'static, GenlabApp>) -> Vec<f64> {
+    use egui_kittest::kittest::NodeT as _;
+    let mut found: Vec<(f32, f64)> = h
+        .query_all_by_role(Role::Label)
+        .filter_map(|n| {
+            let text = n.accesskit_node().label().or_else(|| n.accesskit_node().value())?;
+            let (name, p) = text.rsplit_once(' ')?;
+            // A bar label is one shown character (\n for a newline) and a probability with three decimals.
+            (name.chars().count() <= 2 && p.len() == 5 && p.starts_with(['0', '1'])).then_some(())?;
+            Some((n.rect().min.y, p.parse().ok()?))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
+#[test]
+fn character_model_bars_follow_the_temperature_slider() {
+    let mut h = harness();
+    h.run_steps(3);
+    h.get_by_label("Character model").click();
+    h.run_steps(3);
+    // Train a few steps so the distribution has a shape.
+    h.get_by_role_and_label(Role::Button, "Start").click();
+    let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 40);
+    assert!(trained, "the character model did not train (status bar: step {})", status_step(&h));
+    h.get_by_role_and_label(Role::Button, "Pause").click();
+    let shown = step_until(&mut h, 60.0, |h| bar_probabilities(h).len() >= 10);
+    assert!(shown, "no next-character bars");
+    let before = bar_probabilities(&h);
+    assert!(before[0] < 0.999, "at temperature 0.8 the top character should not be certain: {before:?}");
+    // Temperature 0 is greedy: all the mass on the most likely character.
+    h.get_by_role_and_label(Role::Slider, "temperature").set_value_accesskit(0.0);
+    step_until(&mut h, 2.0, |_| false);
+    let greedy = bar_probabilities(&h);
+    assert_eq!(greedy[0], 1.0, "at temperature 0 the top bar holds everything: {greedy:?}");
+    assert!(greedy[1..].iter().all(|&p| p == 0.0), "{greedy:?}");
+    // Hotter than 1 flattens: the top character loses probability.
+    h.get_by_role_and_label(Role::Slider, "temperature").set_value_accesskit(2.0);
+    step_until(&mut h, 2.0, |_| false);
+    let hot = bar_probabilities(&h);
+    assert!(hot[0] < before[0], "temperature 2 should flatten the bars: {before:?} → {hot:?}");
+    assert!(h.query_all_by_label_contains("nats/char").next().is_some(), "no cross-entropy readout in nats per character");
+}
+
+#[test]
+fn pixelcnn_tab_draws_an_image_pixel_by_pixel() {
+    let mut h = harness();
+    h.run_steps(3);
+    h.get_by_label("PixelCNN").click();
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::Button, "Step").click();
+    h.get_by_role_and_label(Role::Button, "Draw").click();
+    let drawn = step_until(&mut h, 120.0, |h| h.query_by_label_contains("last drawn: pixel").is_some());
+    assert!(drawn, "the pixel-by-pixel view did not advance");
+    assert!(h.query_by_label_contains("p(on) = ").is_some(), "no probability for the last pixel");
+    assert!(h.query_by_label_contains("it can see").is_some(), "no receptive-field readout");
+}

@@ -7,7 +7,10 @@ use clap::Args;
 use crate::data::images::ImageSet;
 use crate::device::ComputeDevice;
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily};
+use crate::data::text::builtin_corpus;
+use crate::models::charlm::{CharLmConfig, CharLmFamily};
 use crate::models::gan::{GanConfig, GanFamily};
+use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::models::vae::{VaeArch, VaeConfig, VaeFamily};
 use crate::models::FamilyKind;
 use crate::rng::Rng;
@@ -53,6 +56,10 @@ struct BenchRow {
     decode_ms_p95: f64,
     /// Diffusion: seconds for one DDIM-50 run of 64 images (or 256 points).
     ddim50_seconds: Option<f64>,
+    /// Character model: training tokens (predicted characters) per second.
+    tokens_per_sec: Option<f64>,
+    /// Character model: characters generated per second, one at a time.
+    chars_per_sec: Option<f64>,
 }
 
 pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
@@ -88,6 +95,12 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
         rows.push(bench_diffusion("Diffusion UNet 28x28, C=32", unet, 64, (args.steps / 10).max(3), 64, device)?);
         rows.push(bench_diffusion("Diffusion MLP 2-D, 3x128", DiffusionConfig::default(), 256, args.steps * 3, 256, device)?);
     }
+    if wants(FamilyKind::Pixelcnn) {
+        rows.push(bench_pixelcnn(args.steps.div_ceil(4), device)?);
+    }
+    if wants(FamilyKind::Charlm) {
+        rows.push(bench_charlm(args.steps, device)?);
+    }
     if args.json {
         for r in &rows {
             println!(
@@ -97,12 +110,13 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
                     "train_steps_per_sec": r.steps_per_sec,
                     "sample_ms_mean": r.decode_ms_mean, "sample_ms_p95": r.decode_ms_p95,
                     "ddim50_seconds": r.ddim50_seconds,
+                    "tokens_per_sec": r.tokens_per_sec, "chars_per_sec": r.chars_per_sec,
                 })
             );
         }
     } else {
         println!(
-            "device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN, per image of a DDIM-50 run of 64 images (256 points) for diffusion",
+            "device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN, per image of a DDIM-50 run of 64 images (256 points) for diffusion, per image of 16 drawn pixel by pixel for PixelCNN, per character for the character model",
             device.label
         );
         println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
@@ -111,6 +125,9 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
                 "{:<22} {:>6} {:>10} {:>14.1} {:>16.4} {:>15.4}",
                 r.model, r.batch, r.params, r.steps_per_sec, r.decode_ms_mean, r.decode_ms_p95
             );
+            if let (Some(tokens), Some(chars)) = (r.tokens_per_sec, r.chars_per_sec) {
+                println!("{:<22} training {tokens:.0} tokens/s, generating {chars:.0} characters/s", "");
+            }
         }
     }
     Ok(())
@@ -153,6 +170,8 @@ fn bench_diffusion(
         steps_per_sec,
         decode_ms_mean: per_sample_ms,
         decode_ms_p95: per_sample_ms,
+        tokens_per_sec: None,
+        chars_per_sec: None,
         ddim50_seconds: Some(seconds),
     })
 }
@@ -194,6 +213,8 @@ fn bench_gan(name: &str, config: GanConfig, steps: usize, device: &ComputeDevice
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
         decode_ms_p95: times[(times.len() * 95) / 100 - 1],
         ddim50_seconds: None,
+        tokens_per_sec: None,
+        chars_per_sec: None,
     })
 }
 
@@ -229,6 +250,8 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
         decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
         decode_ms_p95: times[(times.len() * 95) / 100 - 1],
         ddim50_seconds: None,
+        tokens_per_sec: None,
+        chars_per_sec: None,
     })
 }
 
@@ -270,4 +293,79 @@ fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
         println!("total {:.3} s", fid_s + prdc_s);
     }
     Ok(())
+}
+
+/// PixelCNN's default model: train steps/s at batch 32 on random binary images, and the time
+/// per image of drawing 16 pixel by pixel (as bench/pixelcnn_reference.py times PyTorch).
+fn bench_pixelcnn(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
+    let config = PixelCnnConfig::default();
+    let (batch, d) = (config.default_batch_size(), config.pixels());
+    let mut rng = Rng::new(2);
+    let x: Vec<f32> = (0..batch * d).map(|_| if rng.uniform() < 0.15 { 1.0 } else { 0.0 }).collect();
+    let labels = vec![0u8; batch];
+    let dims = [1, config.height, config.width];
+    let mut family = PixelCnnFamily::new(config, &device.device, 0)?;
+    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
+    for _ in 0..3 {
+        family.train_step(&b)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps.max(1) {
+        family.train_step(&b)?;
+    }
+    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
+    family.sample(2, 0, None)?;
+    let t = Instant::now();
+    family.sample(16, 1, None)?;
+    let ms = t.elapsed().as_secs_f64() * 1e3 / 16.0;
+    Ok(BenchRow {
+        model: "PixelCNN 28x28, 64 ch, 6 layers".into(),
+        batch,
+        params: family.num_params(),
+        steps_per_sec,
+        decode_ms_mean: ms,
+        decode_ms_p95: ms,
+        ddim50_seconds: None,
+        tokens_per_sec: None,
+        chars_per_sec: None,
+    })
+}
+
+/// The character model's default: train steps/s and tokens/s at batch 32 on windows of the
+/// built-in corpus, and characters generated per second one at a time (no cache, as
+/// bench/charlm_reference.py times PyTorch).
+fn bench_charlm(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
+    let text = builtin_corpus();
+    let config = CharLmConfig { vocab: text.vocab.clone(), ..CharLmConfig::default() };
+    let (batch, window) = (config.default_batch_size(), config.block_size + 1);
+    let x: Vec<f32> = text.train[..batch * window].iter().map(|&t| t as f32).collect();
+    let labels = vec![0u8; batch];
+    let dims = [window];
+    let mut family = CharLmFamily::new(config, &device.device, 0)?;
+    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
+    for _ in 0..5 {
+        family.train_step(&b)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps.max(1) {
+        family.train_step(&b)?;
+    }
+    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
+    let settings = crate::models::charlm::SamplingSettings::default();
+    let view = family.tokens().ok_or("the character model has no token view")?;
+    view.generate(&[0], 10, &settings, 0)?;
+    let t = Instant::now();
+    view.generate(&[0], 200, &settings, 1)?;
+    let seconds = t.elapsed().as_secs_f64();
+    Ok(BenchRow {
+        model: "Char transformer 3x128, T=64".into(),
+        batch,
+        params: family.num_params(),
+        steps_per_sec,
+        decode_ms_mean: seconds * 1e3 / 200.0,
+        decode_ms_p95: seconds * 1e3 / 200.0,
+        ddim50_seconds: None,
+        tokens_per_sec: Some(steps_per_sec * (batch * (window - 1)) as f64),
+        chars_per_sec: Some(200.0 / seconds),
+    })
 }

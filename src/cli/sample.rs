@@ -40,6 +40,18 @@ pub struct SampleArgs {
     /// Diffusion, class-conditional: the classifier-free guidance scale w.
     #[arg(long)]
     pub guidance: Option<f64>,
+    /// Character model: divides the logits (below 1 safer, above 1 wilder; 0 greedy).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Character model: draw only from the k most likely characters (0: off).
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    /// Character model: draw only from the likeliest characters holding this much probability.
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Character model: characters per sample.
+    #[arg(long)]
+    pub length: Option<usize>,
     /// Diffusion: also write the denoising steps of the first 16 samples as an animated GIF
     /// (x_t beside the predicted x₀).
     #[arg(long)]
@@ -87,6 +99,20 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
             return Err(format!("{}: --guidance needs a class-conditional model (train it with --conditional)", args.checkpoint.display()));
         }
         family.set_hyper(name, value).map_err(|e| format!("--{}: {e}", name.replace("sample_steps", "steps").replace('_', "-")))?;
+    }
+    let text_settings = [
+        ("temperature", args.temperature),
+        ("top_k", args.top_k.map(|k| k as f64)),
+        ("top_p", args.top_p),
+        ("sample_length", args.length.map(|l| l as f64)),
+    ];
+    for (name, value) in text_settings {
+        let Some(value) = value else { continue };
+        let flag = format!("--{}", name.replace("sample_length", "length").replace('_', "-"));
+        if family.tokens().is_none() {
+            return Err(format!("{}: {flag} applies to character models; this checkpoint is a {}", args.checkpoint.display(), family.family_name()));
+        }
+        family.set_hyper(name, value).map_err(|e| format!("{flag}: {e}"))?;
     }
     match family.sample(args.n, args.seed, args.label)? {
         Samples::Images(batch) => {

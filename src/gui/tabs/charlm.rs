@@ -398,7 +398,7 @@ impl CharLmTab {
         let width = ui.available_width();
         let vocab = self.config.vocab.clone();
         ui.columns(2, |cols| {
-            cols[0].label(format!("after “…{}”", tail(&decode(&vocab, &next.context), 24).replace('\n', "⏎")));
+            cols[0].label(format!("after \"…{}\"", tail(&decode(&vocab, &next.context), 24).replace('\n', "\\n")));
             token_bars_ui(&mut cols[0], &vocab, &model, &sampled, BARS, width / 2.0 - 20.0);
             cols[1].label("drawn so far, each with its probability (red: unlikely)");
             drawn_ui(&mut cols[1], &self.drawn);

@@ -7,9 +7,10 @@ use eframe::egui;
 /// How a character is shown on a bar: visible names for the invisible ones.
 pub fn show_char(c: char) -> String {
     match c {
-        '\n' => "⏎".into(),
-        ' ' => "␣".into(),
-        '\t' => "⇥".into(),
+        // Drawable in egui's bundled fonts (Hack has no ␣ or ⏎).
+        '\n' => "\\n".into(),
+        ' ' => "·".into(),
+        '\t' => "\\t".into(),
         c if c.is_control() => format!("U+{:04X}", c as u32),
         c => c.to_string(),
     }
