@@ -262,3 +262,77 @@ fn diffusion_trains_on_the_ring_and_samples_with_either_sampler() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn character_model_trains_samples_and_evaluates_from_the_command_line() {
+    let out = temp_dir("charlm");
+    let run = genlab()
+        .args(["train", "--family", "charlm", "--steps", "20", "--block-size", "16", "--d-model", "32", "--layers", "1", "--heads", "2"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("unigram entropy 3.3"), "the built-in corpus and its entropy are announced: {stderr}");
+    let samples = std::fs::read_to_string(out.join("samples.txt")).unwrap();
+    assert!(samples.starts_with("--- sample 1 ---\n"), "{samples}");
+
+    let txt = out.join("more.txt");
+    let sample = genlab()
+        .args(["sample", "--n", "2", "--temperature", "0", "--length", "50", "--checkpoint"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&txt)
+        .output()
+        .unwrap();
+    assert!(sample.status.success(), "{}", String::from_utf8_lossy(&sample.stderr));
+    let text = std::fs::read_to_string(&txt).unwrap();
+    let bodies: Vec<&str> = text.split("--- sample").skip(1).map(|s| s.split_once('\n').unwrap().1.trim_end()).collect();
+    assert_eq!(bodies.len(), 2);
+    // Temperature 0 is greedy: the seed makes no difference.
+    assert_eq!(bodies[0], bodies[1]);
+
+    let eval = genlab().args(["eval", "--n", "20", "--checkpoint"]).arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&eval.stdout);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(stdout.contains("nats/char") && stdout.contains("unigram entropy"), "{stdout}");
+
+    // Sampling flags that do not apply are refused, naming the checkpoint.
+    let wrong = genlab().args(["sample", "--steps", "5", "--out", "x.png", "--checkpoint"]).arg(&out).output().unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("diffusion"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn bad_text_file_is_named_on_the_command_line() {
+    let dir = temp_dir("badtext");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("photo.txt");
+    std::fs::write(&file, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").unwrap();
+    let run = genlab().args(["train", "--family", "charlm", "--out"]).arg(dir.join("out")).arg("--text").arg(&file).output().unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("photo.txt") && stderr.contains("binary"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pixelcnn_checkpoint_reports_its_exact_likelihood() {
+    let out = temp_dir("pixelcnn");
+    let run = genlab()
+        .args(["train", "--family", "pixelcnn", "--dataset", "mnist", "--steps", "5", "--channels", "8", "--layers", "1"])
+        .arg("--out")
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(shared_data())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let eval = genlab().args(["eval", "--n", "8", "--checkpoint"]).arg(&out).arg("--data-dir").arg(shared_data()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&eval.stdout);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(stdout.contains("NLL: exact NLL (binarized)") && stdout.contains("nats/image"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -14,7 +14,8 @@ pub struct EvalArgs {
     /// A checkpoint folder written by `genlab train` or the GUI.
     #[arg(long)]
     pub checkpoint: PathBuf,
-    /// Samples to generate (and real training examples for the baseline row).
+    /// Samples to generate (and real training examples for the baseline row); for a character
+    /// model, the most held-out windows to score.
     #[arg(long, default_value_t = 10_000)]
     pub n: usize,
     /// k of the k-nearest-neighbour balls (precision, recall, density, coverage).
@@ -52,6 +53,15 @@ pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path:
         classifier: args.classifier.clone(),
         ..EvalOptions::default()
     };
+    if crate::eval::run::checkpoint_dataset(&args.checkpoint, &options)? == crate::data::DatasetId::Text {
+        let report = crate::eval::text::evaluate_text(&args.checkpoint, &options, &device.device)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        } else {
+            print!("{}", report.to_table());
+        }
+        return Ok(());
+    }
     let cached = if args.no_cache { None } else { cache::load(&args.checkpoint, &options) };
     let report = match cached {
         Some(report) => {

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod lesson;
 pub mod report;
 pub mod run;
+pub mod text;
 
 use std::path::PathBuf;
 

@@ -269,6 +269,8 @@ pub trait PixelView {
 /// What an autoregressive text model says about the character after a context.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NextToken {
+    /// The model's vocabulary: token i is `vocab[i]` (a loaded checkpoint may bring another).
+    pub vocab: Vec<char>,
     /// The context as the model read it (its last `block` characters at most).
     pub context: Vec<u32>,
     /// Logits of the next token, one per vocabulary entry.

@@ -151,6 +151,10 @@ impl CharLmTab {
     fn update(&mut self) {
         let Some(session) = &mut self.session else { return };
         if let Some(next) = session.next_token.take() {
+            // A loaded checkpoint may know other characters than the text picked here.
+            if next.vocab != self.config.vocab {
+                self.config.vocab = next.vocab.clone();
+            }
             self.next = Some(next);
             self.in_flight = false;
         }

@@ -342,7 +342,7 @@ impl PixelCnnTab {
         let half = (ui.available_width() - 16.0) / 2.0;
         ui.columns(2, |cols| {
             cols[0].strong("Negative log-likelihood of the training batches");
-            cols[0].weak("Nats per image: −log p(x), summed over the 784 pixels. bits/dim is the same number per pixel, in bits.");
+            cols[0].weak("Nats per image: −log p(x), summed over the 784 pixels (divide by 784 ln 2 for bits per pixel).");
             loss_plot_ui(&mut cols[0], "pixelcnn-loss", &session.history, &mut self.plot, 260.0);
             cols[1].strong("Samples (16, fixed seed)");
             cols[1].weak("Each drawn pixel by pixel; refreshed while training (each takes 784 network passes).");

@@ -315,7 +315,7 @@ impl TokenView for CharLmFamily {
             let values = read(w)?; // [1, H, T, T]
             attention.push(values.chunks(t * t).take(heads).map(<[f32]>::to_vec).collect());
         }
-        Ok(NextToken { context, logits, attention })
+        Ok(NextToken { vocab: self.config.vocab.clone(), context, logits, attention })
     }
 
     fn generate(&mut self, prompt: &[u32], n: usize, settings: &SamplingSettings, seed: u64) -> FamilyResult<Vec<DrawnToken>> {

@@ -161,10 +161,8 @@ impl Family for PixelCnnFamily {
         // −log p(x) per image, averaged over the batch: nats per image.
         let nll = bernoulli_nll(logits.reshape([n, w * h]), x.reshape([n, w * h])).mean();
         let value = read(nll.clone().without_autodiff())?[0] as f64;
-        let terms: LossTerms = vec![
-            ("NLL (nats/image)".into(), value),
-            ("bits/dim".into(), value / ((w * h) as f64 * std::f64::consts::LN_2)),
-        ];
+        // One term: bits/dim is the same curve rescaled (the likelihood panel shows it).
+        let terms: LossTerms = vec![("NLL (nats/image)".into(), value)];
         if value.is_finite() {
             let grads = GradientsParams::from_grads(nll.backward(), &model);
             self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
