@@ -12,7 +12,10 @@ use crate::export::{save_grid_png, save_scatter_png};
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, ScheduleKind};
 use crate::data::text::{builtin_corpus, load_text_file};
 use crate::models::charlm::{CharLmConfig, CharLmFamily};
+use crate::models::flow::{FlowConfig, FlowFamily};
 use crate::models::gan::{GanConfig, GanFamily, Objective};
+use crate::models::gmmn::{GmmnConfig, GmmnFamily};
+use crate::models::rbm::{RbmConfig, RbmFamily};
 use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::rng::Rng;
@@ -50,7 +53,8 @@ pub struct TrainArgs {
     /// Size of z (default: 2 for the VAE and the 2-D GAN, 64 for DCGAN).
     #[arg(long)]
     pub latent_dim: Option<usize>,
-    /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN).
+    /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN, 64 for the 2-D flow and 256
+    /// on images, 128 hidden units for the RBM).
     #[arg(long)]
     pub hidden: Option<usize>,
     #[arg(long, default_value_t = 1.0)]
@@ -92,9 +96,15 @@ pub struct TrainArgs {
     #[arg(long)]
     pub channels: Option<usize>,
     /// PixelCNN: residual mask-B layers (default 6). Character model: transformer blocks
-    /// (default 3).
+    /// (default 3). Flow: coupling layers (default 8 on 2-D, 6 on images).
     #[arg(long)]
     pub layers: Option<usize>,
+    /// RBM: Gibbs steps per update (CD-k; default 1).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// RBM: persistent contrastive divergence (Tieleman 2008) instead of CD.
+    #[arg(long)]
+    pub persistent: bool,
     /// Character model: a UTF-8 text file to learn (default: the built-in Shakespeare).
     #[arg(long)]
     pub text: Option<PathBuf>,
@@ -208,10 +218,11 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     let dataset = args.dataset.id();
     let (family, train_data, real_points, steps, batch_size): (Box<dyn Family>, TrainData, Vec<[f32; 2]>, u32, usize) =
         match (args.family, dataset) {
-            (FamilyKind::Vae, DatasetId::Images(id)) => {
+            (FamilyKind::Vae | FamilyKind::Autoencoder, DatasetId::Images(id)) => {
                 let data = Arc::new(load_images(id, data_dir)?);
                 eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
                 let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
+                let config = if args.family == FamilyKind::Autoencoder { crate::models::autoencoder::plain(config) } else { config };
                 let family = VaeFamily::new(config, &device.device, args.seed)?;
                 (Box::new(family), TrainData::Images(data), Vec::new(), 2000, 128)
             }
@@ -249,6 +260,60 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
                 let config = args.diffusion_config(base);
                 let (steps, batch) = (config.default_steps(), config.default_batch_size());
                 (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
+            }
+            (FamilyKind::Flow | FamilyKind::Gmmn, DatasetId::Toy(toy)) => {
+                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
+                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
+                let real = points[..2000].to_vec();
+                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
+                let (family, steps, batch): (Box<dyn Family>, u32, usize) = if args.family == FamilyKind::Flow {
+                    let config = FlowConfig { couplings: args.layers.unwrap_or(8), hidden: args.hidden.unwrap_or(64), learning_rate: args.lr.unwrap_or(1e-3), ..FlowConfig::default() };
+                    let (s, b) = (config.default_steps(), config.default_batch_size());
+                    (Box::new(FlowFamily::new(config, &device.device, args.seed)?), s, b)
+                } else {
+                    let base = GmmnConfig::default();
+                    let config = GmmnConfig { latent_dim: args.latent_dim.unwrap_or(base.latent_dim), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
+                    let (s, b) = (config.default_steps(), config.default_batch_size());
+                    (Box::new(GmmnFamily::new(config, &device.device, args.seed)?), s, b)
+                };
+                (family, data, real, steps, batch)
+            }
+            (FamilyKind::Flow | FamilyKind::Gmmn | FamilyKind::Rbm, DatasetId::Images(id)) => {
+                let data = Arc::new(load_images(id, data_dir)?);
+                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
+                let (w, h) = (data.train.width, data.train.height);
+                let (family, steps, batch): (Box<dyn Family>, u32, usize) = match args.family {
+                    FamilyKind::Flow => {
+                        let base = FlowConfig::images(w, h);
+                        let config = FlowConfig { couplings: args.layers.unwrap_or(base.couplings), hidden: args.hidden.unwrap_or(base.hidden), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
+                        let (s, b) = (config.default_steps(), config.default_batch_size());
+                        (Box::new(FlowFamily::new(config, &device.device, args.seed)?), s, b)
+                    }
+                    FamilyKind::Gmmn => {
+                        let base = GmmnConfig::images(w, h);
+                        let config = GmmnConfig { latent_dim: args.latent_dim.unwrap_or(base.latent_dim), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
+                        let (s, b) = (config.default_steps(), config.default_batch_size());
+                        (Box::new(GmmnFamily::new(config, &device.device, args.seed)?), s, b)
+                    }
+                    _ => {
+                        eprintln!("genlab: binarized at 0.5");
+                        let base = RbmConfig::default();
+                        let config = RbmConfig {
+                            width: w,
+                            height: h,
+                            hidden: args.hidden.unwrap_or(base.hidden),
+                            k: args.k.unwrap_or(base.k),
+                            persistent: args.persistent,
+                            learning_rate: args.lr.unwrap_or(base.learning_rate),
+                        };
+                        let (s, b) = (config.default_steps(), config.default_batch_size());
+                        (Box::new(RbmFamily::new(config, &device.device, args.seed)?), s, b)
+                    }
+                };
+                (family, TrainData::Images(data), Vec::new(), steps, batch)
+            }
+            (FamilyKind::Rbm, DatasetId::Toy(_)) => {
+                return Err("the RBM models binarized images: pick --dataset mnist, fashion, shapes or folder".into())
             }
             (FamilyKind::Pixelcnn, DatasetId::Images(id)) => {
                 let data = Arc::new(load_images(id, data_dir)?);
@@ -288,8 +353,8 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
             (FamilyKind::Pixelcnn, DatasetId::Toy(_)) => {
                 return Err("PixelCNN models binarized images: pick --dataset mnist, fashion, shapes or folder".into())
             }
-            (FamilyKind::Vae, DatasetId::Toy(_)) => {
-                return Err("the VAE trains on images: pick --dataset mnist, fashion, shapes or folder".into())
+            (FamilyKind::Vae | FamilyKind::Autoencoder, DatasetId::Toy(_)) => {
+                return Err("the VAE and the autoencoder train on images: pick --dataset mnist, fashion, shapes or folder".into())
             }
         };
     if args.text.is_some() && args.family != FamilyKind::Charlm {

@@ -71,6 +71,13 @@ pub struct Session {
     pub next_token: Option<NextToken>,
     /// The latest generated continuation (text models): the prompt and the drawn tokens.
     pub generated: Option<(Vec<u32>, Vec<DrawnToken>)>,
+    /// The latest GMMN witness picture: (step, field values, generated points); taken by the tab.
+    pub witness: Option<(u64, Vec<f32>, Vec<[f32; 2]>)>,
+    /// The latest 2-D flow picture: (step, log-density at the field, the grid after each layer,
+    /// data mapped to the base); taken by the tab.
+    pub flow_picture: Option<(u64, Vec<f32>, Vec<Vec<[f32; 2]>>, Vec<[f32; 2]>)>,
+    /// The latest RBM picture: (step, filters, Gibbs chain frames); taken by the tab.
+    pub gibbs_picture: Option<(u64, ImageBatch, Vec<ImageBatch>)>,
 }
 
 /// The answer to a `Command::FillPixels`.
@@ -155,6 +162,9 @@ impl Session {
             pixels_filled: None,
             next_token: None,
             generated: None,
+            witness: None,
+            flow_picture: None,
+            gibbs_picture: None,
             saved: None,
             notices: Vec::new(),
         }
@@ -221,6 +231,9 @@ impl Session {
             }
             Event::NextToken(next) => self.next_token = Some(next),
             Event::Generated { prompt, tokens } => self.generated = Some((prompt, tokens)),
+            Event::Witness { step, field, fakes } => self.witness = Some((step, field, fakes)),
+            Event::FlowPicture { step, log_density, layers, latent } => self.flow_picture = Some((step, log_density, layers, latent)),
+            Event::GibbsPicture { step, filters, chain } => self.gibbs_picture = Some((step, filters, chain)),
             Event::Game { step, snapshot } => self.game = Some((step, snapshot)),
             Event::PlayerStepped { player, terms } => self.player_step = Some((player, terms)),
             Event::Reconstructions { inputs, outputs } => {

@@ -2,13 +2,17 @@
 //! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
 //! here and a tab file; the trainer does not change.
 
+pub mod autoencoder;
 pub mod charlm;
 pub mod classifier;
 pub mod diffusion;
 pub mod fast_layers;
+pub mod flow;
 pub mod gan;
+pub mod gmmn;
 pub mod one_hot;
 pub mod pixelcnn;
+pub mod rbm;
 pub mod vae;
 
 use std::path::Path;
@@ -24,22 +28,34 @@ use crate::train::Family;
 #[serde(rename_all = "lowercase")]
 pub enum FamilyKind {
     Vae,
+    /// A plain autoencoder with the VAE's networks: the baseline the VAE improves on.
+    Autoencoder,
     Gan,
     Diffusion,
     /// PixelCNN: an autoregressive model of binarized images with an exact likelihood.
     Pixelcnn,
     /// A character-level transformer language model.
     Charlm,
+    /// RealNVP, a normalizing flow with an exact likelihood.
+    Flow,
+    /// A restricted Boltzmann machine trained with contrastive divergence.
+    Rbm,
+    /// A generative moment matching network: a generator trained on MMD².
+    Gmmn,
 }
 
 impl FamilyKind {
     pub fn label(self) -> &'static str {
         match self {
             FamilyKind::Vae => "VAE",
+            FamilyKind::Autoencoder => "Autoencoder",
             FamilyKind::Gan => "GAN",
             FamilyKind::Diffusion => "Diffusion",
             FamilyKind::Pixelcnn => "PixelCNN",
             FamilyKind::Charlm => "Character model",
+            FamilyKind::Flow => "Flow",
+            FamilyKind::Rbm => "RBM",
+            FamilyKind::Gmmn => "GMMN",
         }
     }
 }
@@ -48,11 +64,14 @@ impl FamilyKind {
 pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, String> {
     let json = read_config(dir)?;
     match json.get("family").and_then(|f| f.as_str()) {
-        Some(vae::family::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
+        Some(vae::family::FAMILY_NAME) | Some(autoencoder::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
         Some(gan::family::FAMILY_NAME) => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
         Some(diffusion::family::FAMILY_NAME) => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
         Some(pixelcnn::family::FAMILY_NAME) => Ok(Box::new(pixelcnn::PixelCnnFamily::load(dir, device)?)),
         Some(charlm::family::FAMILY_NAME) => Ok(Box::new(charlm::CharLmFamily::load(dir, device)?)),
+        Some(flow::family::FAMILY_NAME) => Ok(Box::new(flow::FlowFamily::load(dir, device)?)),
+        Some(rbm::family::FAMILY_NAME) => Ok(Box::new(rbm::RbmFamily::load(dir, device)?)),
+        Some(gmmn::family::FAMILY_NAME) => Ok(Box::new(gmmn::GmmnFamily::load(dir, device)?)),
         Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
         None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
     }

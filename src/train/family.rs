@@ -121,6 +121,21 @@ pub trait Family: Send {
         None
     }
 
+    /// The witness view, for kernel-trained generators on 2-D data (GMMN).
+    fn witness(&mut self) -> Option<&mut dyn WitnessView> {
+        None
+    }
+
+    /// The flow view: exact densities and the transform layer by layer (normalizing flows).
+    fn flow(&mut self) -> Option<&mut dyn FlowView> {
+        None
+    }
+
+    /// The Boltzmann-machine view: hidden units' filters and Gibbs chains (RBM).
+    fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
+        None
+    }
+
     /// Called after every finite step: a sentence when training should pause because the
     /// run has gone somewhere it will not come back from (e.g. a GAN's discriminator winning
     /// outright). NaN/Inf losses are the trainer's own check.
@@ -308,4 +323,37 @@ pub trait TokenView {
         settings: &crate::models::charlm::SamplingSettings,
         seed: u64,
     ) -> FamilyResult<Vec<DrawnToken>>;
+}
+
+/// Kernel-trained generators on 2-D data (GMMN): where the model has too much or too little
+/// mass.
+pub trait WitnessView {
+    /// The MMD witness f(p) = mean k(p, real) − mean k(p, fake) at each `field` point, between
+    /// `real` points and `n` generated ones (drawn with `seed`); returns the values and the
+    /// generated points. Positive: the data has more mass there than the model.
+    fn witness(&mut self, field: &[[f32; 2]], real: &[[f32; 2]], n: usize, seed: u64) -> FamilyResult<(Vec<f32>, Vec<[f32; 2]>)>;
+}
+
+/// Normalizing flows on 2-D data: exact densities, and the transform shown layer by layer.
+pub trait FlowView {
+    /// log p(x) at each point, nats.
+    fn log_density(&mut self, points: &[[f32; 2]]) -> FamilyResult<Vec<f32>>;
+
+    /// Base-space points pushed through the flow towards the data: the points after each
+    /// layer, the input first (so `layers + 1` sets).
+    fn push_forward(&mut self, z: &[[f32; 2]]) -> FamilyResult<Vec<Vec<[f32; 2]>>>;
+
+    /// Data points mapped back to the base space (the inverse direction).
+    fn to_latent(&mut self, x: &[[f32; 2]]) -> FamilyResult<Vec<[f32; 2]>>;
+}
+
+/// Boltzmann machines: the hidden units' weights and Gibbs sampling, step by step.
+pub trait GibbsView {
+    /// The incoming weights of the first `n` hidden units, each scaled to [0, 1] as an image.
+    fn filters(&mut self, n: usize) -> FamilyResult<ImageBatch>;
+
+    /// A Gibbs chain of `steps` v → h → v steps for `n` chains, from `start` (n images) or from
+    /// uniform noise when `start` is None; every `every`-th visible mean is kept, the start
+    /// first.
+    fn gibbs_chain(&mut self, start: Option<&[f32]>, n: usize, steps: usize, every: usize, seed: u64) -> FamilyResult<Vec<ImageBatch>>;
 }

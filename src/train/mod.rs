@@ -10,7 +10,7 @@ pub mod worker;
 
 pub use batches::TrainData;
 pub use family::{
-    Batch, DenoisingView, DrawnToken, Family, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
+    Batch, DenoisingView, DrawnToken, Family, FlowView, GibbsView, WitnessView, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
     LossBucket, LossTerms, NextToken, PixelView, Player, Samples, TokenView, Trajectory, TrajectoryStep,
 };
 pub use history::LossHistory;

@@ -43,6 +43,14 @@ pub enum Command {
     NextToken { context: Vec<u32> },
     /// Continue `prompt` by `n` tokens (character model).
     Generate { prompt: Vec<u32>, n: usize, settings: SamplingSettings, seed: u64 },
+    /// The GMMN's witness over `field` points against `n` real and `n` generated points.
+    Witness { field: Vec<[f32; 2]>, n: usize },
+    /// A 2-D flow's picture: log-density at `field` points, `grid` base points pushed through
+    /// each layer, and `data` points mapped back to the base space.
+    FlowPicture { field: Vec<[f32; 2]>, grid: Vec<[f32; 2]>, data: Vec<[f32; 2]> },
+    /// An RBM's picture: `filters` hidden units' weights, and a Gibbs chain of `steps` steps for
+    /// `chains` chains from noise (or from test images), keeping every `every`-th.
+    GibbsPicture { filters: usize, chains: usize, steps: usize, every: usize, from_test: bool, seed: u64 },
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -85,6 +93,12 @@ pub enum Event {
     NextToken(NextToken),
     /// Generated tokens after `prompt`, each with the probability it was drawn with.
     Generated { prompt: Vec<u32>, tokens: Vec<DrawnToken> },
+    /// The witness values at the requested field points, and the generated points.
+    Witness { step: u64, field: Vec<f32>, fakes: Vec<[f32; 2]> },
+    /// Answer to `Command::FlowPicture`.
+    FlowPicture { step: u64, log_density: Vec<f32>, layers: Vec<Vec<[f32; 2]>>, latent: Vec<[f32; 2]> },
+    /// Answer to `Command::GibbsPicture`: the filters and the chain's frames.
+    GibbsPicture { step: u64, filters: ImageBatch, chain: Vec<ImageBatch> },
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).

@@ -299,6 +299,52 @@ impl Worker {
                     Err(e) => self.emit(Event::Error(e)),
                 }
             }
+            Command::Witness { field, n } => {
+                let real: Vec<[f32; 2]> = match self.batcher.data() {
+                    TrainData::Points { points, .. } => points.iter().take(n).copied().collect(),
+                    _ => return self.emit(Event::Error("the witness function is drawn for 2-D data".into())),
+                };
+                let (step, seed) = (self.step, self.step);
+                let Some(view) = self.family.witness() else {
+                    return self.emit(Event::Error("this model has no witness function".into()));
+                };
+                match view.witness(&field, &real, real.len(), seed) {
+                    Ok((values, fakes)) => self.emit(Event::Witness { step, field: values, fakes }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::FlowPicture { field, grid, data } => {
+                let step = self.step;
+                let Some(view) = self.family.flow() else {
+                    return self.emit(Event::Error("this model is not a 2-D flow".into()));
+                };
+                let picture = view.log_density(&field).and_then(|density| {
+                    let layers = view.push_forward(&grid)?;
+                    Ok((density, layers, view.to_latent(&data)?))
+                });
+                match picture {
+                    Ok((log_density, layers, latent)) => self.emit(Event::FlowPicture { step, log_density, layers, latent }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
+            Command::GibbsPicture { filters, chains, steps, every, from_test, seed } => {
+                let (start, n) = if from_test {
+                    let indices: Vec<usize> = (0..chains.min(self.test_len())).collect();
+                    let n = indices.len();
+                    (self.test_images(&indices).map(|(x, _, _, _)| x), n)
+                } else {
+                    (None, chains)
+                };
+                let step = self.step;
+                let Some(view) = self.family.gibbs() else {
+                    return self.emit(Event::Error("this model has no Gibbs sampler".into()));
+                };
+                let picture = view.filters(filters).and_then(|f| Ok((f, view.gibbs_chain(start.as_deref(), n, steps, every, seed)?)));
+                match picture {
+                    Ok((filters, chain)) => self.emit(Event::GibbsPicture { step, filters, chain }),
+                    Err(e) => self.emit(Event::Error(e)),
+                }
+            }
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}

@@ -10,7 +10,7 @@ pub mod vae;
 use super::tab::Tab;
 
 pub fn all_tabs() -> Vec<Box<dyn Tab>> {
-    vec![Box::new(vae::VaeTab::default()), Box::new(gan::GanTab::default()),
+    vec![Box::new(vae::VaeTab::default()), Box::new(vae::VaeTab::autoencoder()), Box::new(gan::GanTab::default()),
         Box::new(diffusion::DiffusionTab::default()),
         Box::new(pixelcnn::PixelCnnTab::default()),
         Box::new(charlm::CharLmTab::default()),

@@ -1,4 +1,6 @@
-//! The VAE tab: train a (conditional) VAE live and explore its latent space.
+//! The VAE tab: train a (conditional) VAE live and explore its latent space. The same file is
+//! the plain autoencoder's tab (`VaeTab::autoencoder`): the same networks and views, without
+//! the noise and the KL term, so the two can be compared side by side.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,6 +48,15 @@ pub struct VaeTab {
     sample_seed: u64,
     sample_label: u8,
     dialog: Option<PendingDialog>,
+    /// false: the plain autoencoder's tab.
+    variational: bool,
+}
+
+impl VaeTab {
+    /// The plain autoencoder's tab: the VAE's networks without noise or KL.
+    pub fn autoencoder() -> Self {
+        Self { variational: false, config: crate::models::autoencoder::plain(VaeConfig::default()), ..Self::default() }
+    }
 }
 
 impl Default for VaeTab {
@@ -73,6 +84,7 @@ impl Default for VaeTab {
             sample_seed: 1234,
             sample_label: 0,
             dialog: None,
+            variational: true,
         }
     }
 }
@@ -189,8 +201,13 @@ impl VaeTab {
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Variational autoencoder");
-        ui.weak("An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.");
+        if self.variational {
+            ui.heading("Variational autoencoder");
+            ui.weak("An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.");
+        } else {
+            ui.heading("Autoencoder");
+            ui.weak("The VAE's encoder and decoder, trained only to reconstruct: each image gets one code, with no noise and no pull towards N(0, I). It compresses well, but nothing says where the codes lie, so decoding random N(0, I) points mostly gives images that are not digits. Compare the latent map and the samples with the VAE tab.");
+        }
         ui.separator();
 
         ui.strong("Data");
@@ -259,7 +276,7 @@ impl VaeTab {
                 self.open_dialog(Purpose::ExportSamples, &ctx);
             }
         });
-        if let Some(session) = &self.session {
+        if let Some(session) = self.session.as_ref().filter(|_| self.variational) {
             ui.separator();
             ui.strong("Test-set likelihood");
             if ui
@@ -309,10 +326,18 @@ impl VaeTab {
         let half = (ui.available_width() - 16.0) / 2.0;
         ui.columns(2, |cols| {
             cols[0].strong("Loss per term (per image, nats)");
-            cols[0].weak("loss = reconstruction + β·KL. Reconstruction falls as the decoder learns; KL rises as the encoder starts using the latent space.");
+            cols[0].weak(if self.variational {
+                "loss = reconstruction + β·KL. Reconstruction falls as the decoder learns; KL rises as the encoder starts using the latent space."
+            } else {
+                "Reconstruction only: −log p(x | code), the same term as the VAE's. With no KL to pay it falls lower, but the codes are free to go anywhere."
+            });
             loss_plot_ui(&mut cols[0], "vae-loss", &session.history, &mut self.plot, 260.0);
             cols[1].strong("Samples: decoded z ~ N(0, I), fixed seed");
-            cols[1].weak("The same 64 latent points every time, so you watch them turn into images as training goes on.");
+            cols[1].weak(if self.variational {
+                "The same 64 latent points every time, so you watch them turn into images as training goes on."
+            } else {
+                "The same 64 points of N(0, I): an autoencoder never asked its codes to fill N(0, I), so many of these decode to blends or blots. This is why it is not a generative model."
+            });
             let width = (half - 20.0).min(330.0);
             session.samples.ui(&mut cols[1], width, "no samples yet");
             cols[1].horizontal(|ui| {
@@ -407,7 +432,7 @@ impl VaeTab {
 
 impl Tab for VaeTab {
     fn name(&self) -> &'static str {
-        "VAE"
+        if self.variational { "VAE" } else { "Autoencoder" }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {

@@ -41,6 +41,9 @@ pub struct VaeConfig {
     pub width: usize,
     pub height: usize,
     pub learning_rate: f64,
+    /// false: a plain autoencoder with the same networks (z = μ, no noise, no KL term; see
+    /// `crate::models::autoencoder`).
+    pub variational: bool,
 }
 
 impl Default for VaeConfig {
@@ -57,6 +60,7 @@ impl Default for VaeConfig {
             width: 28,
             height: 28,
             learning_rate: 1e-3,
+            variational: true,
         }
     }
 }

@@ -129,7 +129,7 @@ impl VaeFamily {
 
 impl Family for VaeFamily {
     fn family_name(&self) -> &'static str {
-        FAMILY_NAME
+        if self.config.variational { FAMILY_NAME } else { crate::models::autoencoder::FAMILY_NAME }
     }
 
     fn describe(&self) -> String {
@@ -143,6 +143,7 @@ impl Family for VaeFamily {
             Likelihood::Gaussian => format!("Gaussian decoder σ={}", c.gaussian_sigma),
         };
         let cond = if c.conditional { ", class-conditional" } else { "" };
+        let arch = if c.variational { arch } else { arch.replace("VAE", "autoencoder") };
         format!("{arch}, {decoder}{cond}")
     }
 
@@ -156,7 +157,12 @@ impl Family for VaeFamily {
         let device = self.device.clone();
         let x = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, d]), &device); // [B, D]
         let labels = self.one_hot(batch.labels, &device); // [B, C] or None
-        let eps = Tensor::<2>::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), &device); // [B, Z]
+        // A plain autoencoder decodes μ itself: no noise.
+        let eps = if self.config.variational {
+            Tensor::<2>::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), &device) // [B, Z]
+        } else {
+            Tensor::<2>::zeros([n, z], &device)
+        };
         let model = self.model.take().ok_or("the VAE's weights were lost in a failed step")?;
         let out = model.forward(x.clone(), labels, eps);
         // Per-example averages: reconstruction −log p(x|z) and KL(q(z|x) ‖ N(0, I)).
@@ -166,16 +172,22 @@ impl Family for VaeFamily {
         }
         .mean();
         let kl = kl_to_standard_normal(out.mu, out.logvar).mean();
-        let loss = recon.clone() + kl.clone().mul_scalar(self.config.beta); // −ELBO when β = 1
+        // −ELBO when β = 1; a plain autoencoder minimises the reconstruction term alone.
+        let beta = if self.config.variational { self.config.beta } else { 0.0 };
+        let loss = recon.clone() + kl.clone().mul_scalar(beta);
         let values = read_f32(Tensor::cat(
             vec![loss.clone().without_autodiff(), recon.without_autodiff(), kl.without_autodiff()],
             0,
         ))?;
-        let terms: LossTerms = vec![
-            ("loss".into(), values[0] as f64),
-            ("reconstruction".into(), values[1] as f64),
-            ("KL".into(), values[2] as f64),
-        ];
+        let terms: LossTerms = if self.config.variational {
+            vec![
+                ("loss".into(), values[0] as f64),
+                ("reconstruction".into(), values[1] as f64),
+                ("KL".into(), values[2] as f64),
+            ]
+        } else {
+            vec![("reconstruction".into(), values[1] as f64)]
+        };
         if values.iter().all(|v| v.is_finite()) {
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
@@ -214,6 +226,10 @@ impl Family for VaeFamily {
                 integer: false,
             },
         ];
+        if !c.variational {
+            // No KL term to weigh.
+            params.retain(|p| p.name != "beta");
+        }
         if c.likelihood == Likelihood::Gaussian {
             params.push(HyperParam {
                 name: "gaussian_sigma",
@@ -247,7 +263,7 @@ impl Family for VaeFamily {
             .clone()
             .save_file(&path)
             .map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let json = serde_json::json!({ "family": self.family_name(), "config": self.config });
         let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
         write_atomic(&dir.join(CONFIG_FILE), &text)
     }
@@ -274,7 +290,8 @@ impl Family for VaeFamily {
     }
 
     fn likelihood(&mut self) -> Option<&mut dyn crate::train::LikelihoodModel> {
-        Some(self)
+        // A plain autoencoder defines no density: no ELBO to report.
+        if self.config.variational { Some(self) } else { None }
     }
 }
 

@@ -1,0 +1,260 @@
+//! RealNVP as a trainable family: maximum likelihood with Adam, exact log-likelihoods, and
+//! the 2-D view (the density, the transform layer by layer, data mapped back to the base).
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{
+    Batch, Family, FamilyResult, FlowView, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, Samples,
+};
+
+use super::config::FlowConfig;
+use super::logit::{bins_correction, from_logit_space, to_logit_space};
+use super::model::RealNvp;
+
+pub const FAMILY_NAME: &str = "flow";
+const WEIGHTS_FILE: &str = "model.bpk";
+
+pub struct FlowFamily {
+    config: FlowConfig,
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    model: Option<RealNvp>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    /// Dequantization noise.
+    noise: Rng,
+    good: Option<RealNvp>,
+    pending_good: Option<RealNvp>,
+}
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+fn rows(points: &[[f32; 2]], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(points.iter().flatten().copied().collect::<Vec<_>>(), [points.len(), 2]), device)
+}
+
+fn points(values: Vec<f32>) -> Vec<[f32; 2]> {
+    values.chunks(2).map(|p| [p[0], p[1]]).collect()
+}
+
+impl FlowFamily {
+    pub fn new(config: FlowConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        Ok(Self {
+            model: Some(RealNvp::new(&config, &device)),
+            config,
+            optim: adam(),
+            device,
+            noise: Rng::new(seed ^ 0xF10E),
+            good: None,
+            pending_good: None,
+        })
+    }
+
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: FlowConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a flow configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let loaded = family.model()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        family.model = Some(loaded);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// The network, for tests that check its inverse and Jacobian.
+    pub fn network(&self) -> FamilyResult<&RealNvp> {
+        self.model()
+    }
+
+    fn model(&self) -> FamilyResult<&RealNvp> {
+        self.model.as_ref().ok_or_else(|| "the flow's weights were lost in a failed step".to_string())
+    }
+
+    fn inference_device(&self) -> Device {
+        self.device.clone().without_autodiff()
+    }
+
+    fn check(&self, x: &[f32], n: usize) -> FamilyResult<()> {
+        if x.len() != n * self.config.data_dim {
+            return Err(format!("the data has {} values per example; this flow models {}", x.len() / n.max(1), self.config.data_dim));
+        }
+        Ok(())
+    }
+
+    /// The flow's input for a batch: points as they are; images dequantized with `rng` and
+    /// logit-transformed, with each image's log|dy/dx̃| minus D log 256 (the constant part of
+    /// log p(x) per image).
+    fn prepare(&self, x: &[f32], n: usize, rng: &mut Rng) -> (Vec<f32>, Vec<f64>) {
+        if !self.config.is_image() {
+            return (x.to_vec(), vec![0.0; n]);
+        }
+        let d = self.config.data_dim;
+        let mut out = Vec::with_capacity(n * d);
+        let mut extra = Vec::with_capacity(n);
+        for image in x.chunks(d) {
+            let uniforms: Vec<f64> = (0..d).map(|_| rng.uniform()).collect();
+            let (y, log_det) = to_logit_space(image, self.config.alpha, &uniforms);
+            out.extend(y);
+            extra.push(log_det - bins_correction(d));
+        }
+        (out, extra)
+    }
+}
+
+impl Family for FlowFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        let what = if c.is_image() { format!("{}×{} images, checkerboard masks, logit transform", c.width, c.height) } else { "2-D".into() };
+        format!("RealNVP, {} affine couplings of width {}, {what}", c.couplings, c.hidden)
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, d) = (batch.n, self.config.data_dim);
+        self.check(batch.x, n)?;
+        let mut rng = self.noise.clone();
+        let (input, extra) = self.prepare(batch.x, n, &mut rng);
+        self.noise = rng;
+        let device = self.device.clone();
+        let x = Tensor::<2>::from_data(TensorData::new(input, [n, d]), &device);
+        let model = self.model.take().ok_or("the flow's weights were lost in a failed step")?;
+        let loss = model.log_density(x, &self.config).mean().neg(); // −E log p in the flow's space
+        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        // Reported in the data's own units: minus the transform's part for images.
+        let nll = value - extra.iter().sum::<f64>() / n as f64;
+        if value.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
+        } else {
+            self.model = Some(model);
+        }
+        let unit = if self.config.is_image() { "NLL (nats/image)" } else { "NLL (nats)" };
+        Ok(vec![(unit.into(), nll)])
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
+        let d = self.config.data_dim;
+        let device = self.inference_device();
+        let z = Tensor::<2>::from_data(TensorData::new(Rng::new(seed).normal_vec(n * d), [n, d]), &device);
+        let x = read(self.model()?.valid().inverse(z, &self.config))?;
+        if self.config.is_image() {
+            let pixels = from_logit_space(&x, self.config.alpha);
+            Ok(Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels }))
+        } else {
+            Ok(Samples::Points(points(x)))
+        }
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        vec![HyperParam {
+            name: "learning_rate",
+            help: "Adam step size: larger learns faster but can diverge",
+            value: self.config.learning_rate,
+            min: 1e-5,
+            max: 1e-1,
+            logarithmic: true,
+            integer: false,
+        }]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            other => return Err(format!("the flow has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.model.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.model = Some(good);
+        }
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
+        Some(self)
+    }
+
+    fn flow(&mut self) -> Option<&mut dyn FlowView> {
+        (!self.config.is_image()).then_some(self as &mut dyn FlowView)
+    }
+}
+
+impl LikelihoodModel for FlowFamily {
+    /// Exact log p(x): for images, of the dequantized image (one noise draw per image from
+    /// `seed`) in 8-bit units, which bounds the discrete log-likelihood from below on average.
+    fn log_likelihood(&mut self, x: &[f32], n: usize, _labels: &[u8], _k: usize, seed: u64) -> FamilyResult<Vec<LogLikelihood>> {
+        self.check(x, n)?;
+        let (input, extra) = self.prepare(x, n, &mut Rng::new(seed ^ 0xDE0A));
+        let device = self.inference_device();
+        let xt = Tensor::<2>::from_data(TensorData::new(input, [n, self.config.data_dim]), &device);
+        let log_p = read(self.model()?.valid().log_density(xt, &self.config))?;
+        let per_example = log_p.iter().zip(&extra).map(|(&l, &e)| l as f64 + e).collect();
+        let name = if self.config.is_image() { "exact (dequantized, 8-bit)" } else { "exact" };
+        Ok(vec![LogLikelihood { name: name.into(), exact: true, per_example }])
+    }
+}
+
+impl FlowView for FlowFamily {
+    fn log_density(&mut self, field: &[[f32; 2]]) -> FamilyResult<Vec<f32>> {
+        let device = self.inference_device();
+        read(self.model()?.valid().log_density(rows(field, &device), &self.config))
+    }
+
+    fn push_forward(&mut self, z: &[[f32; 2]]) -> FamilyResult<Vec<Vec<[f32; 2]>>> {
+        let device = self.inference_device();
+        let steps = self.model()?.valid().inverse_steps(rows(z, &device), &self.config);
+        steps.into_iter().map(|s| read(s).map(points)).collect()
+    }
+
+    fn to_latent(&mut self, x: &[[f32; 2]]) -> FamilyResult<Vec<[f32; 2]>> {
+        let device = self.inference_device();
+        let (z, _) = self.model()?.valid().forward(rows(x, &device), &self.config);
+        read(z).map(points)
+    }
+}

@@ -1,0 +1,198 @@
+//! The GMMN as a trainable family: one Adam on the generator, minimising the unbiased MMD²
+//! between a generated batch and a data batch (Li et al. 2015, Algorithm 1), and the witness
+//! view for 2-D data.
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LossTerms, Samples, WitnessView};
+
+use super::config::GmmnConfig;
+use super::generator::Generator;
+use super::mmd_loss::{mmd2_unbiased, witness};
+
+pub const FAMILY_NAME: &str = "gmmn";
+const WEIGHTS_FILE: &str = "generator.bpk";
+
+pub struct GmmnFamily {
+    config: GmmnConfig,
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    model: Option<Generator>,
+    optim: ModuleOptimizer,
+    /// The training device (autodiff on).
+    device: Device,
+    noise: Rng,
+    good: Option<Generator>,
+    pending_good: Option<Generator>,
+}
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+impl GmmnFamily {
+    pub fn new(config: GmmnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone().autodiff();
+        Ok(Self {
+            model: Some(Generator::new(&config, &device)),
+            config,
+            optim: adam(),
+            device,
+            noise: Rng::new(seed ^ 0x6A77),
+            good: None,
+            pending_good: None,
+        })
+    }
+
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: GmmnConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not a GMMN configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        let loaded = family.model()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        family.model = Some(loaded);
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &GmmnConfig {
+        &self.config
+    }
+
+    fn model(&self) -> FamilyResult<&Generator> {
+        self.model.as_ref().ok_or_else(|| "the generator's weights were lost in a failed step".to_string())
+    }
+
+    /// `n` generated samples from latent rows drawn with `rng`, on the inference device.
+    fn generate(&self, n: usize, rng: &mut Rng) -> FamilyResult<Vec<f32>> {
+        let device = self.device.clone().without_autodiff();
+        let z = Tensor::<2>::from_data(TensorData::new(rng.normal_vec(n * self.config.latent_dim), [n, self.config.latent_dim]), &device);
+        read(self.model()?.valid().forward(z).flatten(0, 1))
+    }
+}
+
+impl Family for GmmnFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        let widths: Vec<String> = c.hidden.iter().map(|h| h.to_string()).collect();
+        format!(
+            "GMMN generator {}-{}-{}, MMD² with RBF bandwidths {:?}",
+            c.latent_dim,
+            widths.join("-"),
+            c.data_dim,
+            c.bandwidths
+        )
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, d, z) = (batch.n, self.config.data_dim, self.config.latent_dim);
+        if batch.x.len() != n * d || n < 2 {
+            return Err(format!("the data has {} values per example; this GMMN makes {d}", batch.x.len() / n.max(1)));
+        }
+        let device = self.device.clone();
+        let real = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, d]), &device);
+        let noise = Tensor::<2>::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), &device);
+        let model = self.model.take().ok_or("the generator's weights were lost in a failed step")?;
+        let fake = model.forward(noise); // [B, D]
+        let loss = mmd2_unbiased(fake, real, &self.config.bandwidths);
+        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        if value.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
+        } else {
+            self.model = Some(model);
+        }
+        Ok(vec![("MMD²".into(), value)])
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
+        let x = self.generate(n, &mut Rng::new(seed))?;
+        if self.config.is_image() {
+            Ok(Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: x }))
+        } else {
+            Ok(Samples::Points(x.chunks(2).map(|p| [p[0], p[1]]).collect()))
+        }
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        vec![HyperParam {
+            name: "learning_rate",
+            help: "Adam step size: larger learns faster but can diverge",
+            value: self.config.learning_rate,
+            min: 1e-5,
+            max: 1e-1,
+            logarithmic: true,
+            integer: false,
+        }]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            other => return Err(format!("the GMMN has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = self.model.clone();
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.model = Some(good);
+        }
+        self.optim = adam();
+        self.pending_good = None;
+    }
+
+    fn witness(&mut self) -> Option<&mut dyn WitnessView> {
+        (!self.config.is_image()).then_some(self as &mut dyn WitnessView)
+    }
+}
+
+impl WitnessView for GmmnFamily {
+    fn witness(&mut self, field: &[[f32; 2]], real: &[[f32; 2]], n: usize, seed: u64) -> FamilyResult<(Vec<f32>, Vec<[f32; 2]>)> {
+        if real.len() < 2 || n < 2 {
+            return Err("the witness needs at least two real and two generated points".into());
+        }
+        let fakes = self.generate(n, &mut Rng::new(seed))?;
+        let device = self.device.clone().without_autodiff();
+        let rows = |p: &[[f32; 2]]| Tensor::<2>::from_data(TensorData::new(p.iter().flatten().copied().collect::<Vec<_>>(), [p.len(), 2]), &device);
+        let fake_t = Tensor::<2>::from_data(TensorData::new(fakes.clone(), [n, 2]), &device);
+        let values = read(witness(rows(field), rows(real), fake_t, &self.config.bandwidths))?;
+        Ok((values, fakes.chunks(2).map(|p| [p[0], p[1]]).collect()))
+    }
+}

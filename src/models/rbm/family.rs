@@ -1,0 +1,276 @@
+//! The RBM as a trainable family: CD-k or PCD-k updates, the loss terms that can be computed
+//! (reconstruction error, pseudo-likelihood, free energies), Gibbs sampling, and the view of
+//! the filters and the chain.
+
+use std::path::Path;
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+
+use crate::rng::Rng;
+use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::family::{Batch, Family, FamilyResult, GibbsView, HyperParam, ImageBatch, LossTerms, Samples};
+
+use super::config::RbmConfig;
+use super::model::{cd_update, free_energy, Rbm};
+
+pub const FAMILY_NAME: &str = "rbm";
+const WEIGHTS_FILE: &str = "model.bpk";
+/// Gibbs steps from noise behind every sample.
+pub const SAMPLE_GIBBS_STEPS: usize = 500;
+/// Pixels brighter than this are 1 (the PixelCNN's fixed binarization).
+const THRESHOLD: f32 = 0.5;
+
+pub struct RbmFamily {
+    config: RbmConfig,
+    rbm: Rbm,
+    /// A plain device: the CD gradient is written out, no autodiff.
+    device: Device,
+    rng: Rng,
+    /// PCD's chains, carried from one update to the next.
+    persistent: Option<Tensor<2>>,
+    good: Option<Rbm>,
+    pending_good: Option<Rbm>,
+}
+
+fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
+}
+
+fn binarize(x: &[f32]) -> Vec<f32> {
+    x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
+}
+
+/// Uniform draws from genlab's own generator, so a seed means the same chain everywhere.
+fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.uniform() as f32).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+impl RbmFamily {
+    pub fn new(config: RbmConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        device.seed(seed);
+        let device = device.clone();
+        Ok(Self {
+            rbm: Rbm::new(config.visible(), config.hidden, &device),
+            config,
+            device,
+            rng: Rng::new(seed ^ 0x2B3),
+            persistent: None,
+            good: None,
+            pending_good: None,
+        })
+    }
+
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let json = read_config(dir)?;
+        let config: RbmConfig = serde_json::from_value(json["config"].clone())
+            .map_err(|e| format!("{}: not an RBM configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let mut family = Self::new(config, device, 0)?;
+        let path = dir.join(WEIGHTS_FILE);
+        family.rbm = family.rbm.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &RbmConfig {
+        &self.config
+    }
+
+    pub fn machine(&self) -> &Rbm {
+        &self.rbm
+    }
+
+    /// Visible means after `steps` Gibbs steps from `start` (binary), keeping every `every`-th
+    /// (the start first).
+    fn chain(&mut self, start: Tensor<2>, steps: usize, every: usize, seed: u64) -> FamilyResult<Vec<Tensor<2>>> {
+        let [n, v_dim] = start.dims();
+        let h_dim = self.config.hidden;
+        let mut rng = Rng::new(seed);
+        let mut frames = vec![start.clone()];
+        let mut v = start;
+        for step in 1..=steps {
+            let hp = self.rbm.hidden_probs(v);
+            let h = hp.clone().greater(seeded_uniforms(&mut rng, [n, h_dim], &self.device)).float();
+            let vp = self.rbm.visible_probs(h);
+            v = vp.clone().greater(seeded_uniforms(&mut rng, [n, v_dim], &self.device)).float();
+            if step % every.max(1) == 0 || step == steps {
+                frames.push(vp);
+            }
+        }
+        Ok(frames)
+    }
+
+    fn images(&self, t: Tensor<2>) -> FamilyResult<ImageBatch> {
+        let n = t.dims()[0];
+        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: read(t)? })
+    }
+
+    /// Stochastic pseudo-log-likelihood per image (Besag 1975, as estimated in the Theano RBM
+    /// tutorial): V · log σ(F(ṽ) − F(v)), ṽ being v with one random visible unit flipped.
+    fn pseudo_log_likelihood(&mut self, v: &[f32], n: usize) -> FamilyResult<f64> {
+        let d = self.config.visible();
+        let mut flipped = v.to_vec();
+        for i in 0..n {
+            let j = self.rng.below(d);
+            flipped[i * d + j] = 1.0 - flipped[i * d + j];
+        }
+        let vt = Tensor::<2>::from_data(TensorData::new(v.to_vec(), [n, d]), &self.device);
+        let ft = Tensor::<2>::from_data(TensorData::new(flipped, [n, d]), &self.device);
+        let gap = free_energy(&self.rbm, ft) - free_energy(&self.rbm, vt); // [B]
+        let log_sig = burn::tensor::activation::log_sigmoid(gap).mul_scalar(d as f64).mean();
+        Ok(read(log_sig)?[0] as f64)
+    }
+}
+
+impl Family for RbmFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        format!(
+            "Bernoulli RBM {} visible × {} hidden, {}-{}",
+            c.visible(),
+            c.hidden,
+            if c.persistent { "PCD" } else { "CD" },
+            c.k
+        )
+    }
+
+    fn num_params(&self) -> usize {
+        self.rbm.num_params()
+    }
+
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, d) = (batch.n, self.config.visible());
+        if batch.x.len() != n * d {
+            return Err(format!("the data has {} values per example but this RBM has {d} visible units", batch.x.len() / n.max(1)));
+        }
+        let v = binarize(batch.x);
+        let device = self.device.clone();
+        let v0 = Tensor::<2>::from_data(TensorData::new(v.clone(), [n, d]), &device);
+        let persistent = if self.config.persistent {
+            match self.persistent.take().filter(|p| p.dims()[0] == n) {
+                Some(p) => Some(p),
+                None => Some(Tensor::<2>::random([n, d], Distribution::Uniform(0.0, 1.0), &device).greater_elem(0.5).float()),
+            }
+        } else {
+            None
+        };
+        let mut uniforms = |shape: [usize; 2]| Tensor::<2>::random(shape, Distribution::Uniform(0.0, 1.0), &device);
+        let step = cd_update(&self.rbm, v0.clone(), persistent, self.config.k, self.config.learning_rate, &mut uniforms);
+        let recon = (v0.clone() - step.reconstruction).powf_scalar(2.0).sum_dim(1).mean();
+        let f_data = free_energy(&step.rbm, v0).mean();
+        let f_model = free_energy(&step.rbm, step.chain.clone()).mean();
+        let values = read(Tensor::cat(vec![recon, f_data, f_model], 0))?;
+        self.rbm = step.rbm;
+        if self.config.persistent {
+            self.persistent = Some(step.chain);
+        }
+        let pll = self.pseudo_log_likelihood(&v, n)?;
+        Ok(vec![
+            ("reconstruction error".into(), values[0] as f64),
+            ("−pseudo-log-likelihood".into(), -pll),
+            ("free energy (data)".into(), values[1] as f64),
+            ("free energy (chain)".into(), values[2] as f64),
+        ])
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
+        let mut rng = Rng::new(seed ^ 0x5A);
+        let start = seeded_uniforms(&mut rng, [n, self.config.visible()], &self.device).greater_elem(0.5).float();
+        let mut frames = self.chain(start, SAMPLE_GIBBS_STEPS, SAMPLE_GIBBS_STEPS, seed)?;
+        let last = frames.pop().ok_or("the chain produced nothing")?;
+        Ok(Samples::Images(self.images(last)?))
+    }
+
+    fn hyper_params(&self) -> Vec<HyperParam> {
+        vec![
+            HyperParam {
+                name: "learning_rate",
+                help: "SGD step on the contrastive-divergence gradient",
+                value: self.config.learning_rate,
+                min: 1e-4,
+                max: 1.0,
+                logarithmic: true,
+                integer: false,
+            },
+            HyperParam {
+                name: "k",
+                help: "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
+                value: self.config.k as f64,
+                min: 1.0,
+                max: 25.0,
+                logarithmic: false,
+                integer: true,
+            },
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+        let mut next = self.config.clone();
+        match name {
+            "learning_rate" => next.learning_rate = value,
+            "k" => next.k = value.round().max(0.0) as usize,
+            other => return Err(format!("the RBM has no live hyper-parameter \"{other}\"")),
+        }
+        next.validate()?;
+        self.config = next;
+        Ok(())
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        let path = dir.join(WEIGHTS_FILE);
+        self.rbm.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(CONFIG_FILE), &text)
+    }
+
+    fn remember_good(&mut self) {
+        if self.pending_good.is_some() {
+            self.good = self.pending_good.take();
+        }
+        self.pending_good = Some(self.rbm.clone());
+    }
+
+    fn restore_good(&mut self) {
+        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+            self.rbm = good;
+        }
+        self.persistent = None;
+        self.pending_good = None;
+    }
+
+    fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
+        Some(self)
+    }
+}
+
+impl GibbsView for RbmFamily {
+    fn filters(&mut self, n: usize) -> FamilyResult<ImageBatch> {
+        let (v, h) = (self.config.visible(), self.config.hidden);
+        let n = n.min(h);
+        let w = read(self.rbm.weights.val())?; // [V, H] row-major
+        let mut pixels = Vec::with_capacity(n * v);
+        for j in 0..n {
+            let column: Vec<f32> = (0..v).map(|i| w[i * h + j]).collect();
+            // Each filter on its own symmetric scale: grey is 0, white positive, black negative.
+            let scale = column.iter().fold(1e-8f32, |m, x| m.max(x.abs()));
+            pixels.extend(column.iter().map(|x| 0.5 + 0.5 * x / scale));
+        }
+        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels })
+    }
+
+    fn gibbs_chain(&mut self, start: Option<&[f32]>, n: usize, steps: usize, every: usize, seed: u64) -> FamilyResult<Vec<ImageBatch>> {
+        let d = self.config.visible();
+        let start = match start {
+            Some(x) if x.len() == n * d => Tensor::<2>::from_data(TensorData::new(binarize(x), [n, d]), &self.device),
+            Some(x) => return Err(format!("{} values for {n} chains of {d} visible units", x.len())),
+            None => seeded_uniforms(&mut Rng::new(seed ^ 0x5A), [n, d], &self.device).greater_elem(0.5).float(),
+        };
+        self.chain(start, steps, every, seed)?.into_iter().map(|t| self.images(t)).collect()
+    }
+}

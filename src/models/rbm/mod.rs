@@ -1,0 +1,12 @@
+//! The restricted Boltzmann machine (Smolensky 1986; Hinton 2002): binary visible units v and
+//! hidden units h with energy E(v, h) = −bᵀv − cᵀh − vᵀWh and p(v, h) ∝ e^{−E}. Trained with
+//! contrastive divergence (CD-k, Hinton 2002) or persistent CD (Tieleman 2008): the gradient
+//! of log p(v) is ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model, the second term estimated by k Gibbs steps.
+
+pub mod config;
+pub mod family;
+pub mod model;
+
+pub use config::RbmConfig;
+pub use family::RbmFamily;
+pub use model::{cd_update, free_energy, CdStep, Rbm};
