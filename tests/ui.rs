@@ -262,3 +262,25 @@ fn pixelcnn_tab_draws_an_image_pixel_by_pixel() {
     assert!(h.query_by_label_contains("p(on) = ").is_some(), "no probability for the last pixel");
     assert!(h.query_by_label_contains("it can see").is_some(), "no receptive-field readout");
 }
+
+#[test]
+fn each_new_family_tab_opens_and_trains() {
+    let mut h = harness();
+    h.run_steps(3);
+    // (tab, something only that tab draws once it has trained a little)
+    let tabs = [
+        ("Autoencoder", "reconstruction"),
+        ("Flow", "couplings applied"),
+        ("RBM", "Filters: the weights of 64 hidden units"),
+        ("GMMN", "The witness function"),
+    ];
+    for (tab, shows) in tabs {
+        h.get_by_label(tab).click();
+        h.run_steps(3);
+        h.get_by_role_and_label(Role::Button, "Start").click();
+        let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 20 && h.query_all_by_label_contains(shows).next().is_some());
+        assert!(trained, "{tab}: no training or no \"{shows}\" (status bar: step {})", status_step(&h));
+        h.get_by_role_and_label(Role::Button, "Pause").click();
+        h.run_steps(2);
+    }
+}

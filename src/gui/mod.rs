@@ -7,6 +7,7 @@ pub mod eval_on_demand;
 pub mod session;
 pub mod tab;
 pub mod tabs;
+pub mod train_data;
 pub mod widgets;
 
 use std::path::PathBuf;

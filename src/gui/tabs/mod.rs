@@ -3,8 +3,11 @@
 pub mod charlm;
 pub mod compare;
 pub mod diffusion;
+pub mod flow;
 pub mod gan;
+pub mod gmmn;
 pub mod pixelcnn;
+pub mod rbm;
 pub mod vae;
 
 use super::tab::Tab;
@@ -14,5 +17,8 @@ pub fn all_tabs() -> Vec<Box<dyn Tab>> {
         Box::new(diffusion::DiffusionTab::default()),
         Box::new(pixelcnn::PixelCnnTab::default()),
         Box::new(charlm::CharLmTab::default()),
+        Box::new(flow::FlowTab::default()),
+        Box::new(rbm::RbmTab::default()),
+        Box::new(gmmn::GmmnTab::default()),
         Box::new(compare::CompareTab::default())]
 }

@@ -94,21 +94,37 @@ impl GamePlane {
     /// `probabilistic`: the field is a probability of "real" (else a critic value).
     pub fn set(&mut self, ctx: &egui::Context, snapshot: &GameSnapshot, probabilistic: bool) {
         let m = (MESH_RES * MESH_RES).min(snapshot.points.len());
-        self.mesh = snapshot.points[..m].to_vec();
-        self.fakes = snapshot.points[m..].to_vec();
-        self.pull = snapshot.pull[m.min(snapshot.pull.len())..].to_vec();
-        if snapshot.field.len() != FIELD_RES * FIELD_RES {
+        let pull = snapshot.pull[m.min(snapshot.pull.len())..].to_vec();
+        let range = probabilistic.then_some((0.0, 1.0));
+        self.set_parts(ctx, &snapshot.field, snapshot.points[..m].to_vec(), snapshot.points[m..].to_vec(), pull, range);
+    }
+
+    /// The same picture from its parts (other families' planes: a GMMN's witness, a flow's
+    /// density): a field of FIELD_RES² values (or none, keeping the last heat map), the mesh
+    /// (MESH_RES² points or none), the generated points and their arrows. `range`: the field's
+    /// fixed scale, else its own minimum to maximum; low is purple, high green.
+    pub fn set_parts(
+        &mut self,
+        ctx: &egui::Context,
+        field: &[f32],
+        mesh: Vec<[f32; 2]>,
+        fakes: Vec<[f32; 2]>,
+        pull: Vec<[f32; 2]>,
+        range: Option<(f32, f32)>,
+    ) {
+        self.mesh = mesh;
+        self.fakes = fakes;
+        self.pull = pull;
+        if field.len() != FIELD_RES * FIELD_RES {
             return;
         }
-        let (lo, hi) = if probabilistic {
-            (0.0, 1.0)
-        } else {
-            let lo = snapshot.field.iter().copied().fold(f32::INFINITY, f32::min);
-            let hi = snapshot.field.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let (lo, hi) = range.unwrap_or_else(|| {
+            let lo = field.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = field.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             (lo, hi.max(lo + 1e-6))
-        };
+        });
         self.field_range = (lo, hi);
-        let pixels: Vec<Color32> = snapshot.field.iter().map(|&v| heat_colour((v - lo) / (hi - lo))).collect();
+        let pixels: Vec<Color32> = field.iter().map(|&v| heat_colour((v - lo) / (hi - lo))).collect();
         let image = egui::ColorImage::new([FIELD_RES, FIELD_RES], pixels);
         match &mut self.heat {
             Some(t) => t.set(image, egui::TextureOptions::LINEAR),

@@ -1,0 +1,284 @@
+//! The flow tab: RealNVP on 2-D data (its exact density as a heat map, a grid of base-space
+//! points pushed through the couplings one layer at a time, data mapped back to the base) or
+//! on images (samples and the exact test likelihood).
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::data::{DatasetId, ToyKind};
+use crate::models::flow::{FlowConfig, FlowFamily};
+use crate::rng::Rng;
+use crate::train::{Command, TrainData};
+
+use super::super::session::Session;
+use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::{shown_points, train_data};
+use super::super::widgets::game_plane::GamePlane;
+use super::super::widgets::{dataset_picker_ui, loss_plot_ui, LossPlotState};
+
+const SHOWN_REAL: usize = 800;
+const PICTURE_EVERY: Duration = Duration::from_millis(500);
+
+pub struct FlowTab {
+    dataset: DatasetId,
+    batch_size: usize,
+    seed: u64,
+    data: Option<TrainData>,
+    data_version: Option<u64>,
+    session: Option<Session>,
+    load_error: Option<String>,
+    plot: LossPlotState,
+    /// Data space: the density, the pushed grid, samples.
+    plane: Option<GamePlane>,
+    /// Base space: data mapped back, over N(0, I) draws.
+    base: Option<GamePlane>,
+    base_reference: Vec<[f32; 2]>,
+    real: Vec<[f32; 2]>,
+    /// The grid after each layer (the base grid first), from the last picture.
+    layers: Vec<Vec<[f32; 2]>>,
+    density: Vec<f32>,
+    latent: Vec<[f32; 2]>,
+    /// Layers of the flow applied to the grid shown (0: the base grid).
+    shown_layer: usize,
+    last_picture: Option<Instant>,
+    picture_step: u64,
+    in_flight: bool,
+}
+
+impl Default for FlowTab {
+    fn default() -> Self {
+        Self {
+            dataset: DatasetId::Toy(ToyKind::TwoMoons),
+            batch_size: FlowConfig::default().default_batch_size(),
+            seed: 0,
+            data: None,
+            data_version: None,
+            session: None,
+            load_error: None,
+            plot: LossPlotState::default(),
+            plane: None,
+            base: None,
+            base_reference: Vec::new(),
+            real: Vec::new(),
+            layers: Vec::new(),
+            density: Vec::new(),
+            latent: Vec::new(),
+            shown_layer: usize::MAX,
+            last_picture: None,
+            picture_step: u64::MAX,
+            in_flight: false,
+        }
+    }
+}
+
+/// The base grid, MESH_RES² points over [−2.5, 2.5]², row by row.
+fn base_grid() -> Vec<[f32; 2]> {
+    GamePlane::mesh_latents(2).chunks(2).map(|p| [p[0], p[1]]).collect()
+}
+
+impl FlowTab {
+    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
+        if self.data_version != Some(shared.data_version) {
+            self.data_version = Some(shared.data_version);
+            self.data = None;
+            self.session = None;
+        }
+        if self.session.is_some() || self.load_error.is_some() {
+            return;
+        }
+        if self.data.is_none() {
+            match train_data(self.dataset, shared.data_dir.as_deref()) {
+                Ok(d) => self.data = Some(d),
+                Err(e) => {
+                    self.load_error = Some(e);
+                    return;
+                }
+            }
+        }
+        let Some(data) = self.data.clone() else { return };
+        let config = match &data {
+            TrainData::Images(d) => FlowConfig::images(d.train.width, d.train.height),
+            _ => FlowConfig::default(),
+        };
+        self.real = shown_points(&data, SHOWN_REAL);
+        self.plane = (!self.real.is_empty()).then(|| GamePlane::new(&self.real));
+        let mut rng = Rng::new(3);
+        self.base_reference = (0..SHOWN_REAL).map(|_| [rng.normal() as f32, rng.normal() as f32]).collect();
+        self.base = (!self.real.is_empty()).then(|| GamePlane::new(&self.base_reference));
+        for plane in self.plane.iter_mut().chain(self.base.iter_mut()) {
+            plane.show_arrows = false;
+        }
+        match FlowFamily::new(config, &shared.device.device, self.seed) {
+            Ok(family) => {
+                let preview = if self.real.is_empty() { 64 } else { 600 };
+                self.session = Some(Session::start(Box::new(family), data, Some(self.dataset), shared.data_dir.clone(), self.batch_size, preview, &shared.device, ctx));
+                self.last_picture = None;
+                self.picture_step = u64::MAX;
+                self.in_flight = false;
+                self.layers.clear();
+            }
+            Err(e) => self.load_error = Some(e),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.session = None;
+        self.load_error = None;
+    }
+
+    fn update(&mut self) {
+        let (Some(session), Some(plane)) = (&mut self.session, &self.plane) else { return };
+        if let Some((_, density, layers, latent)) = session.flow_picture.take() {
+            // Shown as p(x) rather than log p(x): the mass is where the colour is.
+            self.density = density.iter().map(|l| l.exp()).collect();
+            if self.shown_layer > layers.len().saturating_sub(1) {
+                self.shown_layer = layers.len().saturating_sub(1);
+            }
+            self.layers = layers;
+            self.latent = latent;
+            self.in_flight = false;
+        }
+        let due = self.last_picture.is_none_or(|t| t.elapsed() >= PICTURE_EVERY) && session.step != self.picture_step;
+        if due && !self.in_flight {
+            session.send(Command::FlowPicture { field: plane.field_points(), grid: base_grid(), data: self.real.clone() });
+            self.last_picture = Some(Instant::now());
+            self.picture_step = session.step;
+            self.in_flight = true;
+        }
+    }
+
+    /// Hands the last picture to the two planes.
+    fn refresh_planes(&mut self, ctx: &egui::Context) {
+        let samples = self.session.as_ref().and_then(|s| s.points.as_ref().map(|(_, p)| p.clone())).unwrap_or_default();
+        let mesh = self.layers.get(self.shown_layer).cloned().unwrap_or_default();
+        if let Some(plane) = &mut self.plane {
+            plane.set_parts(ctx, &self.density, mesh, samples, Vec::new(), None);
+        }
+        if let Some(base) = &mut self.base {
+            base.set_parts(ctx, &[], base_grid(), self.latent.clone(), Vec::new(), None);
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Normalizing flow (RealNVP)");
+        ui.weak(
+            "An invertible map between the data and a standard normal. Each affine coupling layer leaves half the \
+             coordinates as they are and scales and shifts the other half by amounts computed from the first half, \
+             so it is easy to invert and its Jacobian determinant is a product of the scales. The likelihood is \
+             therefore exact: log p(x) = log N(f(x)) + the sum of the layers' log-determinants.",
+        );
+        ui.separator();
+        ui.strong("Data");
+        if dataset_picker_ui(ui, &mut self.dataset) {
+            self.data = None;
+            self.batch_size = match self.dataset {
+                DatasetId::Toy(_) => FlowConfig::default().default_batch_size(),
+                _ => FlowConfig::images(28, 28).default_batch_size(),
+            };
+            self.reset();
+        }
+        if matches!(self.dataset, DatasetId::Images(_)) {
+            ui.weak("Images are dequantized with uniform noise and logit-transformed (Dinh et al. 2017, §4.1); the NLL is in 8-bit units.");
+        }
+        ui.separator();
+        ui.strong("Training");
+        ui.horizontal(|ui| {
+            if let Some(session) = &self.session {
+                session.run_buttons_ui(ui, "one optimisation step");
+            }
+            if ui.button("Reset").on_hover_text("a fresh flow (the identity map)").clicked() {
+                self.reset();
+            }
+        });
+        Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
+        if let Some(session) = &mut self.session {
+            session.hyper_sliders_ui(ui, &|_| false);
+            if self.plane.is_none() {
+                ui.separator();
+                ui.strong("Exact test likelihood");
+                if ui.button("Measure on 2,000 test images").clicked() {
+                    session.send(Command::Likelihood { max_examples: 2000, importance_samples: 1 });
+                }
+                if let Some((step, rows)) = &session.likelihood {
+                    for r in rows {
+                        ui.label(format!("NLL {:.1} nats/image ({:.3} bits/dim) at step {step}", r.nll_nats, r.bits_per_dim));
+                    }
+                }
+            }
+            ui.separator();
+            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+        }
+        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
+    }
+
+    fn views_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(e) = &self.load_error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+        }
+        if self.session.is_none() {
+            return;
+        }
+        self.refresh_planes(ui.ctx());
+        let Some(session) = &mut self.session else { return };
+        session.notices_ui(ui);
+        let width = ui.available_width();
+        ui.columns(2, |cols| {
+            cols[0].strong("Negative log-likelihood of the training batches");
+            cols[0].weak("Exact, in nats per example: −log N(f(x)) minus the sum of the log-determinants.");
+            loss_plot_ui(&mut cols[0], "flow-loss", &session.history, &mut self.plot, 240.0);
+            if self.plane.is_none() {
+                cols[1].strong("Samples: the inverse of f at z ~ N(0, I)");
+                session.samples.ui(&mut cols[1], (width / 2.0 - 20.0).min(330.0), "samples appear after the first steps");
+            }
+        });
+        let (Some(plane), Some(base)) = (&self.plane, &self.base) else { return };
+        ui.separator();
+        let layers = self.layers.len().saturating_sub(1);
+        ui.horizontal(|ui| {
+            ui.strong("The transform, layer by layer");
+            if layers > 0 {
+                ui.add(egui::Slider::new(&mut self.shown_layer, 0..=layers).text("couplings applied"));
+            }
+        });
+        ui.weak(
+            "Left: the model's density p(x) (green: high) with its samples (pink) and the data (green dots); the white \
+             mesh is a square grid of base-space points pushed through the first couplings. Slide to watch the grid \
+             bend, one coupling at a time, into the shape of the data. Right: the data mapped back to the base space \
+             (pink), over draws from N(0, I) (green): a good flow makes them look alike.",
+        );
+        let side = ((width - 40.0) / 2.0).clamp(200.0, 440.0);
+        ui.horizontal(|ui| {
+            plane.ui(ui, side, &self.real);
+            base.ui(ui, side, &self.base_reference);
+        });
+    }
+}
+
+impl Tab for FlowTab {
+    fn name(&self) -> &'static str {
+        "Flow"
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        self.ensure_session(ui.ctx(), shared);
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+        self.update();
+        side_and_central_ui(ui, "flow-controls", 280.0, self, Self::controls_ui, Self::views_ui);
+    }
+
+    fn status(&self) -> Option<TabStatus> {
+        self.session.as_ref().map(Session::status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_base_grid_has_one_point_per_mesh_node() {
+        use crate::gui::widgets::game_plane::MESH_RES;
+        assert_eq!(super::base_grid().len(), MESH_RES * MESH_RES);
+    }
+}
