@@ -3,7 +3,7 @@
 # genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
 # diffusion_reference.py, pixelcnn_reference.py, charlm_reference.py), same machine, same batch,
 # dtype and optimiser.
-# Usage: bench/compare.sh [vae|gan|diffusion|pixelcnn|charlm] [TORCH_THREADS]   (default: every family)
+# Usage: bench/compare.sh [vae|gan|diffusion|pixelcnn|charlm|others] [TORCH_THREADS]   (default: every family)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genlab-target}"
@@ -11,12 +11,19 @@ family="${1:-all}"
 threads="${2:-$(nproc)}"
 cargo build --release --quiet
 genlab="$CARGO_TARGET_DIR/release/genlab"
-families=(vae gan diffusion pixelcnn charlm)
+families=(vae gan diffusion pixelcnn charlm others)
 [[ "$family" != all ]] && families=("$family")
 ours=""
 theirs="{}"
 for f in "${families[@]}"; do
-  ours+="$("$genlab" --device cpu bench --family "$f" --steps 40 --json)"$'\n'
+  if [[ "$f" == others ]]; then
+    # bench/others_reference.py holds the twins of the autoencoder, the flow, the RBM and the GMMN.
+    for g in autoencoder flow rbm gmmn; do
+      ours+="$("$genlab" --device cpu bench --family "$g" --steps 40 --json)"$'\n'
+    done
+  else
+    ours+="$("$genlab" --device cpu bench --family "$f" --steps 40 --json)"$'\n'
+  fi
   ref="$(python3 "bench/${f}_reference.py" --threads "$threads" --json | head -1)"
   theirs="$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' "$theirs" "$ref")"
 done
@@ -40,6 +47,11 @@ table = [
     ("PixelCNN 28x28, 64 ch, 6 layers", "sample_ms_mean", "pixelcnn_sample_ms_per_image", "PixelCNN: sampling ms/image (16, pixel by pixel)", False),
     ("Char transformer 3x128, T=64", "tokens_per_sec", "charlm_tokens_per_s", "Character model, batch 32x64: train tokens/s", True),
     ("Char transformer 3x128, T=64", "chars_per_sec", "charlm_sample_chars_per_s", "Character model: sampled characters/s", True),
+    ("Autoencoder MLP 784-400-2", "train_steps_per_sec", "ae_mlp_steps_per_s", "Autoencoder MLP, batch 128: train steps/s", True),
+    ("RealNVP 2-D, 8 couplings", "train_steps_per_sec", "realnvp2d_steps_per_s", "RealNVP 2-D, batch 256: train steps/s", True),
+    ("RBM 784x128, PCD-1", "train_steps_per_sec", "rbm_steps_per_s", "RBM 784x128, batch 64: train steps/s (PyTorch: CD-1)", True),
+    ("GMMN 2-D, 3x128", "train_steps_per_sec", "gmmn2d_steps_per_s", "GMMN 2-D, batch 256: train steps/s", True),
+    ("GMMN 28x28, 32-256-512", "train_steps_per_sec", "gmmn_mnist_steps_per_s", "GMMN images, batch 128: train steps/s", True),
 ]
 device = next(iter(rows.values()))["device"] if rows else "?"
 print(f"{os.cpu_count()} CPUs; genlab: {device}; PyTorch {ref.get('torch')}, {ref.get('threads')} threads")

@@ -95,6 +95,26 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
         rows.push(bench_diffusion("Diffusion UNet 28x28, C=32", unet, 64, (args.steps / 10).max(3), 64, device)?);
         rows.push(bench_diffusion("Diffusion MLP 2-D, 3x128", DiffusionConfig::default(), 256, args.steps * 3, 256, device)?);
     }
+    if wants(FamilyKind::Autoencoder) {
+        let config = crate::models::autoencoder::plain(VaeConfig::default());
+        let mut family = VaeFamily::new(config, &device.device, 0)?;
+        rows.push(bench_family("Autoencoder MLP 784-400-2", &mut family, &set, args.steps)?);
+    }
+    if wants(FamilyKind::Flow) {
+        let config = crate::models::flow::FlowConfig::default();
+        let family = crate::models::flow::FlowFamily::new(config, &device.device, 0)?;
+        rows.push(bench_steps("RealNVP 2-D, 8 couplings", Box::new(family), 256, &[2], args.steps * 3, true)?);
+    }
+    if wants(FamilyKind::Rbm) {
+        let family = crate::models::rbm::RbmFamily::new(crate::models::rbm::RbmConfig::default(), &device.device, 0)?;
+        rows.push(bench_steps("RBM 784x128, PCD-1", Box::new(family), 64, &[1, 28, 28], args.steps * 3, false)?);
+    }
+    if wants(FamilyKind::Gmmn) {
+        let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::default(), &device.device, 0)?;
+        rows.push(bench_steps("GMMN 2-D, 3x128", Box::new(family), 256, &[2], args.steps * 3, true)?);
+        let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::images(28, 28), &device.device, 0)?;
+        rows.push(bench_steps("GMMN 28x28, 32-256-512", Box::new(family), 128, &[1, 28, 28], args.steps, false)?);
+    }
     if wants(FamilyKind::Pixelcnn) {
         rows.push(bench_pixelcnn(args.steps.div_ceil(4), device)?);
     }
@@ -367,5 +387,42 @@ fn bench_charlm(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String
         ddim50_seconds: None,
         tokens_per_sec: Some(steps_per_sec * (batch * (window - 1)) as f64),
         chars_per_sec: Some(200.0 / seconds),
+    })
+}
+
+/// Train steps/s of any family at `batch` on random data (standard-normal points or uniform
+/// grey images), and sampling time per example over 64 (or 256 points) a call.
+fn bench_steps(name: &str, mut family: Box<dyn Family>, batch: usize, dims: &[usize], steps: usize, points: bool) -> Result<BenchRow, String> {
+    let d: usize = dims.iter().product();
+    let mut rng = Rng::new(4);
+    let x: Vec<f32> = (0..batch * d).map(|_| if points { rng.normal() as f32 } else { rng.uniform() as f32 }).collect();
+    let labels = vec![0u8; batch];
+    let b = Batch { x: &x, n: batch, dims, labels: &labels };
+    for _ in 0..5 {
+        family.train_step(&b)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps.max(1) {
+        family.train_step(&b)?;
+    }
+    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
+    let per_call = if points { 256 } else { 64 };
+    let mut times = Vec::new();
+    for i in 0..8 {
+        let t = Instant::now();
+        family.sample(per_call, i, None)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3 / per_call as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(BenchRow {
+        model: name.to_string(),
+        batch,
+        params: family.num_params(),
+        steps_per_sec,
+        decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
+        decode_ms_p95: times[times.len() - 1],
+        ddim50_seconds: None,
+        tokens_per_sec: None,
+        chars_per_sec: None,
     })
 }

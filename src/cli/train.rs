@@ -102,9 +102,10 @@ pub struct TrainArgs {
     /// RBM: Gibbs steps per update (CD-k; default 1).
     #[arg(long)]
     pub k: Option<usize>,
-    /// RBM: persistent contrastive divergence (Tieleman 2008) instead of CD.
+    /// RBM: plain contrastive divergence (chains restart at the data each update) instead of
+    /// the default persistent chains (PCD, Tieleman 2008).
     #[arg(long)]
-    pub persistent: bool,
+    pub cd: bool,
     /// Character model: a UTF-8 text file to learn (default: the built-in Shakespeare).
     #[arg(long)]
     pub text: Option<PathBuf>,
@@ -303,7 +304,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
                             height: h,
                             hidden: args.hidden.unwrap_or(base.hidden),
                             k: args.k.unwrap_or(base.k),
-                            persistent: args.persistent,
+                            persistent: !args.cd,
                             learning_rate: args.lr.unwrap_or(base.learning_rate),
                         };
                         let (s, b) = (config.default_steps(), config.default_batch_size());

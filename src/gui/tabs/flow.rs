@@ -130,8 +130,10 @@ impl FlowTab {
     fn update(&mut self) {
         let (Some(session), Some(plane)) = (&mut self.session, &self.plane) else { return };
         if let Some((_, density, layers, latent)) = session.flow_picture.take() {
-            // Shown as p(x) rather than log p(x): the mass is where the colour is.
-            self.density = density.iter().map(|l| l.exp()).collect();
+            // log p(x), floored 8 nats below its peak: p(x) itself is so concentrated on thin
+            // shapes that its map is one bright line.
+            let peak = density.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            self.density = density.iter().map(|l| l.max(peak - 8.0)).collect();
             if self.shown_layer > layers.len().saturating_sub(1) {
                 self.shown_layer = layers.len().saturating_sub(1);
             }
@@ -242,7 +244,7 @@ impl FlowTab {
             }
         });
         ui.weak(
-            "Left: the model's density p(x) (green: high) with its samples (pink) and the data (green dots); the white \
+            "Left: the model's log-density log p(x) (green: high, purple: 8 nats below the peak or less) with its samples (pink) and the data (green dots); the white \
              mesh is a square grid of base-space points pushed through the first couplings. Slide to watch the grid \
              bend, one coupling at a time, into the shape of the data. Right: the data mapped back to the base space \
              (pink), over draws from N(0, I) (green): a good flow makes them look alike.",

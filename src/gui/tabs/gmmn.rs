@@ -105,7 +105,9 @@ impl GmmnTab {
     fn update(&mut self, ctx: &egui::Context) {
         let (Some(session), Some(plane)) = (&mut self.session, &mut self.plane) else { return };
         if let Some((_, field, fakes)) = session.witness.take() {
-            plane.set_parts(ctx, &field, Vec::new(), fakes, Vec::new(), None);
+            // Symmetric about 0, so grey means "as much model as data".
+            let m = field.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
+            plane.set_parts(ctx, &field, Vec::new(), fakes, Vec::new(), Some((-m, m)));
             self.in_flight = false;
         }
         let due = self.last_witness.is_none_or(|t| t.elapsed() >= WITNESS_EVERY) && session.step != self.witness_step;
