@@ -41,25 +41,42 @@ fn inverse_undoes_forward_and_log_det_matches_finite_differences() {
     assert!(worst < 1e-5, "inverse(forward(x)) is off by {worst}");
     let z = read(z);
     assert!(z.iter().zip(&x).any(|(a, &b)| (a - b as f64).abs() > 0.05), "the trained flow should not be the identity");
-    // Central differences of the forward map, in f64 arithmetic on f32 evaluations.
+    // Finite differences of the forward map, in f64 arithmetic on f32 evaluations. The coupling
+    // networks are ReLU MLPs: where a step crosses a kink, the map is not linear at that scale
+    // and no difference quotient is right, so a point counts only where the forward and the
+    // backward one-sided Jacobians agree.
     let log_det = read(log_det);
-    // Small steps: the coupling networks are ReLU MLPs, and a wide step can straddle a kink.
     let h = 1e-3f32;
-    for p in 0..8 {
-        let mut jac = [[0.0f64; 2]; 2];
+    let z_at = |p: [f32; 2]| read(net.forward(tensor(&p, 1, 2), &config).0);
+    let log_abs_det = |j: [[f64; 2]; 2]| (j[0][0] * j[1][1] - j[0][1] * j[1][0]).abs().ln();
+    let mut checked = 0;
+    for p in 0..32 {
+        let at = [x[2 * p], x[2 * p + 1]];
+        let centre = z_at(at);
+        let (mut forward, mut backward) = ([[0.0f64; 2]; 2], [[0.0f64; 2]; 2]);
         for k in 0..2 {
-            let (mut plus, mut minus) = ([x[2 * p], x[2 * p + 1]], [x[2 * p], x[2 * p + 1]]);
+            let (mut plus, mut minus) = (at, at);
             plus[k] += h;
             minus[k] -= h;
-            let zp = read(net.forward(tensor(&plus, 1, 2), &config).0);
-            let zm = read(net.forward(tensor(&minus, 1, 2), &config).0);
+            let (zp, zm) = (z_at(plus), z_at(minus));
             for i in 0..2 {
-                jac[i][k] = (zp[i] - zm[i]) / (2.0 * h as f64);
+                forward[i][k] = (zp[i] - centre[i]) / h as f64;
+                backward[i][k] = (centre[i] - zm[i]) / h as f64;
             }
         }
-        let numeric = (jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0]).abs().ln();
-        assert!((numeric - log_det[p]).abs() < 5e-3, "point {p}: log|det J| {numeric} by differences, {} tracked", log_det[p]);
+        let (f, b) = (log_abs_det(forward), log_abs_det(backward));
+        // One-sided quotients differ by O(h · curvature) where the map is smooth (a few 1e-3
+        // here); a kink makes them differ by the change of slope.
+        if (f - b).abs() > 2e-2 {
+            continue; // a kink within h
+        }
+        let numeric = 0.5 * (f + b);
+        // Within 1.5e-2: a wrong or missing term of the log-determinant is off by O(1); kinks just
+        // past the filter and f32 rounding of z leave errors up to about 1e-2 at h = 1e-3.
+        assert!((numeric - log_det[p]).abs() < 1.5e-2, "point {p}: log|det J| {numeric} by differences, {} tracked", log_det[p]);
+        checked += 1;
     }
+    assert!(checked >= 16, "only {checked} of 32 points were away from a kink");
 }
 
 #[test]
