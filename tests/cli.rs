@@ -334,5 +334,6 @@ fn pixelcnn_checkpoint_reports_its_exact_likelihood() {
     let stdout = String::from_utf8_lossy(&eval.stdout);
     assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
     assert!(stdout.contains("NLL: exact NLL (binarized)") && stdout.contains("nats/image"), "{stdout}");
+    assert!(stdout.contains("samples are binary"), "the report says FID compares binary samples with grey images: {stdout}");
     let _ = std::fs::remove_dir_all(&out);
 }
