@@ -16,6 +16,7 @@ pub mod rbm;
 pub mod vae;
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
@@ -75,4 +76,16 @@ pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, Strin
         Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
         None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
     }
+}
+
+static SEED_LOCK: Mutex<()> = Mutex::new(());
+
+/// Seeds `device`'s random generator and holds a process-wide lock until the returned guard
+/// drops: a family seeds, then draws its initial weights, and another thread seeding the same
+/// (shared) device in between would change them. With the guard alive through the
+/// initialisation, a seed gives the same weights however many models are built at once.
+pub fn seed_device(device: &Device, seed: u64) -> MutexGuard<'static, ()> {
+    let guard = SEED_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    guard
 }

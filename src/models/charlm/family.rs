@@ -55,7 +55,7 @@ impl CharLmFamily {
     /// A freshly initialised model on `device` (a plain device; autodiff is added here).
     pub fn new(config: CharLmConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self { model: Some(CharTransformer::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
     }

@@ -56,9 +56,11 @@ pub fn train_classifier(
     if train.is_empty() || data.test.is_empty() {
         return Err("the classifier needs training and test images".into());
     }
-    device.seed(options.seed);
+    let seeded = crate::models::seed_device(device, options.seed);
     let train_device = device.clone().autodiff();
     let mut model = LeNet::new(&config, &train_device);
+    // The initial weights are drawn: training need not hold up other models' initialisation.
+    drop(seeded);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let mut rng = Rng::new(options.seed);
     let batch = options.batch_size.clamp(1, train.len());

@@ -81,7 +81,7 @@ impl DiffusionFamily {
     pub fn new(config: DiffusionConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
         let schedule = config.build_schedule()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self {
             net: Some(Denoiser::new(&config, &device)),

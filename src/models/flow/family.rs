@@ -51,7 +51,7 @@ fn points(values: Vec<f32>) -> Vec<[f32; 2]> {
 impl FlowFamily {
     pub fn new(config: FlowConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self {
             model: Some(RealNvp::new(&config, &device)),

@@ -96,7 +96,7 @@ fn d_loss_floor(objective: Objective, smoothing: f64) -> Option<f64> {
 impl GanFamily {
     pub fn new(config: GanConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self {
             g: Some(Generator::new(&config, &device)),

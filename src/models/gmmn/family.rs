@@ -41,7 +41,7 @@ fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
 impl GmmnFamily {
     pub fn new(config: GmmnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self {
             model: Some(Generator::new(&config, &device)),

@@ -59,7 +59,7 @@ impl PixelCnnFamily {
     /// A freshly initialised PixelCNN on `device` (a plain device; autodiff is added here).
     pub fn new(config: PixelCnnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         Ok(Self { model: Some(PixelCnn::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
     }

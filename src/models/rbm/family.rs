@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 
 use crate::rng::Rng;
 use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
@@ -50,7 +49,7 @@ fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<
 impl RbmFamily {
     pub fn new(config: RbmConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone();
         Ok(Self {
             rbm: Rbm::new(config.visible(), config.hidden, &device),
@@ -154,12 +153,15 @@ impl Family for RbmFamily {
         let persistent = if self.config.persistent {
             match self.persistent.take().filter(|p| p.dims()[0] == n) {
                 Some(p) => Some(p),
-                None => Some(Tensor::<2>::random([n, d], Distribution::Uniform(0.0, 1.0), &device).greater_elem(0.5).float()),
+                None => Some(seeded_uniforms(&mut self.rng, [n, d], &device).greater_elem(0.5).float()),
             }
         } else {
             None
         };
-        let mut uniforms = |shape: [usize; 2]| Tensor::<2>::random(shape, Distribution::Uniform(0.0, 1.0), &device);
+        // genlab's own generator rather than the device's: a seed gives the same run however
+        // many models share the device.
+        let rng = &mut self.rng;
+        let mut uniforms = |shape: [usize; 2]| seeded_uniforms(rng, shape, &device);
         let step = cd_update(&self.rbm, v0.clone(), persistent, self.config.k, self.config.learning_rate, &mut uniforms);
         let recon = (v0.clone() - step.reconstruction).powf_scalar(2.0).sum_dim(1).mean();
         let f_data = free_energy(&step.rbm, v0).mean();

@@ -50,7 +50,7 @@ impl VaeFamily {
     /// A freshly initialised VAE on `device` (a plain device; autodiff is added here).
     pub fn new(config: VaeConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        device.seed(seed);
+        let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         let model = Vae::new(&config, &device);
         Ok(Self {
