@@ -68,6 +68,14 @@ impl ActivationOps<Flex> for Flex {
     }
 
     fn gelu(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
+        // genlab patch: contiguous f32 through a dedicated vectorised loop (fast_math.rs).
+        if tensor.dtype() == DType::F32
+            && let Some((start, end)) = tensor.layout().contiguous_offsets()
+        {
+            let out = fast_math::gelu_collect(&tensor.storage::<f32>()[start..end]);
+            let shape = tensor.layout().shape().clone();
+            return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32);
+        }
         // 0.5 * x * (1 + erf(x / sqrt(2)))
         use crate::ops::unary::{erf_f32, erf_f64};
         let sqrt2_f32: f32 = core::f32::consts::SQRT_2;
@@ -79,7 +87,24 @@ impl ActivationOps<Flex> for Flex {
         )
     }
 
-    fn gelu_backward(x: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
+    fn gelu_backward(x: FloatTensor<Flex>, mut grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
+        // genlab patch: same-shape contiguous f32 through a dedicated vectorised loop, in
+        // place in the gradient when it is uniquely owned (fast_math.rs).
+        if x.dtype() == DType::F32
+            && grad.dtype() == DType::F32
+            && x.layout().shape() == grad.layout().shape()
+            && let (Some((xs, xe)), Some((gs, ge))) = (x.layout().contiguous_offsets(), grad.layout().contiguous_offsets())
+        {
+            if grad.is_unique() && gs == 0 {
+                let xv: &[f32] = &x.storage()[xs..xe];
+                fast_math::gelu_grad_in_place(xv, &mut grad.storage_mut::<f32>()[..ge]);
+                return grad;
+            }
+            let mut out = grad.storage::<f32>()[gs..ge].to_vec();
+            fast_math::gelu_grad_in_place(&x.storage()[xs..xe], &mut out);
+            let shape = grad.layout().shape().clone();
+            return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32);
+        }
         // d/dx[gelu(x)] = 0.5 * (1 + erf(x/sqrt(2))) + x * (1/sqrt(2*pi)) * exp(-x^2/2)
         use crate::ops::unary::{erf_f32, erf_f64};
         let sqrt2_f32: f32 = core::f32::consts::SQRT_2;
