@@ -109,8 +109,11 @@ fn the_flow_fits_two_moons_and_checkpoints_round_trip() {
     let (points, _) = ToyKind::TwoMoons.sample(1000, &mut Rng::new(9));
     let x: Vec<f32> = points.iter().flatten().copied().collect();
     let nll = -family.likelihood().unwrap().log_likelihood(&x, 1000, &[], 1, 0).unwrap()[0].per_example.iter().sum::<f64>() / 1000.0;
-    // A Gaussian fitted to two moons scores about 2.1 nats (its entropy at the data's covariance).
-    assert!(nll < 1.6, "held-out NLL {nll} nats");
+    // The untrained (identity) flow scores ½‖x‖² + log 2π on the same points: the reference
+    // training has to beat, computed here rather than quoted.
+    let identity = x.chunks(2).map(|p| 0.5 * (p[0] as f64).powi(2) + 0.5 * (p[1] as f64).powi(2)).sum::<f64>() / 1000.0
+        + (2.0 * std::f64::consts::PI).ln();
+    assert!(nll < identity - 0.7, "held-out NLL {nll} nats against the identity flow's {identity}");
     let dir = std::env::temp_dir().join(format!("genlab-test-flow-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

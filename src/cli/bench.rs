@@ -103,20 +103,22 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
     if wants(FamilyKind::Flow) {
         let config = crate::models::flow::FlowConfig::default();
         let family = crate::models::flow::FlowFamily::new(config, &device.device, 0)?;
-        rows.push(bench_steps("RealNVP 2-D, 8 couplings", Box::new(family), 256, &[2], args.steps * 3, true)?);
+        rows.push(bench_steps("RealNVP 2-D, 8 couplings", Box::new(family), 256, &[2], args.steps * 3, true, (256, 8))?);
     }
     if wants(FamilyKind::Rbm) {
         let family = crate::models::rbm::RbmFamily::new(crate::models::rbm::RbmConfig::default(), &device.device, 0)?;
-        rows.push(bench_steps("RBM 784x128, PCD-1", Box::new(family), 64, &[1, 28, 28], args.steps * 3, false)?);
+        rows.push(bench_steps("RBM 784x128, PCD-1", Box::new(family), 64, &[1, 28, 28], args.steps * 3, false, (64, 8))?);
     }
     if wants(FamilyKind::Gmmn) {
         let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::default(), &device.device, 0)?;
-        rows.push(bench_steps("GMMN 2-D, 3x128", Box::new(family), 256, &[2], args.steps * 3, true)?);
+        rows.push(bench_steps("GMMN 2-D, 3x128", Box::new(family), 256, &[2], args.steps * 3, true, (256, 8))?);
         let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::images(28, 28), &device.device, 0)?;
-        rows.push(bench_steps("GMMN 28x28, 32-256-512", Box::new(family), 128, &[1, 28, 28], args.steps, false)?);
+        rows.push(bench_steps("GMMN 28x28, 32-256-512", Box::new(family), 128, &[1, 28, 28], args.steps, false, (64, 8))?);
     }
     if wants(FamilyKind::Pixelcnn) {
-        rows.push(bench_pixelcnn(args.steps.div_ceil(4), device)?);
+        // Sampling as bench/pixelcnn_reference.py times it: 16 images pixel by pixel, one call.
+        let family = PixelCnnFamily::new(PixelCnnConfig::default(), &device.device, 0)?;
+        rows.push(bench_steps("PixelCNN 28x28, 64 ch, 6 layers", Box::new(family), 32, &[1, 28, 28], args.steps.div_ceil(4), false, (16, 1))?);
     }
     if wants(FamilyKind::Charlm) {
         rows.push(bench_charlm(args.steps, device)?);
@@ -315,42 +317,6 @@ fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// PixelCNN's default model: train steps/s at batch 32 on random binary images, and the time
-/// per image of drawing 16 pixel by pixel (as bench/pixelcnn_reference.py times PyTorch).
-fn bench_pixelcnn(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
-    let config = PixelCnnConfig::default();
-    let (batch, d) = (config.default_batch_size(), config.pixels());
-    let mut rng = Rng::new(2);
-    let x: Vec<f32> = (0..batch * d).map(|_| if rng.uniform() < 0.15 { 1.0 } else { 0.0 }).collect();
-    let labels = vec![0u8; batch];
-    let dims = [1, config.height, config.width];
-    let mut family = PixelCnnFamily::new(config, &device.device, 0)?;
-    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
-    for _ in 0..3 {
-        family.train_step(&b)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&b)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    family.sample(2, 0, None)?;
-    let t = Instant::now();
-    family.sample(16, 1, None)?;
-    let ms = t.elapsed().as_secs_f64() * 1e3 / 16.0;
-    Ok(BenchRow {
-        model: "PixelCNN 28x28, 64 ch, 6 layers".into(),
-        batch,
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: ms,
-        decode_ms_p95: ms,
-        ddim50_seconds: None,
-        tokens_per_sec: None,
-        chars_per_sec: None,
-    })
-}
-
 /// The character model's default: train steps/s and tokens/s at batch 32 on windows of the
 /// built-in corpus, and characters generated per second one at a time (no cache, as
 /// bench/charlm_reference.py times PyTorch).
@@ -391,8 +357,17 @@ fn bench_charlm(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String
 }
 
 /// Train steps/s of any family at `batch` on random data (standard-normal points or uniform
-/// grey images), and sampling time per example over 64 (or 256 points) a call.
-fn bench_steps(name: &str, mut family: Box<dyn Family>, batch: usize, dims: &[usize], steps: usize, points: bool) -> Result<BenchRow, String> {
+/// grey images; binary models threshold them), and sampling time per example over `calls`
+/// calls of `per_call` examples (after one warm-up call of 2).
+fn bench_steps(
+    name: &str,
+    mut family: Box<dyn Family>,
+    batch: usize,
+    dims: &[usize],
+    steps: usize,
+    points: bool,
+    (per_call, calls): (usize, usize),
+) -> Result<BenchRow, String> {
     let d: usize = dims.iter().product();
     let mut rng = Rng::new(4);
     let x: Vec<f32> = (0..batch * d).map(|_| if points { rng.normal() as f32 } else { rng.uniform() as f32 }).collect();
@@ -406,9 +381,9 @@ fn bench_steps(name: &str, mut family: Box<dyn Family>, batch: usize, dims: &[us
         family.train_step(&b)?;
     }
     let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    let per_call = if points { 256 } else { 64 };
+    family.sample(2, 0, None)?;
     let mut times = Vec::new();
-    for i in 0..8 {
+    for i in 0..calls as u64 {
         let t = Instant::now();
         family.sample(per_call, i, None)?;
         times.push(t.elapsed().as_secs_f64() * 1e3 / per_call as f64);

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::data::{load_images, DatasetId};
+use crate::data::{load_images, DatasetId, ImageData};
 use crate::rng::Rng;
 use crate::train::TrainData;
 
@@ -28,5 +28,48 @@ pub fn shown_points(data: &TrainData, n: usize) -> Vec<[f32; 2]> {
     match data {
         TrainData::Points { points, .. } => points.iter().take(n).copied().collect(),
         _ => Vec::new(),
+    }
+}
+
+/// A tab's training data: loaded once per choice of dataset, and again when the data folder
+/// changes (the tab then drops its run).
+#[derive(Default)]
+pub struct TabData {
+    data: Option<TrainData>,
+    version: Option<u64>,
+}
+
+impl TabData {
+    /// True, and the data forgotten, when the data folder changed since the last call.
+    pub fn folder_changed(&mut self, data_version: u64) -> bool {
+        let changed = self.version != Some(data_version);
+        if changed {
+            self.version = Some(data_version);
+            self.data = None;
+        }
+        changed
+    }
+
+    /// Forgets the data (another dataset was picked).
+    pub fn clear(&mut self) {
+        self.data = None;
+    }
+
+    /// The data for `dataset`, loaded on first use.
+    pub fn get(&mut self, dataset: DatasetId, data_dir: Option<&Path>) -> Result<TrainData, String> {
+        if let Some(d) = &self.data {
+            return Ok(d.clone());
+        }
+        let d = train_data(dataset, data_dir)?;
+        self.data = Some(d.clone());
+        Ok(d)
+    }
+
+    /// The images, once loaded (for the tab to say what it trains on).
+    pub fn images(&self) -> Option<&ImageData> {
+        match &self.data {
+            Some(TrainData::Images(d)) => Some(d),
+            _ => None,
+        }
     }
 }

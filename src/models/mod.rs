@@ -14,6 +14,7 @@ pub mod one_hot;
 pub mod pixelcnn;
 pub mod rbm;
 pub mod vae;
+pub mod weights;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};

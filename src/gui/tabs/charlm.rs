@@ -167,8 +167,8 @@ impl CharLmTab {
         }
         let stale = self.asked_for.as_deref() != Some(self.prompt.as_str())
             || (session.running && self.last_ask.is_none_or(|t| t.elapsed() >= REFRESH_EVERY));
-        let context = crate::data::text::encode(&self.config.vocab, &self.prompt);
-        if stale && !self.in_flight && !context.is_empty() {
+        let context = if stale && !self.in_flight { crate::data::text::encode(&self.config.vocab, &self.prompt) } else { Vec::new() };
+        if !context.is_empty() {
             session.send(Command::NextToken { context });
             self.asked_for = Some(self.prompt.clone());
             self.in_flight = true;

@@ -13,7 +13,7 @@ use crate::train::{Command, TrainData};
 
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::{shown_points, train_data};
+use super::super::train_data::{shown_points, TabData};
 use super::super::widgets::game_plane::GamePlane;
 use super::super::widgets::{dataset_picker_ui, loss_plot_ui, LossPlotState};
 
@@ -24,8 +24,7 @@ pub struct FlowTab {
     dataset: DatasetId,
     batch_size: usize,
     seed: u64,
-    data: Option<TrainData>,
-    data_version: Option<u64>,
+    data: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     plot: LossPlotState,
@@ -41,6 +40,8 @@ pub struct FlowTab {
     latent: Vec<[f32; 2]>,
     /// Layers of the flow applied to the grid shown (0: the base grid).
     shown_layer: usize,
+    /// The planes need the last picture again (it arrived, or the layer slider moved).
+    planes_dirty: bool,
     last_picture: Option<Instant>,
     picture_step: u64,
     in_flight: bool,
@@ -52,8 +53,7 @@ impl Default for FlowTab {
             dataset: DatasetId::Toy(ToyKind::TwoMoons),
             batch_size: FlowConfig::default().default_batch_size(),
             seed: 0,
-            data: None,
-            data_version: None,
+            data: TabData::default(),
             session: None,
             load_error: None,
             plot: LossPlotState::default(),
@@ -65,6 +65,7 @@ impl Default for FlowTab {
             density: Vec::new(),
             latent: Vec::new(),
             shown_layer: usize::MAX,
+            planes_dirty: false,
             last_picture: None,
             picture_step: u64::MAX,
             in_flight: false,
@@ -79,24 +80,16 @@ fn base_grid() -> Vec<[f32; 2]> {
 
 impl FlowTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.data = None;
+        if self.data.folder_changed(shared.data_version) {
             self.session = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        if self.data.is_none() {
-            match train_data(self.dataset, shared.data_dir.as_deref()) {
-                Ok(d) => self.data = Some(d),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(data) = self.data.clone() else { return };
+        let data = match self.data.get(self.dataset, shared.data_dir.as_deref()) {
+            Ok(d) => d,
+            Err(e) => return self.load_error = Some(e),
+        };
         let config = match &data {
             TrainData::Images(d) => FlowConfig::images(d.train.width, d.train.height),
             _ => FlowConfig::default(),
@@ -140,6 +133,7 @@ impl FlowTab {
             self.layers = layers;
             self.latent = latent;
             self.in_flight = false;
+            self.planes_dirty = true;
         }
         let due = self.last_picture.is_none_or(|t| t.elapsed() >= PICTURE_EVERY) && session.step != self.picture_step;
         if due && !self.in_flight {
@@ -150,8 +144,11 @@ impl FlowTab {
         }
     }
 
-    /// Hands the last picture to the two planes.
+    /// Hands the last picture to the two planes, when it changed.
     fn refresh_planes(&mut self, ctx: &egui::Context) {
+        if !std::mem::take(&mut self.planes_dirty) {
+            return;
+        }
         let samples = self.session.as_ref().and_then(|s| s.points.as_ref().map(|(_, p)| p.clone())).unwrap_or_default();
         let mesh = self.layers.get(self.shown_layer).cloned().unwrap_or_default();
         if let Some(plane) = &mut self.plane {
@@ -173,7 +170,7 @@ impl FlowTab {
         ui.separator();
         ui.strong("Data");
         if dataset_picker_ui(ui, &mut self.dataset) {
-            self.data = None;
+            self.data.clear();
             self.batch_size = match self.dataset {
                 DatasetId::Toy(_) => FlowConfig::default().default_batch_size(),
                 _ => FlowConfig::images(28, 28).default_batch_size(),
@@ -240,7 +237,9 @@ impl FlowTab {
         ui.horizontal(|ui| {
             ui.strong("The transform, layer by layer");
             if layers > 0 {
-                ui.add(egui::Slider::new(&mut self.shown_layer, 0..=layers).text("couplings applied"));
+                if ui.add(egui::Slider::new(&mut self.shown_layer, 0..=layers).text("couplings applied")).changed() {
+                    self.planes_dirty = true;
+                }
             }
         });
         ui.weak(

@@ -12,7 +12,7 @@ use crate::train::{Command, TrainData};
 
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::{shown_points, train_data};
+use super::super::train_data::{shown_points, TabData};
 use super::super::widgets::game_plane::GamePlane;
 use super::super::widgets::{dataset_picker_ui, loss_plot_ui, LossPlotState};
 
@@ -23,8 +23,7 @@ pub struct GmmnTab {
     dataset: DatasetId,
     batch_size: usize,
     seed: u64,
-    data: Option<TrainData>,
-    data_version: Option<u64>,
+    data: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     plot: LossPlotState,
@@ -41,8 +40,7 @@ impl Default for GmmnTab {
             dataset: DatasetId::Toy(ToyKind::Ring8),
             batch_size: GmmnConfig::default().default_batch_size(),
             seed: 0,
-            data: None,
-            data_version: None,
+            data: TabData::default(),
             session: None,
             load_error: None,
             plot: LossPlotState::default(),
@@ -57,24 +55,16 @@ impl Default for GmmnTab {
 
 impl GmmnTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.data = None;
+        if self.data.folder_changed(shared.data_version) {
             self.session = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        if self.data.is_none() {
-            match train_data(self.dataset, shared.data_dir.as_deref()) {
-                Ok(d) => self.data = Some(d),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(data) = self.data.clone() else { return };
+        let data = match self.data.get(self.dataset, shared.data_dir.as_deref()) {
+            Ok(d) => d,
+            Err(e) => return self.load_error = Some(e),
+        };
         let config = match &data {
             TrainData::Images(d) => GmmnConfig::images(d.train.width, d.train.height),
             _ => GmmnConfig::default(),
@@ -129,7 +119,7 @@ impl GmmnTab {
         ui.separator();
         ui.strong("Data");
         if dataset_picker_ui(ui, &mut self.dataset) {
-            self.data = None;
+            self.data.clear();
             self.batch_size = match self.dataset {
                 DatasetId::Toy(_) => GmmnConfig::default().default_batch_size(),
                 _ => GmmnConfig::images(28, 28).default_batch_size(),

@@ -2,12 +2,11 @@
 //! watch it draw an image one pixel at a time: each pixel's probability, and which earlier
 //! pixels the current one can see.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
+use crate::data::{DatasetId, ImageDatasetId};
 use crate::export::save_grid_png;
 use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::train::{Command, TrainData};
@@ -15,6 +14,7 @@ use crate::train::{Command, TrainData};
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::TabData;
 use super::super::widgets::pixel_canvas::{heat_colour, PixelCanvas};
 use super::super::widgets::{loss_plot_ui, LossPlotState};
 
@@ -77,8 +77,7 @@ pub struct PixelCnnTab {
     config: PixelCnnConfig,
     batch_size: usize,
     seed: u64,
-    data: Option<Arc<ImageData>>,
-    data_version: Option<u64>,
+    data: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     plot: LossPlotState,
@@ -96,8 +95,7 @@ impl Default for PixelCnnTab {
             walk: PixelWalk::new(config.pixels(), 1),
             config,
             seed: 0,
-            data: None,
-            data_version: None,
+            data: TabData::default(),
             session: None,
             load_error: None,
             plot: LossPlotState::default(),
@@ -109,24 +107,17 @@ impl Default for PixelCnnTab {
 
 impl PixelCnnTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.data = None;
+        if self.data.folder_changed(shared.data_version) {
             self.session = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        if self.data.is_none() {
-            match load_images(self.dataset, shared.data_dir.as_deref()) {
-                Ok(data) => self.data = Some(Arc::new(data)),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(data) = self.data.clone() else { return };
+        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref()) {
+            Ok(TrainData::Images(d)) => d,
+            Ok(_) => return,
+            Err(e) => return self.load_error = Some(e),
+        };
         self.config.num_classes = data.num_classes();
         self.config.width = data.train.width;
         self.config.height = data.train.height;
@@ -240,10 +231,10 @@ impl PixelCnnTab {
             }
         });
         if before != self.dataset {
-            self.data = None;
+            self.data.clear();
             self.reset();
         }
-        if let Some(data) = &self.data {
+        if let Some(data) = self.data.images() {
             ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
         }
         ui.weak("Binarized: a pixel is 1 when its grey value is above 0.5, else 0 (the same fixed threshold for training and test).");
@@ -319,7 +310,7 @@ impl PixelCnnTab {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
             if ui.button("Use the built-in shapes instead").clicked() {
                 self.dataset = ImageDatasetId::Shapes;
-                self.data = None;
+                self.data.clear();
                 self.reset();
             }
         }

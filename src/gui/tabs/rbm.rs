@@ -1,17 +1,17 @@
 //! The RBM tab: contrastive divergence live on binarized images, each hidden unit's weights
 //! as a filter, and a Gibbs chain to step through, from noise or from test images.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
+use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::rbm::{RbmConfig, RbmFamily};
 use crate::train::{Command, ImageBatch, TrainData};
 
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::TabData;
 use super::super::widgets::{loss_plot_ui, ImageGrid, LossPlotState};
 
 const FILTERS: usize = 64;
@@ -23,8 +23,7 @@ pub struct RbmTab {
     config: RbmConfig,
     batch_size: usize,
     seed: u64,
-    data: Option<Arc<ImageData>>,
-    data_version: Option<u64>,
+    data: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     plot: LossPlotState,
@@ -32,6 +31,8 @@ pub struct RbmTab {
     frame: ImageGrid,
     chain: Vec<ImageBatch>,
     shown: usize,
+    /// The chain frame the image grid holds (uploaded only when `shown` moves).
+    frame_shown: Option<usize>,
     playing: bool,
     last_frame: Instant,
     chain_steps: usize,
@@ -49,8 +50,7 @@ impl Default for RbmTab {
             batch_size: config.default_batch_size(),
             config,
             seed: 0,
-            data: None,
-            data_version: None,
+            data: TabData::default(),
             session: None,
             load_error: None,
             plot: LossPlotState::default(),
@@ -58,6 +58,7 @@ impl Default for RbmTab {
             frame: ImageGrid::new("rbm-chain"),
             chain: Vec::new(),
             shown: 0,
+            frame_shown: None,
             playing: false,
             last_frame: Instant::now(),
             chain_steps: 500,
@@ -71,24 +72,17 @@ impl Default for RbmTab {
 
 impl RbmTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.data = None;
+        if self.data.folder_changed(shared.data_version) {
             self.session = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        if self.data.is_none() {
-            match load_images(self.dataset, shared.data_dir.as_deref()) {
-                Ok(d) => self.data = Some(Arc::new(d)),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(data) = self.data.clone() else { return };
+        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref()) {
+            Ok(TrainData::Images(d)) => d,
+            Ok(_) => return,
+            Err(e) => return self.load_error = Some(e),
+        };
         self.config.width = data.train.width;
         self.config.height = data.train.height;
         match RbmFamily::new(self.config.clone(), &shared.device.device, self.seed) {
@@ -138,6 +132,7 @@ impl RbmTab {
             if chain.len() > 1 {
                 self.chain = chain;
                 self.shown = 0;
+                self.frame_shown = None;
                 self.playing = true;
             }
             self.in_flight = false;
@@ -157,9 +152,10 @@ impl RbmTab {
             }
             ctx.request_repaint_after(Duration::from_millis(80));
         }
-        if let Some(frame) = self.chain.get(self.shown) {
-            if self.frame.batch() != Some(frame) {
+        if self.frame_shown != Some(self.shown) {
+            if let Some(frame) = self.chain.get(self.shown) {
                 self.frame.set(ctx, frame.clone(), 4);
+                self.frame_shown = Some(self.shown);
             }
         }
     }
@@ -180,7 +176,7 @@ impl RbmTab {
             }
         });
         if before != self.dataset {
-            self.data = None;
+            self.data.clear();
             self.reset();
         }
         ui.weak("Binarized at 0.5, as for PixelCNN.");

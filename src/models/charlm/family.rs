@@ -9,7 +9,7 @@ use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, DrawnToken, Family, FamilyResult, HyperParam, LikelihoodModel, LogLikelihood, LossTerms, NextToken, Samples,
     TokenView,
@@ -29,8 +29,7 @@ pub struct CharLmFamily {
     optim: ModuleOptimizer,
     /// The training device (autodiff on).
     device: Device,
-    good: Option<CharTransformer>,
-    pending_good: Option<CharTransformer>,
+    good: KnownGood<CharTransformer>,
 }
 
 fn adam() -> ModuleOptimizer {
@@ -38,9 +37,6 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 /// Mean −log p(target) over every position, from logits and one-hot targets.
 ///
@@ -57,22 +53,14 @@ impl CharLmFamily {
         config.validate()?;
         let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
-        Ok(Self { model: Some(CharTransformer::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
+        Ok(Self { model: Some(CharTransformer::new(&config, &device)), config, optim: adam(), device, good: KnownGood::default() })
     }
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: CharLmConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a character-model configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: CharLmConfig = load_config(dir, "character-model")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let loaded = family
-            .model()?
-            .clone()
-            .try_load_file(&path)
-            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
-        family.model = Some(loaded);
+        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
     }
 
@@ -151,7 +139,7 @@ impl Family for CharLmFamily {
         let (inputs, targets, _) = self.inputs_and_targets(batch.x, batch.n, &device)?;
         let model = self.model.take().ok_or("the character model's weights were lost in a failed step")?;
         let loss = cross_entropy(model.forward(inputs).logits, targets);
-        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        let value = read_back(loss.clone().without_autodiff())?[0] as f64;
         let terms: LossTerms = vec![
             ("cross-entropy (nats/char)".into(), value),
             ("bits/char".into(), value / std::f64::consts::LN_2),
@@ -180,15 +168,7 @@ impl Family for CharLmFamily {
     fn hyper_params(&self) -> Vec<HyperParam> {
         let c = &self.config;
         vec![
-            HyperParam {
-                name: "learning_rate",
-                help: "Adam step size: larger learns faster but can diverge",
-                value: c.learning_rate,
-                min: 1e-5,
-                max: 1e-1,
-                logarithmic: true,
-                integer: false,
-            },
+            learning_rate_param(c.learning_rate),
             HyperParam {
                 name: "temperature",
                 help: "divides the logits before the softmax: below 1 picks likely characters more often, above 1 takes more risks; 0 always takes the most likely",
@@ -235,27 +215,18 @@ impl Family for CharLmFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        // The weights remembered last time were validated by the finite steps since.
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.model.clone();
+        self.good.remember(self.model.as_ref());
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.model = Some(good);
         }
         self.optim = adam();
-        self.pending_good = None;
     }
 
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
@@ -282,7 +253,7 @@ impl LikelihoodModel for CharLmFamily {
         let (inputs, targets, _) = self.inputs_and_targets(x, n, &device)?;
         let model = self.model()?.valid();
         let logp = (log_softmax(model.forward(inputs).logits, 2) * targets).sum_dim(2).sum_dim(1); // [B, 1, 1]
-        let per_example = read(logp.reshape([n]))?.into_iter().map(|v| v as f64).collect();
+        let per_example = read_back(logp.reshape([n]))?.into_iter().map(|v| v as f64).collect();
         Ok(vec![LogLikelihood { name: "exact (per window)".into(), exact: true, per_example }])
     }
 }
@@ -308,11 +279,11 @@ impl TokenView for CharLmFamily {
         let device = self.device.clone().without_autodiff();
         let model = self.model()?.valid();
         let out = model.forward(one_hot_tokens(&context, 1, t, v, &device));
-        let logits = read(out.logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
+        let logits = read_back(out.logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
         let mut attention = Vec::with_capacity(out.attention.len());
         for w in out.attention {
             let heads = w.dims()[1];
-            let values = read(w)?; // [1, H, T, T]
+            let values = read_back(w)?; // [1, H, T, T]
             attention.push(values.chunks(t * t).take(heads).map(<[f32]>::to_vec).collect());
         }
         Ok(NextToken { vocab: self.config.vocab.clone(), context, logits, attention })
@@ -329,7 +300,7 @@ impl TokenView for CharLmFamily {
             let window = self.crop(&context);
             let t = window.len();
             let logits = model.forward(one_hot_tokens(window, 1, t, v, &device)).logits;
-            let logits = read(logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
+            let logits = read_back(logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
             let probs = next_token_distribution(&logits, settings);
             let token = draw(&probs, rng.uniform());
             drawn.push(DrawnToken { token: token as u32, probability: probs[token] });

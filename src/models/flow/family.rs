@@ -7,7 +7,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, Family, FamilyResult, FlowView, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, Samples,
 };
@@ -28,17 +28,13 @@ pub struct FlowFamily {
     device: Device,
     /// Dequantization noise.
     noise: Rng,
-    good: Option<RealNvp>,
-    pending_good: Option<RealNvp>,
+    good: KnownGood<RealNvp>,
 }
 
 fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 fn rows(points: &[[f32; 2]], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(points.iter().flatten().copied().collect::<Vec<_>>(), [points.len(), 2]), device)
@@ -59,19 +55,14 @@ impl FlowFamily {
             optim: adam(),
             device,
             noise: Rng::new(seed ^ 0xF10E),
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
         })
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: FlowConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a flow configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: FlowConfig = load_config(dir, "flow")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let loaded = family.model()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
-        family.model = Some(loaded);
+        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
     }
 
@@ -144,7 +135,7 @@ impl Family for FlowFamily {
         let x = Tensor::<2>::from_data(TensorData::new(input, [n, d]), &device);
         let model = self.model.take().ok_or("the flow's weights were lost in a failed step")?;
         let loss = model.log_density(x, &self.config).mean().neg(); // −E log p in the flow's space
-        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        let value = read_back(loss.clone().without_autodiff())?[0] as f64;
         // Reported in the data's own units: minus the transform's part for images.
         let nll = value - extra.iter().sum::<f64>() / n as f64;
         if value.is_finite() {
@@ -161,7 +152,7 @@ impl Family for FlowFamily {
         let d = self.config.data_dim;
         let device = self.inference_device();
         let z = Tensor::<2>::from_data(TensorData::new(Rng::new(seed).normal_vec(n * d), [n, d]), &device);
-        let x = read(self.model()?.valid().inverse(z, &self.config))?;
+        let x = read_back(self.model()?.valid().inverse(z, &self.config))?;
         if self.config.is_image() {
             let pixels = from_logit_space(&x, self.config.alpha);
             Ok(Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels }))
@@ -171,15 +162,7 @@ impl Family for FlowFamily {
     }
 
     fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![HyperParam {
-            name: "learning_rate",
-            help: "Adam step size: larger learns faster but can diverge",
-            value: self.config.learning_rate,
-            min: 1e-5,
-            max: 1e-1,
-            logarithmic: true,
-            integer: false,
-        }]
+        vec![learning_rate_param(self.config.learning_rate)]
     }
 
     fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
@@ -194,26 +177,18 @@ impl Family for FlowFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.model.clone();
+        self.good.remember(self.model.as_ref());
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.model = Some(good);
         }
         self.optim = adam();
-        self.pending_good = None;
     }
 
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
@@ -233,7 +208,7 @@ impl LikelihoodModel for FlowFamily {
         let (input, extra) = self.prepare(x, n, &mut Rng::new(seed ^ 0xDE0A));
         let device = self.inference_device();
         let xt = Tensor::<2>::from_data(TensorData::new(input, [n, self.config.data_dim]), &device);
-        let log_p = read(self.model()?.valid().log_density(xt, &self.config))?;
+        let log_p = read_back(self.model()?.valid().log_density(xt, &self.config))?;
         let per_example = log_p.iter().zip(&extra).map(|(&l, &e)| l as f64 + e).collect();
         let name = if self.config.is_image() { "exact (dequantized, 8-bit)" } else { "exact" };
         Ok(vec![LogLikelihood { name: name.into(), exact: true, per_example }])
@@ -243,18 +218,18 @@ impl LikelihoodModel for FlowFamily {
 impl FlowView for FlowFamily {
     fn log_density(&mut self, field: &[[f32; 2]]) -> FamilyResult<Vec<f32>> {
         let device = self.inference_device();
-        read(self.model()?.valid().log_density(rows(field, &device), &self.config))
+        read_back(self.model()?.valid().log_density(rows(field, &device), &self.config))
     }
 
     fn push_forward(&mut self, z: &[[f32; 2]]) -> FamilyResult<Vec<Vec<[f32; 2]>>> {
         let device = self.inference_device();
         let steps = self.model()?.valid().inverse_steps(rows(z, &device), &self.config);
-        steps.into_iter().map(|s| read(s).map(points)).collect()
+        steps.into_iter().map(|s| read_back(s).map(points)).collect()
     }
 
     fn to_latent(&mut self, x: &[[f32; 2]]) -> FamilyResult<Vec<[f32; 2]>> {
         let device = self.inference_device();
         let (z, _) = self.model()?.valid().forward(rows(x, &device), &self.config);
-        read(z).map(points)
+        read_back(z).map(points)
     }
 }

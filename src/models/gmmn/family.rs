@@ -8,7 +8,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LossTerms, Samples, WitnessView};
 
 use super::config::GmmnConfig;
@@ -26,17 +26,13 @@ pub struct GmmnFamily {
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    good: Option<Generator>,
-    pending_good: Option<Generator>,
+    good: KnownGood<Generator>,
 }
 
 fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 impl GmmnFamily {
     pub fn new(config: GmmnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
@@ -49,19 +45,14 @@ impl GmmnFamily {
             optim: adam(),
             device,
             noise: Rng::new(seed ^ 0x6A77),
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
         })
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: GmmnConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a GMMN configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: GmmnConfig = load_config(dir, "GMMN")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let loaded = family.model()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
-        family.model = Some(loaded);
+        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
     }
 
@@ -77,7 +68,7 @@ impl GmmnFamily {
     fn generate(&self, n: usize, rng: &mut Rng) -> FamilyResult<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
         let z = Tensor::<2>::from_data(TensorData::new(rng.normal_vec(n * self.config.latent_dim), [n, self.config.latent_dim]), &device);
-        read(self.model()?.valid().forward(z).flatten(0, 1))
+        read_back(self.model()?.valid().forward(z))
     }
 }
 
@@ -113,7 +104,7 @@ impl Family for GmmnFamily {
         let model = self.model.take().ok_or("the generator's weights were lost in a failed step")?;
         let fake = model.forward(noise); // [B, D]
         let loss = mmd2_unbiased(fake, real, &self.config.bandwidths);
-        let value = read(loss.clone().without_autodiff())?[0] as f64;
+        let value = read_back(loss.clone().without_autodiff())?[0] as f64;
         if value.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
@@ -133,15 +124,7 @@ impl Family for GmmnFamily {
     }
 
     fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![HyperParam {
-            name: "learning_rate",
-            help: "Adam step size: larger learns faster but can diverge",
-            value: self.config.learning_rate,
-            min: 1e-5,
-            max: 1e-1,
-            logarithmic: true,
-            integer: false,
-        }]
+        vec![learning_rate_param(self.config.learning_rate)]
     }
 
     fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
@@ -156,26 +139,18 @@ impl Family for GmmnFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.model.clone();
+        self.good.remember(self.model.as_ref());
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.model = Some(good);
         }
         self.optim = adam();
-        self.pending_good = None;
     }
 
     fn witness(&mut self) -> Option<&mut dyn WitnessView> {
@@ -192,7 +167,7 @@ impl WitnessView for GmmnFamily {
         let device = self.device.clone().without_autodiff();
         let rows = |p: &[[f32; 2]]| Tensor::<2>::from_data(TensorData::new(p.iter().flatten().copied().collect::<Vec<_>>(), [p.len(), 2]), &device);
         let fake_t = Tensor::<2>::from_data(TensorData::new(fakes.clone(), [n, 2]), &device);
-        let values = read(witness(rows(field), rows(real), fake_t, &self.config.bandwidths))?;
+        let values = read_back(witness(rows(field), rows(real), fake_t, &self.config.bandwidths))?;
         Ok((values, fakes.chunks(2).map(|p| [p[0], p[1]]).collect()))
     }
 }

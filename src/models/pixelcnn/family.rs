@@ -10,7 +10,7 @@ use burn::tensor::activation::sigmoid;
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, Family, FamilyResult, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, PixelView, Samples,
 };
@@ -31,8 +31,7 @@ pub struct PixelCnnFamily {
     optim: ModuleOptimizer,
     /// The training device (autodiff on).
     device: Device,
-    good: Option<PixelCnn>,
-    pending_good: Option<PixelCnn>,
+    good: KnownGood<PixelCnn>,
 }
 
 fn adam() -> ModuleOptimizer {
@@ -40,9 +39,6 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 /// The fixed binarization: 1 above `BINARIZE_THRESHOLD`, else 0.
 pub fn binarize(x: &[f32]) -> Vec<f32> {
@@ -61,22 +57,14 @@ impl PixelCnnFamily {
         config.validate()?;
         let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
-        Ok(Self { model: Some(PixelCnn::new(&config, &device)), config, optim: adam(), device, good: None, pending_good: None })
+        Ok(Self { model: Some(PixelCnn::new(&config, &device)), config, optim: adam(), device, good: KnownGood::default() })
     }
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: PixelCnnConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a PixelCNN configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: PixelCnnConfig = load_config(dir, "PixelCNN")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let loaded = family
-            .model()?
-            .clone()
-            .try_load_file(&path)
-            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
-        family.model = Some(loaded);
+        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
     }
 
@@ -130,7 +118,7 @@ impl PixelCnnFamily {
             let xt = Tensor::<4>::from_data(TensorData::new(chunk, [rows, 1, h, w]), &device);
             let logits = model.forward(xt.clone(), self.classes(&labels[start..start + rows], &device));
             let nll = bernoulli_nll(logits.reshape([rows, w * h]), xt.reshape([rows, w * h])); // [rows]
-            out.extend(read(nll)?.into_iter().map(|v| -(v as f64)));
+            out.extend(read_back(nll)?.into_iter().map(|v| -(v as f64)));
         }
         Ok(out)
     }
@@ -160,7 +148,7 @@ impl Family for PixelCnnFamily {
         let logits = model.forward(x.clone(), classes); // [B, 1, H, W]
         // −log p(x) per image, averaged over the batch: nats per image.
         let nll = bernoulli_nll(logits.reshape([n, w * h]), x.reshape([n, w * h])).mean();
-        let value = read(nll.clone().without_autodiff())?[0] as f64;
+        let value = read_back(nll.clone().without_autodiff())?[0] as f64;
         // One term: bits/dim is the same curve rescaled (the likelihood panel shows it).
         let terms: LossTerms = vec![("NLL (nats/image)".into(), value)];
         if value.is_finite() {
@@ -180,15 +168,7 @@ impl Family for PixelCnnFamily {
     }
 
     fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![HyperParam {
-            name: "learning_rate",
-            help: "Adam step size: larger learns faster but can diverge",
-            value: self.config.learning_rate,
-            min: 1e-5,
-            max: 1e-1,
-            logarithmic: true,
-            integer: false,
-        }]
+        vec![learning_rate_param(self.config.learning_rate)]
     }
 
     fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
@@ -203,27 +183,18 @@ impl Family for PixelCnnFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.model()?.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        // The weights remembered last time were validated by the finite steps since.
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.model.clone();
+        self.good.remember(self.model.as_ref());
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.model = Some(good);
         }
         self.optim = adam();
-        self.pending_good = None;
     }
 
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
@@ -275,7 +246,7 @@ impl PixelView for PixelCnnFamily {
             }
             let xt = Tensor::<4>::from_data(TensorData::new(crop, [n, 1, rows, w]), &device);
             let logits = model.forward(xt, class.clone()).slice([0..n, 0..1, row..row + 1, col..col + 1]);
-            let p = read(sigmoid(logits).reshape([n]))?;
+            let p = read_back(sigmoid(logits).reshape([n]))?;
             for (j, &pj) in p.iter().enumerate() {
                 probs[j * (end - from) + index - from] = pj;
                 x[j * w * h + index] = if pixel_uniform(seed, j, index) < pj as f64 { 1.0 } else { 0.0 };

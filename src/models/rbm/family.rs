@@ -7,7 +7,7 @@ use std::path::Path;
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{Batch, Family, FamilyResult, GibbsView, HyperParam, ImageBatch, LossTerms, Samples};
 
 use super::config::RbmConfig;
@@ -28,13 +28,9 @@ pub struct RbmFamily {
     rng: Rng,
     /// PCD's chains, carried from one update to the next.
     persistent: Option<Tensor<2>>,
-    good: Option<Rbm>,
-    pending_good: Option<Rbm>,
+    good: KnownGood<Rbm>,
 }
 
-fn read<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 fn binarize(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
@@ -57,18 +53,14 @@ impl RbmFamily {
             device,
             rng: Rng::new(seed ^ 0x2B3),
             persistent: None,
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
         })
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: RbmConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not an RBM configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: RbmConfig = load_config(dir, "RBM")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        family.rbm = family.rbm.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        family.rbm = load_weights(family.rbm.clone(), dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -102,7 +94,7 @@ impl RbmFamily {
 
     fn images(&self, t: Tensor<2>) -> FamilyResult<ImageBatch> {
         let n = t.dims()[0];
-        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: read(t)? })
+        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: read_back(t)? })
     }
 
     /// Stochastic pseudo-log-likelihood per image (Besag 1975, as estimated in the Theano RBM
@@ -118,7 +110,7 @@ impl RbmFamily {
         let ft = Tensor::<2>::from_data(TensorData::new(flipped, [n, d]), &self.device);
         let gap = free_energy(&self.rbm, ft) - free_energy(&self.rbm, vt); // [B]
         let log_sig = burn::tensor::activation::log_sigmoid(gap).mul_scalar(d as f64).mean();
-        Ok(read(log_sig)?[0] as f64)
+        Ok(read_back(log_sig)?[0] as f64)
     }
 }
 
@@ -166,7 +158,7 @@ impl Family for RbmFamily {
         let recon = (v0.clone() - step.reconstruction).powf_scalar(2.0).sum_dim(1).mean();
         let f_data = free_energy(&step.rbm, v0).mean();
         let f_model = free_energy(&step.rbm, step.chain.clone()).mean();
-        let values = read(Tensor::cat(vec![recon, f_data, f_model], 0))?;
+        let values = read_back(Tensor::cat(vec![recon, f_data, f_model], 0))?;
         self.rbm = step.rbm;
         if self.config.persistent {
             self.persistent = Some(step.chain);
@@ -224,26 +216,18 @@ impl Family for RbmFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.rbm.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(&self.rbm, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = Some(self.rbm.clone());
+        self.good.remember(Some(&self.rbm));
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.rbm = good;
         }
         self.persistent = None;
-        self.pending_good = None;
     }
 
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
@@ -255,7 +239,7 @@ impl GibbsView for RbmFamily {
     fn filters(&mut self, n: usize) -> FamilyResult<ImageBatch> {
         let (v, h) = (self.config.visible(), self.config.hidden);
         let n = n.min(h);
-        let w = read(self.rbm.weights.val())?; // [V, H] row-major
+        let w = read_back(self.rbm.weights.val())?; // [V, H] row-major
         let mut pixels = Vec::with_capacity(n * v);
         for j in 0..n {
             let column: Vec<f32> = (0..v).map(|i| w[i * h + j]).collect();

@@ -8,7 +8,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
 
 use super::config::{Likelihood, VaeArch, VaeConfig};
@@ -29,8 +29,7 @@ pub struct VaeFamily {
     /// ε for the reparameterization, from genlab's own seeded generator so a seed means the
     /// same thing on every backend.
     noise: Rng,
-    good: Option<Vae>,
-    pending_good: Option<Vae>,
+    good: KnownGood<Vae>,
 }
 
 fn adam() -> ModuleOptimizer {
@@ -38,13 +37,6 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-pub(super) fn read_f32(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
-
-pub(super) fn read_f32_2d(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
 
 impl VaeFamily {
     /// A freshly initialised VAE on `device` (a plain device; autodiff is added here).
@@ -59,23 +51,15 @@ impl VaeFamily {
             optim: adam(),
             device,
             noise: Rng::new(seed ^ 0x5EED),
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
         })
     }
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: VaeConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a VAE configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: VaeConfig = load_config(dir, "VAE")?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let fresh = family.model()?.clone();
-        let loaded = fresh
-            .try_load_file(&path)
-            .map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))?;
-        family.model = Some(loaded);
+        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
     }
 
@@ -122,7 +106,7 @@ impl VaeFamily {
             n,
             width: self.config.width,
             height: self.config.height,
-            pixels: read_f32_2d(sigmoid(logits))?,
+            pixels: read_back(sigmoid(logits))?,
         })
     }
 }
@@ -175,7 +159,7 @@ impl Family for VaeFamily {
         // −ELBO when β = 1; a plain autoencoder minimises the reconstruction term alone.
         let beta = if self.config.variational { self.config.beta } else { 0.0 };
         let loss = recon.clone() + kl.clone().mul_scalar(beta);
-        let values = read_f32(Tensor::cat(
+        let values = read_back(Tensor::cat(
             vec![loss.clone().without_autodiff(), recon.without_autodiff(), kl.without_autodiff()],
             0,
         ))?;
@@ -207,15 +191,7 @@ impl Family for VaeFamily {
     fn hyper_params(&self) -> Vec<HyperParam> {
         let c = &self.config;
         let mut params = vec![
-            HyperParam {
-                name: "learning_rate",
-                help: "Adam step size: larger learns faster but can diverge",
-                value: c.learning_rate,
-                min: 1e-5,
-                max: 1e-1,
-                logarithmic: true,
-                integer: false,
-            },
+            learning_rate_param(c.learning_rate),
             HyperParam {
                 name: "beta",
                 help: "weight of the KL term: 1 is the ELBO; larger trades sharpness for a smoother latent space",
@@ -258,31 +234,19 @@ impl Family for VaeFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.model()?
-            .clone()
-            .save_file(&path)
-            .map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        let json = serde_json::json!({ "family": self.family_name(), "config": self.config });
-        let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(CONFIG_FILE), &text)
+        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, self.family_name(), &self.config)
     }
 
     fn remember_good(&mut self) {
-        // The weights remembered last time were validated by the finite steps since.
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.model.clone();
+        self.good.remember(self.model.as_ref());
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some(good) = self.good.restore() {
             self.model = Some(good);
         }
         // Adam's moments may hold the NaN too.
         self.optim = adam();
-        self.pending_good = None;
     }
 
     fn latent(&mut self) -> Option<&mut dyn LatentModel> {
@@ -310,7 +274,7 @@ impl LatentModel for VaeFamily {
         let model = self.model()?.valid();
         let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, self.config.pixels()]), &device);
         let (mu, _) = model.encode(x, self.one_hot(labels, &device));
-        read_f32_2d(mu)
+        read_back(mu)
     }
 
     fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch> {

@@ -8,11 +8,12 @@
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
+use crate::models::weights::read_back;
 use crate::rng::Rng;
 use crate::train::family::{FamilyResult, LikelihoodModel, LogLikelihood};
 
 use super::config::Likelihood;
-use super::family::{read_f32, read_f32_2d, VaeFamily};
+use super::family::VaeFamily;
 use super::loss::{bernoulli_nll, gaussian_nll};
 
 impl LikelihoodModel for VaeFamily {
@@ -33,8 +34,8 @@ impl LikelihoodModel for VaeFamily {
 
         let x_t = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, d]), &device);
         let (mu, logvar) = model.encode(x_t, self.one_hot(&labels, &device)); // [B, Z] each
-        let mu = read_f32_2d(mu)?;
-        let logvar = read_f32_2d(logvar)?;
+        let mu = read_back(mu)?;
+        let logvar = read_back(logvar)?;
 
         // k draws per example: z = μ + σ ε, with log p(z) − log q(z|x) per draw (f64).
         let mut rng = Rng::new(seed);
@@ -66,7 +67,7 @@ impl LikelihoodModel for VaeFamily {
             Likelihood::Bernoulli => bernoulli_nll(logits, x_rep),
             Likelihood::Gaussian => gaussian_nll(sigmoid(logits), x_rep, self.config().gaussian_sigma),
         }; // [B·k]
-        let log_px_given_z = read_f32(nll)?;
+        let log_px_given_z = read_back(nll)?;
 
         let mut elbo = Vec::with_capacity(n);
         let mut iwae = Vec::with_capacity(n);
