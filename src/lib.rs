@@ -10,12 +10,14 @@
 //! | `gui`     | the eframe app: one tab per family, shared widgets |
 //! | `cli`     | headless train / sample / eval / metrics / train-classifier / bench |
 //! | `device`  | GPU (shared wgpu device) or CPU (burn flex) |
+//! | `limits`  | bounds on every number and file a user or a checkpoint gives, checked before allocating |
 
 pub mod allocator;
 pub mod cli;
 pub mod data;
 pub mod device;
 pub mod gui;
+pub mod limits;
 pub mod eval;
 pub mod export;
 pub mod math;
