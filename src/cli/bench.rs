@@ -18,11 +18,11 @@ use crate::train::{Batch, Family};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// Timed training steps per model (after 5 warm-up steps).
+    /// Timed training steps per model (after 5 warm-up steps; 1 to 1,000,000).
     #[arg(long, default_value_t = 100)]
     pub steps: usize,
     /// The VAE's batch (the others use their defaults: 64 for DCGAN and the UNet, 256 for the
-    /// 2-D models).
+    /// 2-D models; 1 to 4096).
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     /// Only this family's models (default: all).
@@ -35,10 +35,10 @@ pub struct BenchArgs {
     /// random features (see bench/metrics.sh for the side-by-side with prdc + pytorch-fid).
     #[arg(long)]
     pub metrics: bool,
-    /// With --metrics: samples per set.
+    /// With --metrics: samples per set (6 to 1,000,000, and within half this machine's memory).
     #[arg(long, default_value_t = 10_000)]
     pub n: usize,
-    /// With --metrics: feature dimension.
+    /// With --metrics: feature dimension (1 to 4096).
     #[arg(long, default_value_t = 64)]
     pub dim: usize,
     /// With --metrics: also write the two feature sets as real.csv and fake.csv here, so
@@ -66,9 +66,11 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
     if args.metrics {
         return bench_metrics(args);
     }
+    crate::limits::check_range("--steps", args.steps, 1, 1_000_000)?;
+    crate::limits::check_range("--batch-size", args.batch_size, 1, super::train::MAX_BATCH)?;
     // Random images stand in for data: throughput does not depend on pixel values.
     let mut rng = Rng::new(0);
-    let n = args.batch_size.max(1);
+    let n = args.batch_size;
     let set = ImageSet {
         width: 28,
         height: 28,
@@ -281,11 +283,19 @@ fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize
 /// PRDC with k = 5.
 fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
     use crate::metrics::{frechet_distance, prdc, Features};
-    let (n, d) = (args.n.max(6), args.dim.max(1));
+    let n = crate::limits::check_range("--n", args.n, 6, 1_000_000)?;
+    let d = crate::limits::check_range("--dim", args.dim, 1, 4096)?;
+    // Two n × d feature sets and PRDC's blocks of distances: refused when they would not fit.
+    crate::limits::check_alloc(&format!("--n {n} --dim {d}"), 2 * n as u128 * d as u128, 8)?;
     let mut rng = Rng::new(42);
     let real: Vec<f64> = (0..n * d).map(|_| rng.normal()).collect();
     let fake: Vec<f64> = (0..n * d).map(|_| 1.2 * rng.normal() + 0.3).collect();
     if let Some(dir) = &args.write_features {
+        for name in ["real.csv", "fake.csv"] {
+            if dir.join(name).exists() {
+                return Err(format!("{}: already exists; genlab does not write over files (pick another --write-features folder)", dir.join(name).display()));
+            }
+        }
         for (name, data) in [("real.csv", &real), ("fake.csv", &fake)] {
             let text: String = data.chunks(d).map(|row| row.iter().map(|v| format!("{v:.9}")).collect::<Vec<_>>().join(",") + "\n").collect();
             crate::train::checkpoint::write_atomic(&dir.join(name), text.as_bytes())?;

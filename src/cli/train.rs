@@ -20,7 +20,8 @@ use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::rng::Rng;
 use crate::models::{load_family, FamilyKind};
-use crate::train::checkpoint::write_atomic;
+use crate::limits::{check_alloc, check_range, check_real};
+use crate::train::checkpoint::{check_out_folder, write_atomic, OutFolder};
 use crate::train::{spawn, Command, Event, Family, LossHistory, Samples, TrainData, WorkerOptions};
 
 use super::DatasetArg;
@@ -215,7 +216,52 @@ impl TrainArgs {
     }
 }
 
+/// The most examples per step: far above every default (32-256), and the batch's memory is
+/// checked against this machine's as well.
+pub const MAX_BATCH: usize = 4096;
+/// The most optimisation steps one command runs (a week of the UNet on 2 cores).
+pub const MAX_STEPS: u32 = 10_000_000;
+
+/// The flags that are plain numbers, checked before anything is loaded or built; the sizes of
+/// the networks are checked by each family's configuration.
+fn check_flags(args: &TrainArgs) -> Result<(), String> {
+    if let Some(steps) = args.steps {
+        check_range("--steps", steps as usize, 1, MAX_STEPS as usize)?;
+    }
+    if let Some(batch) = args.batch_size {
+        check_range("--batch-size", batch, 1, MAX_BATCH)?;
+    }
+    for (name, value) in [("--lr", args.lr), ("--lr-d", args.lr_d)] {
+        if let Some(lr) = value {
+            check_real(name, lr, 1e-8, 10.0)?;
+        }
+    }
+    check_real("--beta", args.beta, 0.0, 1e4)?;
+    if let Some(b) = args.beta1 {
+        check_real("--beta1", b, 0.0, 0.999_999)?;
+    }
+    if let Some(e) = args.label_smoothing {
+        check_real("--label-smoothing", e, 0.0, 0.5)?;
+    }
+    if let Some(d) = args.d_steps {
+        check_range("--d-steps", d, 1, 100)?;
+    }
+    if let Some(g) = args.min_snr {
+        check_real("--min-snr", g, 0.0, 1e6)?;
+    }
+    if let Some(d) = args.ema {
+        check_real("--ema", d, 0.0, 0.999_999)?;
+    }
+    if args.text.is_some() && args.family != FamilyKind::Charlm {
+        return Err("--text is for --family charlm".into());
+    }
+    Ok(())
+}
+
 pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> Result<(), String> {
+    check_flags(args)?;
+    // Before any work: --out must be new, empty or an earlier genlab checkpoint.
+    let out_kind = check_out_folder(&args.out)?;
     let dataset = args.dataset.id();
     let (family, train_data, real_points, steps, batch_size): (Box<dyn Family>, TrainData, Vec<[f32; 2]>, u32, usize) =
         match (args.family, dataset) {
@@ -358,15 +404,19 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
                 return Err("the VAE and the autoencoder train on images: pick --dataset mnist, fashion, shapes or folder".into())
             }
         };
-    if args.text.is_some() && args.family != FamilyKind::Charlm {
-        return Err("--text is for --family charlm".into());
-    }
     let dataset = if args.family == FamilyKind::Charlm { DatasetId::Text } else { dataset };
     let steps = args.steps.unwrap_or(steps);
     if steps == 0 {
         return Err("--steps must be at least 1".into());
     }
     let batch_size = args.batch_size.unwrap_or(batch_size);
+    let example_floats = match &train_data {
+        TrainData::Images(data) => data.train.pixels_per_image(),
+        TrainData::Points { .. } => 2,
+        TrainData::Text { window, .. } => *window,
+    };
+    // Activations are many times the batch's inputs; this catches the absurd, not the tight.
+    check_alloc(&format!("--batch-size {batch_size}"), batch_size as u128 * example_floats as u128, 4 * 64)?;
     let loader_device = device.device.clone();
     let options = WorkerOptions {
         seed: args.seed,
@@ -394,8 +444,8 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     let mut failure = None;
     let mut trained = 0u64;
     while !done {
-        let Some(event) = worker.recv_timeout(Duration::from_secs(600)) else {
-            return Err("the training thread stopped answering".into());
+        let Some(event) = worker.recv() else {
+            return Err("the training thread stopped without saying why".into());
         };
         match event {
             Event::Ready { description, num_params, .. } => {
@@ -425,6 +475,18 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         eprintln!("genlab: final loss {loss:.3}");
     }
 
+    // A failed run never replaces a checkpoint that was there: it is saved (its last good
+    // weights) only into a new folder, for a look at what went wrong.
+    let keep_old = failure.is_some() && out_kind == OutFolder::Checkpoint;
+    if keep_old {
+        worker.stop();
+        let reason = failure.unwrap_or_default();
+        return Err(format!(
+            "training stopped early: {reason}\nThe checkpoint already in {} was kept as it was; \
+             this run was not saved (give a new --out to keep it).",
+            args.out.display()
+        ));
+    }
     worker.send(Command::Save(args.out.clone()));
     let n = match args.family {
         _ if !real_points.is_empty() => 2000,
@@ -436,13 +498,25 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     worker.send(Command::Sample { n, seed: args.seed, label: None });
     let mut samples = None;
     let mut saved = false;
+    let waiting = Instant::now();
+    let mut said_at = 0u64;
     while !(saved && samples.is_some()) {
-        match worker.recv_timeout(Duration::from_secs(120)) {
+        // Sampling takes as long as the device needs (a diffusion model on a weak GPU: minutes):
+        // wait as long as the worker lives, and say what it is doing.
+        match worker.recv_timeout(Duration::from_secs(5)) {
             Some(Event::Saved(_)) => saved = true,
             Some(Event::Samples { samples: s, .. }) => samples = Some(s),
-            Some(Event::Error(e)) => return Err(e),
+            Some(Event::Error(e)) if !saved => return Err(e),
+            Some(Event::Error(e)) => return Err(format!("the checkpoint was saved in {}, but {e}", args.out.display())),
             Some(_) => {}
-            None => return Err("the training thread stopped answering while saving".into()),
+            None if worker.is_alive() => {
+                let secs = waiting.elapsed().as_secs();
+                if secs >= said_at + 30 || said_at == 0 {
+                    eprintln!("genlab: saved; drawing {n} samples for the preview ({secs} s so far)");
+                    said_at = secs.max(1);
+                }
+            }
+            None => return Err("the training thread stopped without saying why".into()),
         }
     }
     worker.stop();

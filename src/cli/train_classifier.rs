@@ -1,5 +1,5 @@
 //! `genlab train-classifier`: trains the LeNet whose features the evaluation uses, and writes
-//! it (by default over the shipped weights in assets/classifier/, which a rebuild embeds).
+//! it to --out (to retrain a shipped classifier, name its file in assets/classifier/; a rebuild embeds it).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::data::{load_images, ImageDatasetId};
 use crate::device::ComputeDevice;
-use crate::models::classifier::{asset_stem, train_classifier, ClassifierConfig, TrainOptions};
+use crate::models::classifier::{train_classifier, ClassifierConfig, TrainOptions};
 
 #[derive(Args, Debug, Clone)]
 pub struct TrainClassifierArgs {
@@ -20,16 +20,17 @@ pub struct TrainClassifierArgs {
     pub batch_size: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The weights file to write (a .json with the test accuracy goes beside it).
-    /// Default: assets/classifier/<dataset>.bpk under the current folder.
+    /// The weights file to write, e.g. runs/mnist-classifier.bpk (a .json with the test
+    /// accuracy goes beside it). It may replace only an earlier classifier of genlab's
+    /// (a .bpk with its .json); to retrain a shipped one, name it: assets/classifier/mnist.bpk.
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub out: PathBuf,
 }
 
 pub fn run(args: &TrainClassifierArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> Result<(), String> {
-    if args.epochs == 0 || args.batch_size == 0 {
-        return Err("--epochs and --batch-size must be at least 1".into());
-    }
+    crate::limits::check_range("--epochs", args.epochs, 1, 10_000)?;
+    crate::limits::check_range("--batch-size", args.batch_size, 1, super::train::MAX_BATCH)?;
+    check_classifier_out(&args.out)?;
     let data = load_images(args.dataset, data_dir)?;
     eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
     let config = ClassifierConfig {
@@ -52,7 +53,7 @@ pub fn run(args: &TrainClassifierArgs, device: &ComputeDevice, data_dir: Option<
         true
     };
     let classifier = train_classifier(config, args.dataset.label(), &data, &options, &device.device, &mut progress)?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("assets/classifier/{}.bpk", asset_stem(args.dataset))));
+    let out = args.out.clone();
     classifier.save(&out)?;
     eprintln!(
         "genlab: {:.2} % test accuracy on {} test images after {:.0} s; wrote {} and its .json",
@@ -63,4 +64,28 @@ pub fn run(args: &TrainClassifierArgs, device: &ComputeDevice, data_dir: Option<
     );
     println!("{}", out.display());
     Ok(())
+}
+
+/// `--out` must be a new file, or an earlier classifier of genlab's: a `.bpk` whose `.json`
+/// describes a classifier. Anything else is the user's and is never written over.
+fn check_classifier_out(out: &Path) -> Result<(), String> {
+    if out.extension().and_then(|e| e.to_str()) != Some("bpk") {
+        return Err(format!("{}: name the weights file with a .bpk extension (its .json goes beside it)", out.display()));
+    }
+    let info = out.with_extension("json");
+    if !out.exists() && !info.exists() {
+        return Ok(());
+    }
+    let genlab_info = crate::limits::read_file_capped(&info, crate::limits::files::JSON_BYTES)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|v| v.get("config").is_some() && v.get("test_accuracy").is_some());
+    if out.is_file() && genlab_info {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: already exists and is not a classifier genlab wrote (a .bpk with its .json); \
+         genlab does not write over other files. Pick a new --out.",
+        out.display()
+    ))
 }

@@ -64,6 +64,18 @@ impl WorkerHandle {
         self.events.recv_timeout(timeout).ok()
     }
 
+    /// The next event, waiting as long as the worker lives: `None` once its thread has ended
+    /// and every event it sent has been read. A slow device is waited for, never timed out.
+    pub fn recv(&self) -> Option<Event> {
+        self.events.recv().ok()
+    }
+
+    /// Whether the worker thread is still running. A thread that ended without being asked
+    /// to stop has died; its last events (an error) are still in the channel.
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     /// Stops the thread and waits for it.
     pub fn stop(mut self) {
         self.shutdown();
@@ -96,8 +108,17 @@ pub fn spawn(
     let thread = std::thread::Builder::new()
         .name(format!("genlab-train-{}", family.family_name()))
         .spawn(move || {
-            let mut worker = Worker::new(family, data, options, loader, event_tx, notify);
-            worker.run(command_rx);
+            let last_words = event_tx.clone();
+            let lived = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                let mut worker = Worker::new(family, data, options, loader, event_tx, notify);
+                worker.run(command_rx);
+            }));
+            // Steps and requests are guarded one by one; this catches the rest (starting up).
+            if let Err(payload) = lived {
+                let message = panic_message(payload.as_ref());
+                let _ = last_words.send(Event::Error(format!("the training thread stopped: {message}")));
+                let _ = last_words.send(Event::Paused { reason: Some(format!("the training thread stopped: {message}")) });
+            }
         })
         .ok();
     let handle = WorkerHandle { commands: command_tx, events: event_rx, thread };
@@ -193,12 +214,26 @@ impl Worker {
                     self.emit(Event::Stopped);
                     return;
                 }
-                self.handle(command);
+                self.guarded("handling a request", |w| w.handle(command));
             }
             if self.training() {
-                self.train_one();
+                self.guarded("a training step", Self::train_one);
             }
         }
+    }
+
+    /// Runs `work`; a panic inside it (a bug, or input nothing checked) becomes an error
+    /// event and a pause with the message, and the weights go back to the last good ones,
+    /// so the client sees what happened instead of a thread that silently died.
+    fn guarded(&mut self, what: &str, work: impl FnOnce(&mut Self)) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        let Err(payload) = outcome else { return };
+        let message = panic_message(payload.as_ref());
+        self.running = false;
+        self.steps_left = 0;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.family.restore_good()));
+        self.emit(Event::Error(format!("{what} failed inside genlab ({message}); training paused")));
+        self.emit(Event::Paused { reason: Some(format!("{what} failed: {message}")) });
     }
 
     fn emit_ready(&self) {
@@ -585,5 +620,16 @@ checkpoint::Progress {
             }
             Err(e) => self.emit(Event::Error(e)),
         }
+    }
+}
+
+/// The text of a panic's payload (a `&str` or a `String`; anything else has none).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".into()
     }
 }
