@@ -14,6 +14,8 @@ use genlab::train::{spawn, Batch, Command, Event, Family, HyperParam, LossTerms,
 struct Scripted {
     step: u64,
     nan_at: u64,
+    /// A bug inside the step at this step (a panic, as a shape mismatch in burn would give).
+    panic_at: u64,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -30,6 +32,7 @@ impl Family for Scripted {
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         self.step += 1;
         self.log.lock().unwrap().push(format!("step n={}", batch.n));
+        assert!(self.step != self.panic_at, "shapes [3, 4] and [5] do not match");
         let v = if self.step == self.nan_at { f64::NAN } else { 1.0 / self.step as f64 };
         Ok(vec![("loss".into(), v), ("part".into(), v / 2.0)])
     }
@@ -55,8 +58,12 @@ impl Family for Scripted {
 }
 
 fn start(nan_at: u64) -> (genlab::train::WorkerHandle, Arc<Mutex<Vec<String>>>) {
+    start_with(nan_at, u64::MAX)
+}
+
+fn start_with(nan_at: u64, panic_at: u64) -> (genlab::train::WorkerHandle, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let family = Scripted { step: 0, nan_at, log: log.clone() };
+    let family = Scripted { step: 0, nan_at, panic_at, log: log.clone() };
     let (points, labels) = ToyKind::Ring8.sample(100, &mut Rng::new(0));
     let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
     let options = WorkerOptions { batch_size: 16, good_every: 2, ..WorkerOptions::default() };
@@ -147,4 +154,35 @@ fn start_pause_and_stop() {
             break;
         }
     }
+}
+
+#[test]
+fn a_panic_inside_a_step_becomes_a_message_and_a_pause() {
+    let (worker, log) = start_with(u64::MAX, 3);
+    worker.send(Command::Start);
+    let (mut error, mut reason) = (None, None);
+    while reason.is_none() {
+        match next(&worker) {
+            Event::Error(e) => error = Some(e),
+            Event::Paused { reason: Some(r) } => reason = Some(r),
+            _ => {}
+        }
+    }
+    let error = error.expect("an error event before the pause");
+    assert!(error.contains("shapes [3, 4] and [5] do not match"), "{error}");
+    assert!(reason.unwrap().contains("a training step failed"));
+    assert_eq!(log.lock().unwrap().last().map(String::as_str), Some("restore"));
+    // The thread lives on: it still answers and trains.
+    assert!(worker.is_alive());
+    worker.send(Command::Step(2));
+    let mut steps = 0;
+    loop {
+        match next(&worker) {
+            Event::Losses { .. } => steps += 1,
+            Event::Paused { reason: None } => break,
+            _ => {}
+        }
+    }
+    assert_eq!(steps, 2);
+    worker.stop();
 }
