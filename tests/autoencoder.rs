@@ -1,8 +1,6 @@
 //! The plain autoencoder: the VAE's networks trained on reconstruction alone, under its own
 //! name; no likelihood (it defines no density); its latent view works like the VAE's.
 
-use std::path::Path;
-
 use burn::prelude::*;
 use genlab::data::{load_images, ImageDatasetId};
 use genlab::models::autoencoder::new_autoencoder;
@@ -10,9 +8,12 @@ use genlab::models::load_family;
 use genlab::models::vae::VaeConfig;
 use genlab::train::{Batch, Family};
 
+mod common;
+use common::mnist_dir;
+
 #[test]
 fn reconstruction_only_and_its_own_name() {
-    let data = load_images(ImageDatasetId::Mnist, Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))).unwrap();
+    let data = load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap();
     let mut ae = new_autoencoder(VaeConfig::default(), &Device::flex(), 0).unwrap();
     assert_eq!(ae.family_name(), "autoencoder");
     assert!(ae.likelihood().is_none(), "a plain autoencoder has no ELBO");

@@ -1,17 +1,16 @@
-//! The command line as a user runs it: train on the shared MNIST files, sample from the
-//! checkpoint, and get a clear error (naming the file) for bad input.
+//! The command line as a user runs it: train on the MNIST sample that ships in assets/mnist,
+//! sample from the checkpoint, and get a clear error (naming the file) for bad input.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod common;
+use common::mnist_dir;
 
 fn genlab() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_genlab"));
     cmd.arg("--device").arg("cpu");
     cmd
-}
-
-fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -28,7 +27,7 @@ fn train_then_sample() {
         .arg("--out")
         .arg(&out)
         .arg("--data-dir")
-        .arg(shared_data())
+        .arg(mnist_dir())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&status.stderr);
@@ -57,7 +56,7 @@ fn train_then_sample() {
     // `genlab eval` on the same checkpoint: the dataset comes from the checkpoint.
     let eval = |extra: &[&str]| {
         let mut cmd = genlab();
-        cmd.args(["eval", "--n", "300", "--importance-samples", "4", "--checkpoint"]).arg(&out).arg("--data-dir").arg(shared_data());
+        cmd.args(["eval", "--n", "300", "--importance-samples", "4", "--checkpoint"]).arg(&out).arg("--data-dir").arg(mnist_dir());
         cmd.args(extra).output().unwrap()
     };
     let first = eval(&["--json"]);
@@ -118,13 +117,13 @@ fn metrics_of_two_feature_files_match_prdc_and_pytorch_fid() {
 fn corrupt_data_file_fails_with_its_name() {
     let dir = temp_dir("corrupt");
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, shared) in [
+    for (name, shipped) in [
         ("train-images-idx3-ubyte.gz", "mnist10k-train-images-idx3-ubyte.gz"),
         ("train-labels-idx1-ubyte.gz", "mnist10k-train-labels-idx1-ubyte.gz"),
         ("t10k-images-idx3-ubyte.gz", "mnist10k-test-images-idx3-ubyte.gz"),
         ("t10k-labels-idx1-ubyte.gz", "mnist10k-test-labels-idx1-ubyte.gz"),
     ] {
-        std::fs::copy(shared_data().join(shared), dir.join(name)).unwrap();
+        std::fs::copy(mnist_dir().join(shipped), dir.join(name)).unwrap();
     }
     let bytes = std::fs::read(dir.join("train-images-idx3-ubyte.gz")).unwrap();
     std::fs::write(dir.join("train-images-idx3-ubyte.gz"), &bytes[..1000]).unwrap();
@@ -188,7 +187,7 @@ fn dcgan_trains_on_mnist_and_evaluates_from_the_command_line() {
         .args(["train", "--family", "gan", "--dataset", "mnist", "--steps", "3", "--batch-size", "16", "--conditional", "--out"])
         .arg(&out)
         .arg("--data-dir")
-        .arg(shared_data())
+        .arg(mnist_dir())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -326,11 +325,11 @@ fn pixelcnn_checkpoint_reports_its_exact_likelihood() {
         .arg("--out")
         .arg(&out)
         .arg("--data-dir")
-        .arg(shared_data())
+        .arg(mnist_dir())
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let eval = genlab().args(["eval", "--n", "8", "--checkpoint"]).arg(&out).arg("--data-dir").arg(shared_data()).output().unwrap();
+    let eval = genlab().args(["eval", "--n", "8", "--checkpoint"]).arg(&out).arg("--data-dir").arg(mnist_dir()).output().unwrap();
     let stdout = String::from_utf8_lossy(&eval.stdout);
     assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
     assert!(stdout.contains("NLL: exact NLL (binarized)") && stdout.contains("nats/image"), "{stdout}");

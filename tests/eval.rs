@@ -1,32 +1,54 @@
-//! Evaluation end to end on the CPU: the shipped classifiers' accuracy on the shared test
-//! files, and a VAE checkpoint measured against MNIST, cached, and re-measured once changed.
-
-use std::path::{Path, PathBuf};
+//! Evaluation end to end on the CPU: the shipped classifiers' accuracy on the test sets, and
+//! a VAE checkpoint measured against MNIST (the sample in assets/mnist), cached, and
+//! re-measured once changed.
 
 use burn::tensor::Device;
-use genlab::data::{load_images, DatasetId, ImageDatasetId};
+use genlab::data::{load_images, DatasetId, IdxDataset, ImageDatasetId, ImageSet};
 use genlab::eval::{cache, evaluate, EvalOptions};
 use genlab::models::classifier::Classifier;
 use genlab::models::vae::{VaeConfig, VaeFamily};
 use genlab::train::checkpoint::{save, Progress};
 use genlab::train::{Batch, Family};
 
-fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+mod common;
+use common::{mnist_dir, shared_data};
+
+/// The shipped classifier for `id` on `test`: its accuracy, after checking its feature size.
+fn shipped_accuracy(id: ImageDatasetId, test: &ImageSet) -> (f64, f64) {
+    let classifier = Classifier::shipped(id, &Device::flex()).unwrap();
+    assert_eq!(classifier.feature_dim(), 128);
+    (classifier.accuracy(test).unwrap(), classifier.info.test_accuracy)
 }
 
 #[test]
-fn shipped_classifiers_reach_their_accuracy_on_the_shared_test_sets() {
-    // The targets: ≥ 98.5 % on MNIST, ≥ 89 % on Fashion-MNIST.
-    for (id, target) in [(ImageDatasetId::Mnist, 0.985), (ImageDatasetId::Fashion, 0.89)] {
-        let data = load_images(id, Some(&shared_data())).unwrap();
-        let classifier = Classifier::shipped(id, &Device::flex()).unwrap();
-        let accuracy = classifier.accuracy(&data.test).unwrap();
-        assert!(accuracy >= target, "{}: {accuracy} < {target}", id.label());
-        // The number written beside the weights is the one measured here.
-        assert!((accuracy - classifier.info.test_accuracy).abs() < 1e-3, "{} vs recorded {}", accuracy, classifier.info.test_accuracy);
-        assert_eq!(classifier.feature_dim(), 128);
-    }
+fn the_shipped_mnist_classifier_reaches_its_recorded_accuracy() {
+    // The target: ≥ 98.5 %. assets/classifier/mnist.json records the accuracy on the
+    // 2,000 test digits of the MNIST sample, the ones in assets/mnist.
+    let data = load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap();
+    let (accuracy, recorded) = shipped_accuracy(ImageDatasetId::Mnist, &data.test);
+    assert!(accuracy >= 0.985, "MNIST: {accuracy} < 0.985");
+    // The number written beside the weights is the one measured here.
+    assert!((accuracy - recorded).abs() < 1e-3, "{accuracy} vs recorded {recorded}");
+}
+
+#[test]
+fn the_shipped_fashion_classifier_reaches_its_accuracy() {
+    let Some(dir) = shared_data(IdxDataset::Fashion) else {
+        // A fresh clone: the 500 test images of the Fashion-MNIST sample that ships with genlab
+        // (assets/fashion). At the recorded 89.15 % a 500-image estimate has a standard error
+        // of √(0.89 · 0.11 / 500) ≈ 1.4 points, so 85 % is about three of them below.
+        eprintln!("full Fashion-MNIST not in ../shared/data (not in a fresh clone): checking the shipped sample");
+        let data = load_images(ImageDatasetId::Fashion, None).unwrap();
+        let (accuracy, _) = shipped_accuracy(ImageDatasetId::Fashion, &data.test);
+        assert!(accuracy >= 0.85, "Fashion-MNIST sample ({} images): {accuracy} < 0.85", data.test.len());
+        return;
+    };
+    // The target: ≥ 89 %, on the full 10,000 test images that
+    // assets/classifier/fashion.json records its accuracy on.
+    let data = load_images(ImageDatasetId::Fashion, Some(&dir)).unwrap();
+    let (accuracy, recorded) = shipped_accuracy(ImageDatasetId::Fashion, &data.test);
+    assert!(accuracy >= 0.89, "Fashion-MNIST: {accuracy} < 0.89");
+    assert!((accuracy - recorded).abs() < 1e-3, "{accuracy} vs recorded {recorded}");
 }
 
 #[test]
@@ -34,7 +56,7 @@ fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
     let dir = std::env::temp_dir().join(format!("genlab-eval-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let device = Device::flex();
-    let data = load_images(ImageDatasetId::Mnist, Some(&shared_data())).unwrap();
+    let data = load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap();
     let mut vae = VaeFamily::new(VaeConfig { latent_dim: 8, hidden: 200, ..VaeConfig::default() }, &device, 1).unwrap();
     let dims = [1, 28, 28];
     for step in 0..150 {
@@ -47,13 +69,13 @@ fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
         step: 150,
         samples_seen: 150 * 64,
         dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)),
-        data_dir: Some(shared_data()),
+        data_dir: Some(mnist_dir()),
     };
     save(&vae, &progress, &dir).unwrap();
 
     let options = EvalOptions { n: 600, likelihood_examples: 200, importance_samples: 16, ..EvalOptions::default() };
     let mut stages = Vec::new();
-    let report = evaluate(&dir, &options, &device, Some(&shared_data()), &mut |stage, _| {
+    let report = evaluate(&dir, &options, &device, Some(&mnist_dir()), &mut |stage, _| {
         stages.push(stage.to_string());
         true
     })
@@ -92,7 +114,7 @@ fn a_vae_checkpoint_is_evaluated_cached_and_invalidated() {
     assert!(cache::load(&dir, &options).is_none(), "a changed checkpoint must not use the old result");
 
     // Cancelling stops the evaluation with a message.
-    let err = evaluate(&dir, &options, &device, Some(&shared_data()), &mut |_, _| false).unwrap_err();
+    let err = evaluate(&dir, &options, &device, Some(&mnist_dir()), &mut |_, _| false).unwrap_err();
     assert_eq!(err, "cancelled");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -121,7 +143,7 @@ fn an_unlabelled_image_folder_uses_the_most_confident_shipped_classifier() {
     let dir = std::env::temp_dir().join(format!("genlab-eval-folder-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let data = load_images(ImageDatasetId::Mnist, Some(&shared_data())).unwrap();
+    let data = load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap();
     for i in 0..60 {
         let pixels: Vec<u8> = data.test.image(i).iter().map(|&p| (p * 255.0).round() as u8).collect();
         image::GrayImage::from_raw(28, 28, pixels).unwrap().save(dir.join(format!("{i}.png"))).unwrap();

@@ -11,12 +11,14 @@ use genlab::device::{full_device_descriptor, DeviceChoice};
 use genlab::gui::widgets::CLASS_COLOURS;
 use genlab::gui::GenlabApp;
 
+mod common;
+
 fn harness() -> Harness<'static, GenlabApp> {
     let mut setup = egui_kittest::wgpu::default_wgpu_setup();
     if let WgpuSetup::CreateNew(create) = &mut setup {
         create.device_descriptor = Arc::new(full_device_descriptor);
     }
-    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let data_dir = common::mnist_dir();
     Harness::builder()
         .with_size([1400.0, 1000.0])
         .wgpu_setup(setup)

@@ -1,7 +1,7 @@
-//! The VAE family and the trainer on the CPU: the loss falls on the shared MNIST files,
+//! The VAE family and the trainer on the CPU: the loss falls on the MNIST sample in assets/mnist,
 //! checkpoints round-trip exactly, and the worker protocol works without a window.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +11,8 @@ use genlab::models::load_family;
 use genlab::models::vae::{VaeArch, VaeConfig, VaeFamily};
 use genlab::train::{spawn, Command, Event, Family, Samples, TrainData, WorkerOptions};
 
-fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
-}
+mod common;
+use common::mnist_dir;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("genlab-test-{name}-{}", std::process::id()));
@@ -22,7 +21,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn mnist() -> TrainData {
-    TrainData::Images(Arc::new(load_images(ImageDatasetId::Mnist, Some(&shared_data())).unwrap()))
+    TrainData::Images(Arc::new(load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap()))
 }
 
 fn worker_for(family: Box<dyn Family>, data: TrainData) -> genlab::train::WorkerHandle {
@@ -52,7 +51,7 @@ fn run_steps(worker: &genlab::train::WorkerHandle, n: u32) -> (f64, f64) {
 }
 
 #[test]
-fn mlp_vae_loss_falls_on_shared_mnist() {
+fn mlp_vae_loss_falls_on_mnist() {
     let family = VaeFamily::new(VaeConfig::default(), &Device::flex(), 0).unwrap();
     let worker = worker_for(Box::new(family), mnist());
     let (first, last) = run_steps(&worker, 150);

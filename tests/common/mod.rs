@@ -1,8 +1,29 @@
-//! Helpers shared by the test files that train on the 8-Gaussian ring.
+//! Helpers shared by the test files: where their data comes from (the MNIST sample that ships
+//! in assets/mnist, and the full datasets beside the checkout when they are there) and
+//! training on the 8-Gaussian ring.
+// Each test binary that includes this module uses only some of these helpers.
+#![allow(dead_code)]
 
-use genlab::data::ToyKind;
+use std::path::{Path, PathBuf};
+
+use genlab::data::images::find_idx_files;
+use genlab::data::{IdxDataset, ToyKind};
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, Samples};
+
+/// The MNIST sample in assets/mnist (8,000 train / 2,000 test images; the files the binary
+/// embeds). Every test that only needs MNIST reads it from here, so a fresh clone runs it.
+pub fn mnist_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist")
+}
+
+/// `../shared/data` (beside the checkout) when it holds `which`'s four IDX files, else `None`:
+/// a fresh clone has nothing beside it. Only for tests whose numbers need the full sets; the
+/// caller prints what it does instead (skips, or checks a shipped sample).
+pub fn shared_data(which: IdxDataset) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    find_idx_files(&dir, which).map(|_| dir)
+}
 
 pub fn points(s: Samples) -> Vec<[f32; 2]> {
     match s {
