@@ -20,6 +20,9 @@ pub struct EvalOnDemand {
     job: Option<EvalJob>,
     /// The snapshot folder being written, until the worker says it is saved.
     waiting_for: Option<PathBuf>,
+    /// The session's error count when the snapshot was asked for: an error after it means the
+    /// snapshot was not written (a refused folder, a full disk, a dead worker).
+    errors_before: u64,
     lines: Vec<String>,
     progress: Option<(String, f64)>,
 }
@@ -39,6 +42,7 @@ impl EvalOnDemand {
         let dir = std::env::temp_dir().join(format!("genlab-{family}-eval-{}", std::process::id()));
         session.save(dir.clone());
         self.waiting_for = Some(dir);
+        self.errors_before = session.errors;
         self.lines = vec!["saving a snapshot to evaluate…".into()];
         self.progress = Some(("saving".into(), 0.0));
     }
@@ -51,6 +55,12 @@ impl EvalOnDemand {
                 self.job = Some(EvalJob::start(vec![(0, saved)], options, shared.device.device.clone(), shared.data_dir.clone(), ctx));
                 self.waiting_for = None;
             }
+        }
+        if self.waiting_for.is_some() && session.errors > self.errors_before {
+            // The error itself is shown with the run's other messages.
+            self.waiting_for = None;
+            self.progress = None;
+            self.lines = vec!["not measured: the snapshot to evaluate could not be written (see the run's messages)".into()];
         }
         let Some(job) = &self.job else { return };
         for event in job.poll() {

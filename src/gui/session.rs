@@ -10,7 +10,7 @@ use eframe::egui;
 
 use crate::data::DatasetId;
 use crate::device::ComputeDevice;
-use crate::models::load_family;
+use crate::models::{load_family_expecting, FamilyKind};
 use crate::train::{
     spawn, Command, DrawnToken, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms,
     NextToken, Player, Samples, TrainData, Trajectory, WorkerHandle, WorkerOptions,
@@ -29,6 +29,13 @@ pub struct Notice {
 pub struct Session {
     worker: WorkerHandle,
     ctx: egui::Context,
+    /// The worker thread has ended (it was not asked to): commands now go nowhere.
+    worker_gone: bool,
+    /// Whether the last event said why the worker might stop (an error, a pause with a reason,
+    /// or its goodbye), so a thread that then ends is not reported twice.
+    last_event_explained: bool,
+    /// Errors shown so far, so that a waiting request can tell that one failed.
+    pub errors: u64,
     pub history: LossHistory,
     pub running: bool,
     pub step: u64,
@@ -54,6 +61,8 @@ pub struct Session {
     pub game: Option<(u64, GameSnapshot)>,
     /// The folder of the last checkpoint written; taken by the tab that asked.
     pub saved: Option<PathBuf>,
+    /// The folder of the last checkpoint loaded; taken by the tab that asked.
+    pub loaded: Option<PathBuf>,
     /// Loss terms of the last single-player step (the GAN lab's one D / one G step).
     pub player_step: Option<(Player, LossTerms)>,
     /// The latest sampling run with every step (diffusion), and the step it was drawn at;
@@ -93,12 +102,19 @@ pub struct PixelsFilled {
 
 /// The slowest live refresh while training when the window is drawn in software (4 a second).
 const SOFTWARE_FRAME: Duration = Duration::from_millis(250);
+/// How often a training run is checked for a worker thread that died: a dead thread sends
+/// nothing, so nothing else would wake the window to notice.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 impl Session {
     /// Starts a worker for `family` on `data`; previews of `preview_n` samples arrive twice a
-    /// second while training (less often when drawing them is slow).
+    /// second while training (less often when drawing them is slow). "Load checkpoint…" takes
+    /// only checkpoints of the families in `accepts` (the tab's own); another family's is
+    /// refused with a message and the current model is kept.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         family: Box<dyn Family>,
+        accepts: &[FamilyKind],
         data: TrainData,
         dataset: Option<DatasetId>,
         data_dir: Option<PathBuf>,
@@ -109,6 +125,7 @@ impl Session {
     ) -> Self {
         let repaint = ctx.clone();
         let loader_device = device.device.clone();
+        let accepts = accepts.to_vec();
         // Drawn in software on the training cores, every frame costs training time: while
         // training, new results are shown at most SOFTWARE_FRAME apart (input still repaints
         // at once).
@@ -125,7 +142,7 @@ impl Session {
             family,
             data,
             options,
-            Box::new(move |dir| load_family(dir, &loader_device)),
+            Box::new(move |dir| load_family_expecting(dir, &loader_device, &accepts)),
             Some(Box::new(move || {
                 if software {
                     repaint.request_repaint_after(SOFTWARE_FRAME)
@@ -137,6 +154,9 @@ impl Session {
         Self {
             worker,
             ctx: ctx.clone(),
+            worker_gone: false,
+            last_event_explained: false,
+            errors: 0,
             history: LossHistory::default(),
             running: false,
             step: 0,
@@ -166,6 +186,7 @@ impl Session {
             flow_picture: None,
             gibbs_picture: None,
             saved: None,
+            loaded: None,
             notices: Vec::new(),
         }
     }
@@ -175,6 +196,7 @@ impl Session {
     }
 
     pub fn error(&mut self, text: String) {
+        self.errors += 1;
         self.notices.push(Notice { text, is_error: true });
     }
 
@@ -199,14 +221,33 @@ impl Session {
         }
     }
 
-    /// Applies every event that has arrived; call once a frame.
+    /// Applies every event that has arrived, and notices a worker thread that has died; call
+    /// once a frame.
     pub fn poll(&mut self) {
+        // Asked before draining: once the thread has ended, all it sent is in the channel.
+        let alive = self.worker.is_alive();
         for event in self.worker.drain() {
             self.apply(event);
         }
+        if !alive && !self.worker_gone {
+            self.worker_gone = true;
+            self.running = false;
+            if !self.last_event_explained {
+                self.error("the training thread stopped: it ended without a message. Reset starts a fresh model.".into());
+            }
+        }
+        if self.running && !self.worker_gone {
+            self.ctx.request_repaint_after(WATCH_EVERY);
+        }
+    }
+
+    /// False once the worker thread has ended: the run can no longer train or answer.
+    pub fn is_alive(&self) -> bool {
+        !self.worker_gone
     }
 
     fn apply(&mut self, event: Event) {
+        self.last_event_explained = matches!(event, Event::Error(_) | Event::Paused { reason: Some(_) } | Event::Stopped);
         match event {
             Event::Ready { description, num_params, hyper } => {
                 self.description = description;
@@ -260,6 +301,7 @@ impl Session {
             Event::Loaded(path) => {
                 self.history.clear();
                 self.notice(format!("loaded checkpoint {}", path.display()));
+                self.loaded = Some(path);
             }
             Event::Paused { reason } => {
                 self.running = false;
@@ -275,14 +317,15 @@ impl Session {
 
     /// Start/Pause and Step, the controls every tab's run has; `step_help` says what one step is.
     pub fn run_buttons_ui(&self, ui: &mut egui::Ui, step_help: &str) {
+        let alive = !self.worker_gone;
         if self.running {
             if ui.button("Pause").clicked() {
                 self.send(Command::Pause);
             }
-        } else if ui.button("Start").on_hover_text("train continuously").clicked() {
+        } else if ui.add_enabled(alive, egui::Button::new("Start")).on_hover_text("train continuously").clicked() {
             self.send(Command::Start);
         }
-        if ui.add_enabled(!self.running, egui::Button::new("Step")).on_hover_text(step_help).clicked() {
+        if ui.add_enabled(alive && !self.running, egui::Button::new("Step")).on_hover_text(step_help).clicked() {
             self.send(Command::Step(1));
         }
     }

@@ -12,10 +12,12 @@ use eframe::egui;
 use crate::data::text::{builtin_corpus, decode, load_text_file};
 use crate::data::{DatasetId, TextData};
 use crate::models::charlm::{draw, next_token_distribution, softmax_with_temperature, CharLmConfig, CharLmFamily, SamplingSettings};
+use crate::models::FamilyKind;
 use crate::rng::Rng;
 use crate::train::{Command, NextToken, TrainData};
 
 use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::loading::{without_panics, Loading};
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::widgets::attention_map::attention_map_ui;
@@ -36,6 +38,8 @@ pub struct CharLmTab {
     /// The user's text file; None: the built-in corpus.
     file: Option<PathBuf>,
     text: Option<Arc<TextData>>,
+    /// The text being read in the background (a large or odd file must not freeze the window).
+    text_loading: Option<Loading<TextData>>,
     config: CharLmConfig,
     batch_size: usize,
     seed: u64,
@@ -65,6 +69,7 @@ impl Default for CharLmTab {
         Self {
             file: None,
             text: None,
+            text_loading: None,
             batch_size: config.default_batch_size(),
             settings: config.sampling,
             config,
@@ -94,10 +99,20 @@ impl CharLmTab {
             return;
         }
         if self.text.is_none() {
-            let loaded = match &self.file {
-                Some(path) => load_text_file(path),
-                None => Ok(builtin_corpus()),
-            };
+            if self.text_loading.is_none() {
+                let file = self.file.clone();
+                let what = match &file {
+                    Some(path) => path.display().to_string(),
+                    None => "the built-in Shakespeare".to_string(),
+                };
+                self.text_loading = Some(Loading::start(what, ctx, move || match file {
+                    Some(path) => load_text_file(&path),
+                    None => Ok(builtin_corpus()),
+                }));
+                return;
+            }
+            let Some(loaded) = self.text_loading.as_ref().and_then(Loading::poll) else { return };
+            self.text_loading = None;
             match loaded {
                 Ok(text) => self.text = Some(Arc::new(text)),
                 Err(e) => {
@@ -114,10 +129,11 @@ impl CharLmTab {
             self.load_error = Some(format!("{}: shorter than one context of {window} characters", text.source));
             return;
         }
-        match CharLmFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+        match without_panics("building the model", || CharLmFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
             Ok(family) => {
                 let session = Session::start(
                     Box::new(family),
+                    &[FamilyKind::Charlm],
                     TrainData::Text { text, window },
                     Some(DatasetId::Text),
                     self.file.clone(),
@@ -181,14 +197,25 @@ impl CharLmTab {
         }
     }
 
+    /// Forgets the text and any read in flight (another text was picked).
+    fn forget_text(&mut self) {
+        self.text = None;
+        self.text_loading = None;
+    }
+
     fn poll_dialog(&mut self) {
+        let Some(dialog) = &self.dialog else { return };
+        // A save or load waits for the model (after a Reset, or while the text loads).
+        if dialog.purpose != Purpose::OpenText && self.session.is_none() {
+            return;
+        }
         let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
         let purpose = self.dialog.take().map(|d| d.purpose);
         let Some(path) = answer else { return };
         match purpose {
             Some(Purpose::OpenText) => {
                 self.file = Some(path);
-                self.text = None;
+                self.forget_text();
                 self.reset();
             }
             Some(Purpose::SaveCheckpoint) => {
@@ -225,7 +252,7 @@ impl CharLmTab {
         ui.horizontal_wrapped(|ui| {
             if ui.add_enabled(self.file.is_some(), egui::Button::new("Built-in Shakespeare")).clicked() {
                 self.file = None;
-                self.text = None;
+                self.forget_text();
                 self.reset();
             }
             if ui.button("Open text file…").on_hover_text("any UTF-8 .txt file of at least 1,000 characters").clicked() {
@@ -274,11 +301,16 @@ impl CharLmTab {
         ui.separator();
 
         ui.strong("Files");
+        let ready = self.session.is_some();
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Save checkpoint…").clicked() {
+            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
                 self.open_dialog(Purpose::SaveCheckpoint, &ctx);
             }
-            if ui.button("Load checkpoint…").clicked() {
+            if ui
+                .add_enabled(ready, egui::Button::new("Load checkpoint…"))
+                .on_hover_text("a folder written by this tab or by genlab train --family charlm")
+                .clicked()
+            {
                 self.open_dialog(Purpose::LoadCheckpoint, &ctx);
             }
         });
@@ -306,13 +338,13 @@ impl CharLmTab {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
             if ui.button("Use the built-in Shakespeare instead").clicked() {
                 self.file = None;
-                self.text = None;
+                self.forget_text();
                 self.reset();
             }
         }
         let Some(session) = &mut self.session else {
-            if self.load_error.is_none() {
-                ui.label("Loading…");
+            if let Some(loading) = &self.text_loading {
+                loading.ui(ui);
             }
             return;
         };

@@ -9,19 +9,22 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, VLine};
 
-use crate::data::{load_images, DatasetId, ImageData, ToyKind};
+use crate::data::{DatasetId, ToyKind};
 use crate::export::save_trajectory_gif;
 use crate::models::diffusion::family::FAMILY_NAME;
 use crate::models::diffusion::process::add_noise;
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, SamplerKind, Schedule, ScheduleKind, Spacing};
+use crate::models::FamilyKind;
 use crate::rng::Rng;
 use crate::train::checkpoint::{read_config, read_progress, CONFIG_FILE};
 use crate::train::{Command, ImageBatch, Samples, TrainData, Trajectory};
 
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::eval_on_demand::EvalOnDemand;
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::TabData;
 use super::super::widgets::{dataset_picker_ui, loss_plot_ui, ImageGrid, LossPlotState, StepScrubber};
 
 /// Training points drawn from a toy once; batches come from these.
@@ -61,8 +64,8 @@ pub struct DiffusionTab {
     built: Option<DiffusionConfig>,
     built_schedule: Option<Schedule>,
     toy: Option<(Arc<Vec<[f32; 2]>>, Arc<Vec<u8>>)>,
-    images: Option<Arc<ImageData>>,
-    data_version: Option<u64>,
+    /// Image datasets, loaded in the background (the toys are drawn at once).
+    images: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     losses: LossPlotState,
@@ -79,6 +82,9 @@ pub struct DiffusionTab {
     field: Option<(usize, Vec<[f32; 2]>)>,
     field_asked: Option<usize>,
     dialog: Option<PendingDialog>,
+    /// A checkpoint to load once the model for its dataset is running, with its configuration
+    /// (the schedule drawn becomes the checkpoint's when the worker says it is loaded).
+    checkpoint: Option<PendingCheckpoint>,
     // The forward process.
     forward_t: usize,
     forward_first: usize,
@@ -105,8 +111,7 @@ impl Default for DiffusionTab {
             built: None,
             built_schedule: None,
             toy: None,
-            images: None,
-            data_version: None,
+            images: TabData::default(),
             session: None,
             load_error: None,
             losses: LossPlotState::default(),
@@ -122,6 +127,7 @@ impl Default for DiffusionTab {
             field: None,
             field_asked: None,
             dialog: None,
+            checkpoint: None,
             forward_t: 250,
             forward_first: 0,
             forward_shown: None,
@@ -130,6 +136,13 @@ impl Default for DiffusionTab {
             eval: EvalOnDemand::default(),
         }
     }
+}
+
+struct PendingCheckpoint {
+    dir: PathBuf,
+    config: DiffusionConfig,
+    /// The load command has gone to the worker.
+    sent: bool,
 }
 
 /// The 2-D field's grid points, row by row.
@@ -146,10 +159,9 @@ fn plot_points(points: &[[f32; 2]]) -> PlotPoints<'static> {
 
 impl DiffusionTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.images = None;
+        if self.images.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
@@ -173,17 +185,13 @@ impl DiffusionTab {
             }
             // The picker offers images and toys only.
             DatasetId::Text => return,
-            DatasetId::Images(id) => {
-                if self.images.is_none() {
-                    match load_images(id, shared.data_dir.as_deref()) {
-                        Ok(data) => self.images = Some(Arc::new(data)),
-                        Err(e) => {
-                            self.load_error = Some(e);
-                            return;
-                        }
-                    }
-                }
-                let Some(data) = self.images.clone() else { return };
+            DatasetId::Images(_) => {
+                let data = match self.images.get(self.dataset, shared.data_dir.as_deref(), ctx) {
+                    None => return,
+                    Some(Ok(TrainData::Images(d))) => d,
+                    Some(Ok(_)) => return self.load_error = Some("expected images".into()),
+                    Some(Err(e)) => return self.load_error = Some(e),
+                };
                 let base = DiffusionConfig {
                     channels: self.channels,
                     ..DiffusionConfig::unet(data.train.width, data.train.height, data.num_classes(), self.conditional)
@@ -198,10 +206,11 @@ impl DiffusionTab {
             min_snr_gamma: self.min_snr.then_some(MIN_SNR_GAMMA),
             ..base
         };
-        match DiffusionFamily::new(config.clone(), &shared.device.device, self.seed) {
+        match without_panics("building the network", || DiffusionFamily::new(config.clone(), &shared.device.device, self.seed)) {
             Ok(family) => {
                 let session = Session::start(
                     Box::new(family),
+                    &[FamilyKind::Diffusion],
                     data,
                     Some(self.dataset),
                     shared.data_dir.clone(),
@@ -224,6 +233,7 @@ impl DiffusionTab {
     fn reset(&mut self) {
         self.session = None;
         self.load_error = None;
+        self.checkpoint = None;
         self.built = None;
         self.samples = None;
         self.trajectory = None;
@@ -267,7 +277,7 @@ impl DiffusionTab {
     }
 
     /// Acts on a file dialog that has closed: export the GIF, save or load a checkpoint.
-    fn poll_dialog(&mut self, ctx: &egui::Context, shared: &Shared) {
+    fn poll_dialog(&mut self) {
         let Some(dialog) = &self.dialog else { return };
         let Some(answer) = dialog.poll() else { return };
         let purpose = dialog.purpose;
@@ -287,14 +297,15 @@ impl DiffusionTab {
                     session.save(path);
                 }
             }
-            Purpose::LoadCheckpoint => self.load_checkpoint(path, ctx, shared),
+            Purpose::LoadCheckpoint => self.load_checkpoint(path),
             _ => {}
         }
     }
 
-    /// Switches to the checkpoint's dataset when it names another one, then loads it; the
-    /// schedule drawn becomes the checkpoint's.
-    fn load_checkpoint(&mut self, path: PathBuf, ctx: &egui::Context, shared: &Shared) {
+    /// Switches to the checkpoint's dataset when it names another one, then loads it once the
+    /// model for that dataset runs (its data may still be loading); the schedule drawn becomes
+    /// the checkpoint's once the worker has loaded it.
+    fn load_checkpoint(&mut self, path: PathBuf) {
         let config = read_config(&path).and_then(|json| {
             if json.get("family").and_then(|f| f.as_str()) != Some(FAMILY_NAME) {
                 return Err(format!("{}: not a diffusion checkpoint", path.display()));
@@ -316,16 +327,27 @@ impl DiffusionTab {
             if dataset != self.dataset {
                 self.dataset = dataset;
                 self.toy = None;
-                self.images = None;
+                self.images.clear();
                 self.reset();
-                self.ensure_session(ctx, shared);
             }
         }
-        self.built_schedule = config.build_schedule().ok();
-        self.built = Some(config);
-        self.trajectory = None;
-        if let Some(session) = &self.session {
-            session.load(path);
+        self.checkpoint = Some(PendingCheckpoint { dir: path, config, sent: false });
+    }
+
+    /// Sends the pending checkpoint to the worker once there is one, and draws its schedule
+    /// once the worker has loaded it (a refused checkpoint leaves the model and the drawing).
+    fn update_checkpoint(&mut self) {
+        let (Some(pending), Some(session)) = (&mut self.checkpoint, &mut self.session) else { return };
+        if !pending.sent {
+            session.load(pending.dir.clone());
+            pending.sent = true;
+        }
+        if session.loaded.as_ref() == Some(&pending.dir) {
+            session.loaded = None;
+            self.built_schedule = pending.config.build_schedule().ok();
+            self.built = Some(pending.config.clone());
+            self.trajectory = None;
+            self.checkpoint = None;
         }
     }
 
@@ -337,7 +359,7 @@ impl DiffusionTab {
         ui.strong("Data");
         if dataset_picker_ui(ui, &mut self.dataset) {
             self.toy = None;
-            self.images = None;
+            self.images.clear();
             let base = match self.dataset {
                 DatasetId::Toy(_) => DiffusionConfig::default(),
                 DatasetId::Images(_) | DatasetId::Text => DiffusionConfig::unet(28, 28, 10, false),
@@ -346,7 +368,7 @@ impl DiffusionTab {
             self.min_snr = base.min_snr_gamma.is_some();
             self.reset();
         }
-        if let Some(data) = &self.images {
+        if let Some(data) = self.images.images() {
             ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
         }
         ui.separator();
@@ -645,7 +667,7 @@ impl DiffusionTab {
         let a = schedule.alpha_bar(t as i64);
         ui.label(format!("t = {t}:  ᾱ_t = {a:.4},  signal √ᾱ_t = {:.3},  noise √(1 − ᾱ_t) = {:.3},  SNR = {:.3e}", a.sqrt(), (1.0 - a).sqrt(), schedule.snr(t)));
         ui.horizontal_top(|ui| {
-            ui.vertical(|ui| match (&self.images, self.dataset.toy()) {
+            ui.vertical(|ui| match (self.images.images(), self.dataset.toy()) {
                 (Some(data), None) => {
                     let key = (t, self.forward_first, big_t as u64);
                     if self.forward_shown != Some(key) {
@@ -696,10 +718,11 @@ impl DiffusionTab {
 
     fn views_ui(&mut self, ui: &mut egui::Ui) {
         self.notices_ui(ui);
+        if let Some(pending) = self.checkpoint.as_ref().filter(|p| !p.sent) {
+            ui.weak(format!("{} will be loaded once the model for its data is ready", pending.dir.display()));
+        }
         let Some(session) = &self.session else {
-            if self.load_error.is_none() {
-                ui.label("Loading…");
-            }
+            self.images.loading_ui(ui);
             return;
         };
         if session.step == 0 && !session.running {
@@ -726,8 +749,9 @@ impl Tab for DiffusionTab {
             session.poll();
             self.eval.poll(session, shared, ui.ctx());
         }
+        self.update_checkpoint();
         self.take_events();
-        self.poll_dialog(ui.ctx(), shared);
+        self.poll_dialog();
         side_and_central_ui(ui, "diffusion-controls", 300.0, self, Self::controls_ui, Self::views_ui);
     }
 

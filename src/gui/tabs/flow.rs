@@ -8,9 +8,11 @@ use eframe::egui;
 
 use crate::data::{DatasetId, ToyKind};
 use crate::models::flow::{FlowConfig, FlowFamily};
+use crate::models::FamilyKind;
 use crate::rng::Rng;
 use crate::train::{Command, TrainData};
 
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::train_data::{shown_points, TabData};
@@ -82,13 +84,15 @@ impl FlowTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        let data = match self.data.get(self.dataset, shared.data_dir.as_deref()) {
-            Ok(d) => d,
-            Err(e) => return self.load_error = Some(e),
+        let data = match self.data.get(self.dataset, shared.data_dir.as_deref(), ctx) {
+            None => return,
+            Some(Ok(d)) => d,
+            Some(Err(e)) => return self.load_error = Some(e),
         };
         let config = match &data {
             TrainData::Images(d) => FlowConfig::images(d.train.width, d.train.height),
@@ -102,10 +106,20 @@ impl FlowTab {
         for plane in self.plane.iter_mut().chain(self.base.iter_mut()) {
             plane.show_arrows = false;
         }
-        match FlowFamily::new(config, &shared.device.device, self.seed) {
+        match without_panics("building the flow", || FlowFamily::new(config, &shared.device.device, self.seed)) {
             Ok(family) => {
                 let preview = if self.real.is_empty() { 64 } else { 600 };
-                self.session = Some(Session::start(Box::new(family), data, Some(self.dataset), shared.data_dir.clone(), self.batch_size, preview, &shared.device, ctx));
+                self.session = Some(Session::start(
+                    Box::new(family),
+                    &[FamilyKind::Flow],
+                    data,
+                    Some(self.dataset),
+                    shared.data_dir.clone(),
+                    self.batch_size,
+                    preview,
+                    &shared.device,
+                    ctx,
+                ));
                 self.last_picture = None;
                 self.picture_step = u64::MAX;
                 self.in_flight = false;
@@ -216,6 +230,7 @@ impl FlowTab {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
         }
         if self.session.is_none() {
+            self.data.loading_ui(ui);
             return;
         }
         self.refresh_planes(ui.ctx());

@@ -8,15 +8,18 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::data::{load_images, DatasetId, ImageData, ToyKind};
+use crate::data::{DatasetId, ToyKind};
 use crate::metrics::mode_coverage;
 use crate::models::gan::{GanConfig, GanFamily, Objective};
+use crate::models::FamilyKind;
 use crate::rng::Rng;
 use crate::train::{Command, Player, TrainData};
 
 use super::super::eval_on_demand::EvalOnDemand;
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::TabData;
 use super::super::widgets::game_plane::{GamePlane, MESH_RES};
 use super::super::widgets::{dataset_picker_ui, loss_plot_terms_ui, ImageGrid, LossPlotState};
 
@@ -43,8 +46,8 @@ pub struct GanTab {
     batch_size: usize,
     seed: u64,
     toy: Option<(Arc<Vec<[f32; 2]>>, Arc<Vec<u8>>)>,
-    images: Option<Arc<ImageData>>,
-    data_version: Option<u64>,
+    /// Image datasets, loaded in the background (the toys are drawn at once).
+    images: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     losses: LossPlotState,
@@ -73,8 +76,7 @@ impl Default for GanTab {
             batch_size: base.default_batch_size(),
             seed: 0,
             toy: None,
-            images: None,
-            data_version: None,
+            images: TabData::default(),
             session: None,
             load_error: None,
             losses: LossPlotState::default(),
@@ -95,10 +97,9 @@ impl Default for GanTab {
 
 impl GanTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.images = None;
+        if self.images.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
@@ -118,26 +119,23 @@ impl GanTab {
             }
             // The picker offers images and toys only.
             DatasetId::Text => return,
-            DatasetId::Images(id) => {
-                if self.images.is_none() {
-                    match load_images(id, shared.data_dir.as_deref()) {
-                        Ok(data) => self.images = Some(Arc::new(data)),
-                        Err(e) => {
-                            self.load_error = Some(e);
-                            return;
-                        }
-                    }
-                }
-                let Some(data) = self.images.clone() else { return };
+            DatasetId::Images(_) => {
+                let data = match self.images.get(self.dataset, shared.data_dir.as_deref(), ctx) {
+                    None => return,
+                    Some(Ok(TrainData::Images(d))) => d,
+                    Some(Ok(_)) => return self.load_error = Some("expected images".into()),
+                    Some(Err(e)) => return self.load_error = Some(e),
+                };
                 let config = GanConfig::dcgan(data.train.width, data.train.height, data.num_classes(), self.conditional);
                 (config, TrainData::Images(data))
             }
         };
         self.fake_z = Rng::new(99).normal_vec(SHOWN_FAKE * config.latent_dim);
-        match GanFamily::new(config, &shared.device.device, self.seed) {
+        match without_panics("building the networks", || GanFamily::new(config, &shared.device.device, self.seed)) {
             Ok(family) => {
                 let session = Session::start(
                     Box::new(family),
+                    &[FamilyKind::Gan],
                     data,
                     Some(self.dataset),
                     shared.data_dir.clone(),
@@ -216,14 +214,14 @@ impl GanTab {
         ui.strong("Data");
         if dataset_picker_ui(ui, &mut self.dataset) {
             self.toy = None;
-            self.images = None;
+            self.images.clear();
             self.batch_size = match self.dataset {
                 DatasetId::Toy(_) => GanConfig::default().default_batch_size(),
                 DatasetId::Images(_) | DatasetId::Text => GanConfig::dcgan(28, 28, 10, false).default_batch_size(),
             };
             self.reset();
         }
-        if let Some(data) = &self.images {
+        if let Some(data) = self.images.images() {
             ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
         }
         ui.separator();
@@ -427,9 +425,7 @@ impl GanTab {
     fn views_ui(&mut self, ui: &mut egui::Ui) {
         self.notices_ui(ui);
         let Some(session) = &self.session else {
-            if self.load_error.is_none() {
-                ui.label("Loading…");
-            }
+            self.images.loading_ui(ui);
             return;
         };
         if session.step == 0 && !session.running {

@@ -8,8 +8,10 @@ use eframe::egui;
 
 use crate::data::{DatasetId, ToyKind};
 use crate::models::gmmn::{GmmnConfig, GmmnFamily};
+use crate::models::FamilyKind;
 use crate::train::{Command, TrainData};
 
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::train_data::{shown_points, TabData};
@@ -57,13 +59,15 @@ impl GmmnTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        let data = match self.data.get(self.dataset, shared.data_dir.as_deref()) {
-            Ok(d) => d,
-            Err(e) => return self.load_error = Some(e),
+        let data = match self.data.get(self.dataset, shared.data_dir.as_deref(), ctx) {
+            None => return,
+            Some(Ok(d)) => d,
+            Some(Err(e)) => return self.load_error = Some(e),
         };
         let config = match &data {
             TrainData::Images(d) => GmmnConfig::images(d.train.width, d.train.height),
@@ -75,10 +79,20 @@ impl GmmnTab {
             plane.show_mesh = false;
             plane.show_arrows = false;
         }
-        match GmmnFamily::new(config, &shared.device.device, self.seed) {
+        match without_panics("building the generator", || GmmnFamily::new(config, &shared.device.device, self.seed)) {
             Ok(family) => {
                 let preview = if self.real.is_empty() { 64 } else { 500 };
-                self.session = Some(Session::start(Box::new(family), data, Some(self.dataset), shared.data_dir.clone(), self.batch_size, preview, &shared.device, ctx));
+                self.session = Some(Session::start(
+                    Box::new(family),
+                    &[FamilyKind::Gmmn],
+                    data,
+                    Some(self.dataset),
+                    shared.data_dir.clone(),
+                    self.batch_size,
+                    preview,
+                    &shared.device,
+                    ctx,
+                ));
                 self.last_witness = None;
                 self.witness_step = u64::MAX;
                 self.in_flight = false;
@@ -149,7 +163,10 @@ impl GmmnTab {
         if let Some(e) = &self.load_error {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
         }
-        let Some(session) = &mut self.session else { return };
+        let Some(session) = &mut self.session else {
+            self.data.loading_ui(ui);
+            return;
+        };
         session.notices_ui(ui);
         let width = ui.available_width();
         ui.columns(2, |cols| {

@@ -9,9 +9,11 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::export::save_grid_png;
 use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
+use crate::models::FamilyKind;
 use crate::train::{Command, TrainData};
 
 use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::train_data::TabData;
@@ -109,24 +111,27 @@ impl PixelCnnTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref()) {
-            Ok(TrainData::Images(d)) => d,
-            Ok(_) => return,
-            Err(e) => return self.load_error = Some(e),
+        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
+            None => return,
+            Some(Ok(TrainData::Images(d))) => d,
+            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
+            Some(Err(e)) => return self.load_error = Some(e),
         };
         self.config.num_classes = data.num_classes();
         self.config.width = data.train.width;
         self.config.height = data.train.height;
-        match PixelCnnFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+        match without_panics("building the model", || PixelCnnFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
             Ok(family) => {
                 // Previews are 16 images of 784 network passes each: the worker spaces them
                 // so that they take at most a fifth of the time.
                 let session = Session::start(
                     Box::new(family),
+                    &[FamilyKind::Pixelcnn],
                     TrainData::Images(data),
                     Some(DatasetId::Images(self.dataset)),
                     shared.data_dir.clone(),
@@ -187,6 +192,10 @@ impl PixelCnnTab {
     }
 
     fn poll_dialog(&mut self) {
+        // A save or load waits for the model (after a Reset, or while the data loads).
+        if self.session.is_none() {
+            return;
+        }
         let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
         let purpose = self.dialog.take().map(|d| d.purpose);
         let (Some(path), Some(session)) = (answer, &mut self.session) else { return };
@@ -264,14 +273,19 @@ impl PixelCnnTab {
 
         ui.strong("Files");
         let ctx = ui.ctx().clone();
+        let ready = self.session.is_some();
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Save checkpoint…").clicked() {
+            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
                 self.open_dialog(Purpose::SaveCheckpoint, &ctx);
             }
-            if ui.button("Load checkpoint…").clicked() {
+            if ui
+                .add_enabled(ready, egui::Button::new("Load checkpoint…"))
+                .on_hover_text("a folder written by this tab or by genlab train --family pixelcnn")
+                .clicked()
+            {
                 self.open_dialog(Purpose::LoadCheckpoint, &ctx);
             }
-            if ui.button("Export samples PNG…").clicked() {
+            if ui.add_enabled(ready, egui::Button::new("Export samples PNG…")).clicked() {
                 self.open_dialog(Purpose::ExportSamples, &ctx);
             }
         });
@@ -322,9 +336,7 @@ impl PixelCnnTab {
     fn views_ui(&mut self, ui: &mut egui::Ui) {
         self.notices_ui(ui);
         let Some(session) = &mut self.session else {
-            if self.load_error.is_none() {
-                ui.label("Loading…");
-            }
+            self.data.loading_ui(ui);
             return;
         };
         if session.step == 0 && !session.running {

@@ -7,8 +7,10 @@ use eframe::egui;
 
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::rbm::{RbmConfig, RbmFamily};
+use crate::models::FamilyKind;
 use crate::train::{Command, ImageBatch, TrainData};
 
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
 use super::super::train_data::TabData;
@@ -74,21 +76,24 @@ impl RbmTab {
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
         if self.data.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref()) {
-            Ok(TrainData::Images(d)) => d,
-            Ok(_) => return,
-            Err(e) => return self.load_error = Some(e),
+        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
+            None => return,
+            Some(Ok(TrainData::Images(d))) => d,
+            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
+            Some(Err(e)) => return self.load_error = Some(e),
         };
         self.config.width = data.train.width;
         self.config.height = data.train.height;
-        match RbmFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+        match without_panics("building the model", || RbmFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
             Ok(family) => {
                 self.session = Some(Session::start(
                     Box::new(family),
+                    &[FamilyKind::Rbm],
                     TrainData::Images(data),
                     Some(DatasetId::Images(self.dataset)),
                     shared.data_dir.clone(),
@@ -211,7 +216,10 @@ impl RbmTab {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
         }
         let width = ui.available_width();
-        let Some(session) = &mut self.session else { return };
+        let Some(session) = &mut self.session else {
+            self.data.loading_ui(ui);
+            return;
+        };
         session.notices_ui(ui);
         ui.columns(2, |cols| {
             cols[0].strong("Loss terms");

@@ -2,19 +2,21 @@
 //! the plain autoencoder's tab (`VaeTab::autoencoder`): the same networks and views, without
 //! the noise and the KL term, so the two can be compared side by side.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
+use crate::data::{DatasetId, ImageDatasetId};
 use crate::export::save_grid_png;
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
+use crate::models::FamilyKind;
 use crate::train::{Command, TrainData};
 
 use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::loading::without_panics;
 use super::super::session::Session;
 use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::train_data::TabData;
 use super::super::widgets::latent_map::Projection;
 use super::super::widgets::{class_colour, loss_plot_ui, ImageGrid, LatentMap, LossPlotState};
 
@@ -30,8 +32,7 @@ pub struct VaeTab {
     config: VaeConfig,
     batch_size: usize,
     seed: u64,
-    data: Option<Arc<ImageData>>,
-    data_version: Option<u64>,
+    data: TabData,
     session: Option<Session>,
     load_error: Option<String>,
     plot: LossPlotState,
@@ -66,8 +67,7 @@ impl Default for VaeTab {
             config: VaeConfig::default(),
             batch_size: 128,
             seed: 0,
-            data: None,
-            data_version: None,
+            data: TabData::default(),
             session: None,
             load_error: None,
             plot: LossPlotState::default(),
@@ -90,33 +90,35 @@ impl Default for VaeTab {
 }
 
 impl VaeTab {
-    /// (Re)loads the dataset when it or the data folder changed, and (re)builds the model.
+    /// The family kind this tab trains (and the checkpoints it loads).
+    fn kind(&self) -> FamilyKind {
+        if self.variational { FamilyKind::Vae } else { FamilyKind::Autoencoder }
+    }
+
+    /// (Re)loads the dataset when it or the data folder changed (in the background), and
+    /// (re)builds the model once it is there.
     fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data_version != Some(shared.data_version) {
-            self.data_version = Some(shared.data_version);
-            self.data = None;
+        if self.data.folder_changed(shared.data_version) {
             self.session = None;
+            self.load_error = None;
         }
         if self.session.is_some() || self.load_error.is_some() {
             return;
         }
-        if self.data.is_none() {
-            match load_images(self.dataset, shared.data_dir.as_deref()) {
-                Ok(data) => self.data = Some(Arc::new(data)),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(data) = self.data.clone() else { return };
+        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
+            None => return,
+            Some(Ok(TrainData::Images(d))) => d,
+            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
+            Some(Err(e)) => return self.load_error = Some(e),
+        };
         self.config.num_classes = data.num_classes();
         self.config.width = data.train.width;
         self.config.height = data.train.height;
-        match VaeFamily::new(self.config.clone(), &shared.device.device, self.seed) {
+        match without_panics("building the model", || VaeFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
             Ok(family) => {
                 let session = Session::start(
                     Box::new(family),
+                    &[self.kind()],
                     TrainData::Images(data),
                     Some(DatasetId::Images(self.dataset)),
                     shared.data_dir.clone(),
@@ -174,6 +176,10 @@ impl VaeTab {
     }
 
     fn poll_dialog(&mut self) {
+        // A save or load waits for the model (after a Reset, or while the data loads).
+        if self.session.is_none() {
+            return;
+        }
         let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
         let purpose = self.dialog.take().map(|d| d.purpose);
         let (Some(path), Some(session)) = (answer, &mut self.session) else { return };
@@ -220,10 +226,10 @@ impl VaeTab {
                 }
             });
         if before != self.dataset {
-            self.data = None;
+            self.data.clear();
             self.reset();
         }
-        if let Some(data) = &self.data {
+        if let Some(data) = self.data.images() {
             ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
         }
         ui.separator();
@@ -265,14 +271,16 @@ impl VaeTab {
 
         ui.strong("Files");
         let ctx = ui.ctx().clone();
+        let ready = self.session.is_some();
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Save checkpoint…").clicked() {
+            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
                 self.open_dialog(Purpose::SaveCheckpoint, &ctx);
             }
-            if ui.button("Load checkpoint…").clicked() {
+            let load = format!("a folder written by this tab or by genlab train --family {}", if self.variational { "vae" } else { "autoencoder" });
+            if ui.add_enabled(ready, egui::Button::new("Load checkpoint…")).on_hover_text(load).clicked() {
                 self.open_dialog(Purpose::LoadCheckpoint, &ctx);
             }
-            if ui.button("Export samples PNG…").clicked() {
+            if ui.add_enabled(ready, egui::Button::new("Export samples PNG…")).clicked() {
                 self.open_dialog(Purpose::ExportSamples, &ctx);
             }
         });
@@ -303,7 +311,7 @@ impl VaeTab {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
             if ui.button("Use the built-in shapes instead").clicked() {
                 self.dataset = ImageDatasetId::Shapes;
-                self.data = None;
+                self.data.clear();
                 self.reset();
             }
         }
@@ -315,9 +323,7 @@ impl VaeTab {
     fn views_ui(&mut self, ui: &mut egui::Ui) {
         self.notices_ui(ui);
         let Some(session) = &mut self.session else {
-            if self.load_error.is_none() {
-                ui.label("Loading…");
-            }
+            self.data.loading_ui(ui);
             return;
         };
         if session.step == 0 && !session.running {
