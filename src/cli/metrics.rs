@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::limits;
 use crate::metrics::{frechet_distance, prdc, Features};
 
 #[derive(Args, Debug, Clone)]
@@ -15,6 +16,8 @@ pub struct MetricsArgs {
     /// Generated features, same format and dimension.
     #[arg(long)]
     pub fake: PathBuf,
+    /// Neighbours for precision, recall, density and coverage: at least 1 and less than the
+    /// number of rows in each file.
     #[arg(long, default_value_t = 5)]
     pub k: usize,
     #[arg(long)]
@@ -33,8 +36,32 @@ pub fn run(args: &MetricsArgs) -> Result<(), String> {
             fake.dim()
         ));
     }
+    // Each sample's ball reaches its k-th nearest other sample, so both files need k + 1 rows.
+    let fewest = real.len().min(fake.len());
+    if fewest < 2 {
+        return Err(format!(
+            "{} real and {} generated samples: precision, recall, density and coverage need at least 2 rows in each file",
+            real.len(),
+            fake.len()
+        ));
+    }
+    limits::check_range("--k", args.k, 1, fewest - 1)
+        .map_err(|e| format!("{e} (k must be less than the number of rows in each file: {} real, {} generated)", real.len(), fake.len()))?;
     let fid = frechet_distance(&real, &fake)?;
     let prdc = prdc(&real, &fake, args.k)?;
+    let results = [
+        ("FID", fid.distance),
+        ("precision", prdc.precision),
+        ("recall", prdc.recall),
+        ("density", prdc.density),
+        ("coverage", prdc.coverage),
+    ];
+    if let Some((name, value)) = results.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(format!(
+            "{name} came out {value}: the features are too large or too spread for 64-bit arithmetic; \
+             rescale both files (for example divide every value by the same constant)"
+        ));
+    }
     if let Some(w) = &fid.warning {
         eprintln!("genlab: warning: {w}");
     }

@@ -3,16 +3,30 @@
 //! resized, and inverted when its background is light (MNIST draws light strokes on black).
 //! One in five images (in a fixed shuffled order) is held out as the test split.
 
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::imageops::FilterType;
+use image::{ImageError, ImageReader, Limits};
 
 use super::images::{ImageData, ImageSet};
+use crate::limits;
 use crate::rng::Rng;
 
 pub const FOLDER_SIZE: usize = 28;
 /// More images than this are ignored (with a note), to keep memory and loading time bounded.
 pub const MAX_IMAGES: usize = 100_000;
+/// Entries (files and folders) listed in an image folder and its class subfolders together;
+/// more is an error, so a huge tree cannot fill memory with paths before anything is decoded.
+pub const MAX_LISTED: usize = 1_000_000;
+/// The widest and tallest image decoded (268 megapixels, more than nearly any photograph); the
+/// decoder checks this against the file's header before it allocates the pixels.
+pub const MAX_IMAGE_SIDE: u32 = 16_384;
+/// What one image's decoder may allocate: the image crate's own default (512 MiB).
+const MAX_DECODE_BYTES: u64 = 512 << 20;
+/// One readable image in this many goes to the test split, so a folder needs at least this
+/// many for both splits to hold an image.
+const TEST_EVERY: usize = 5;
 
 fn is_image(path: &Path) -> bool {
     matches!(
@@ -21,25 +35,49 @@ fn is_image(path: &Path) -> bool {
     )
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot open the folder ({e})", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-        .collect();
+/// The visible entries of `dir`, sorted; `listed` counts every entry read so far in this
+/// image folder, against `MAX_LISTED`.
+fn sorted_entries(dir: &Path, listed: &mut usize) -> Result<Vec<PathBuf>, String> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: cannot open the folder ({e})", dir.display()))?.filter_map(Result::ok) {
+        *listed += 1;
+        if *listed > MAX_LISTED {
+            return Err(format!(
+                "{}: the image folder and its subfolders hold more than {MAX_LISTED} files and folders, \
+                 more than genlab lists; choose a folder with fewer",
+                dir.display()
+            ));
+        }
+        let path = entry.path();
+        if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            entries.push(path);
+        }
+    }
     entries.sort();
     Ok(entries)
 }
 
+/// Up to five names, then how many more: for messages about a list that may be long.
+fn some_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(5).map(|n| format!("\"{n}\"")).collect();
+    match names.len().saturating_sub(5) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// The images of a folder and their classes: subfolders holding images are classes (sorted by
-/// name); otherwise the folder's own images form one class.
+/// name); otherwise the folder's own images form one class. Images beside class subfolders
+/// would belong to no class, so that layout is an error rather than a silent omission.
 fn list_images(dir: &Path) -> Result<(Vec<(PathBuf, u8)>, Vec<String>), String> {
-    let entries = sorted_entries(dir)?;
+    let mut listed = 0;
+    let entries = sorted_entries(dir, &mut listed)?;
+    let top_level: Vec<PathBuf> = entries.iter().filter(|p| p.is_file() && is_image(p)).cloned().collect();
     let mut classes = Vec::new();
     let mut files = Vec::new();
     for sub in entries.iter().filter(|p| p.is_dir()) {
-        let images: Vec<PathBuf> = sorted_entries(sub)?.into_iter().filter(|p| p.is_file() && is_image(p)).collect();
+        let images: Vec<PathBuf> =
+            sorted_entries(sub, &mut listed)?.into_iter().filter(|p| p.is_file() && is_image(p)).collect();
         if images.is_empty() {
             continue;
         }
@@ -51,19 +89,44 @@ fn list_images(dir: &Path) -> Result<(Vec<(PathBuf, u8)>, Vec<String>), String> 
         files.extend(images.into_iter().map(|p| (p, label)));
     }
     if classes.is_empty() {
-        files = entries.into_iter().filter(|p| p.is_file() && is_image(p)).map(|p| (p, 0)).collect();
+        files = top_level.into_iter().map(|p| (p, 0)).collect();
         classes.push("images".to_string());
+    } else if !top_level.is_empty() {
+        return Err(format!(
+            "{}: holds {} images of its own beside the class subfolders {}; those {} would belong to no class. \
+             Move them into a class subfolder, or into a folder of their own to train on them as one class",
+            dir.display(),
+            top_level.len(),
+            some_names(&classes),
+            top_level.len()
+        ));
     }
     Ok((files, classes))
 }
 
-/// One file as a 28×28 grey image in [0, 1], light strokes on a dark background.
+/// One file as a 28×28 grey image in [0, 1], light strokes on a dark background. The file's
+/// size and the image's dimensions are bounded before its pixels are decoded.
 fn load_one(path: &Path) -> Result<Vec<f32>, String> {
-    let img = image::open(path).map_err(|e| format!("{}: not a readable PNG/JPEG image ({e})", path.display()))?;
+    let name = path.display();
+    let bytes = limits::read_file_capped(path, limits::files::IMAGE_BYTES)?;
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("{name}: cannot read ({e})"))?;
+    let mut bounds = Limits::default();
+    bounds.max_image_width = Some(MAX_IMAGE_SIDE);
+    bounds.max_image_height = Some(MAX_IMAGE_SIDE);
+    bounds.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(bounds);
+    let img = reader.decode().map_err(|e| match e {
+        ImageError::Limits(_) => format!(
+            "{name}: too large to decode ({e}): genlab decodes images of at most {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE} pixels and {} MiB",
+            MAX_DECODE_BYTES >> 20
+        ),
+        _ => format!("{name}: not a readable PNG/JPEG image ({e})"),
+    })?;
     let grey = img.to_luma8();
     let (w, h) = grey.dimensions();
     if w == 0 || h == 0 {
-        return Err(format!("{}: the image is empty", path.display()));
+        return Err(format!("{name}: the image is empty"));
     }
     let side = w.min(h);
     let square = image::imageops::crop_imm(&grey, (w - side) / 2, (h - side) / 2, side, side).to_image();
@@ -78,12 +141,11 @@ fn load_one(path: &Path) -> Result<Vec<f32>, String> {
     Ok(pixels)
 }
 
-/// Loads a folder of images as a dataset. Files that are not readable images are skipped and
-/// counted in `source`; a folder with no readable image is an error that names it.
+/// Loads a folder of images as a dataset. Files that are not readable images (or too large)
+/// are skipped and counted in `source`; a folder with too few readable images is an error that
+/// names it.
 pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
-    if !dir.is_dir() {
-        return Err(format!("{}: no such folder", dir.display()));
-    }
+    super::check_data_folder(dir)?;
     let (mut files, class_names) = list_images(dir)?;
     if files.is_empty() {
         return Err(format!(
@@ -102,7 +164,7 @@ pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
     for (path, label) in &files {
         match load_one(path) {
             Ok(pixels) => {
-                let split = if readable % 5 == 4 { &mut test } else { &mut train };
+                let split = if readable % TEST_EVERY == TEST_EVERY - 1 { &mut test } else { &mut train };
                 split.pixels.extend(pixels);
                 split.labels.push(*label);
                 readable += 1;
@@ -110,12 +172,12 @@ pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
             Err(e) => skipped.push(e),
         }
     }
-    if train.is_empty() || test.is_empty() {
-        let why = skipped.first().cloned().unwrap_or_else(|| "too few images".into());
+    if readable < TEST_EVERY {
+        let why = skipped.first().map_or(String::new(), |e| format!("; {} files skipped, e.g. {e}", skipped.len()));
         return Err(format!(
-            "{}: need at least 2 readable images for a training and a test split ({} readable; {why})",
-            dir.display(),
-            train.len() + test.len()
+            "{}: {readable} readable images, but genlab needs at least {TEST_EVERY}: one in {TEST_EVERY} is held out \
+             as the test split and the rest are for training{why}",
+            dir.display()
         ));
     }
     let mut source = format!(
@@ -129,7 +191,7 @@ pub fn load_image_folder(dir: &Path) -> Result<ImageData, String> {
         source += &format!("; skipped {} unreadable files, e.g. {}", skipped.len(), skipped[0]);
     }
     if total > MAX_IMAGES {
-        source += &format!("; used the first {MAX_IMAGES} of {total}");
+        source += &format!("; used {MAX_IMAGES} of {total}, picked at random with a fixed seed");
     }
     source.push(')');
     Ok(ImageData { source, class_names, train, test })

@@ -1,4 +1,5 @@
-//! Datasets: MNIST-format IDX files, the embedded MNIST sample, procedural shapes and 2-D toys.
+//! Datasets: MNIST-format IDX files, the embedded MNIST and Fashion-MNIST samples, procedural
+//! shapes, the user's image folders, text and 2-D toys.
 
 pub mod folder;
 pub mod idx;
@@ -21,7 +22,7 @@ pub use toy::ToyKind;
 pub enum ImageDatasetId {
     /// MNIST digits: IDX files from the data directory, else the embedded 10k sample.
     Mnist,
-    /// Fashion-MNIST: IDX files from the data directory.
+    /// Fashion-MNIST: IDX files from the data directory, else the embedded 2.5k sample.
     Fashion,
     /// Procedural shapes, always available.
     Shapes,
@@ -70,8 +71,9 @@ impl DatasetId {
     }
 }
 
-/// Loads an image dataset. MNIST falls back to the embedded sample when `data_dir` has no
-/// MNIST files; Fashion-MNIST needs its files and says where it looked when they are missing.
+/// Loads an image dataset. Without a data folder MNIST and Fashion-MNIST are the samples
+/// compiled into genlab; a data folder that is given must exist and hold all four files of the
+/// chosen dataset, else the error says what is missing (never a silent switch to the sample).
 pub fn load_images(id: ImageDatasetId, data_dir: Option<&Path>) -> Result<ImageData, String> {
     match id {
         ImageDatasetId::Shapes => Ok(shapes::shapes_dataset(10_000, 2_000, 0)),
@@ -81,16 +83,28 @@ pub fn load_images(id: ImageDatasetId, data_dir: Option<&Path>) -> Result<ImageD
         },
         ImageDatasetId::Mnist | ImageDatasetId::Fashion => {
             let which = if id == ImageDatasetId::Mnist { IdxDataset::Mnist } else { IdxDataset::Fashion };
-            match data_dir.and_then(|dir| images::find_idx_files(dir, which)) {
-                Some(files) => images::load_idx_files(&files, which).map_err(|e| e.to_string()),
-                None if which == IdxDataset::Mnist => Ok(images::embedded_mnist()),
-                None => Err(format!(
-                    "no Fashion-MNIST files in {}: expected fashion-train-images-idx3-ubyte(.gz), \
-                     fashion-train-labels-idx1-ubyte(.gz), fashion-t10k-… or fashion-test-… \
-                     (see README, \"Getting the data\")",
-                    data_dir.map_or("(no data directory set)".to_string(), |d| d.display().to_string())
-                )),
-            }
+            let Some(dir) = data_dir else {
+                return Ok(match which {
+                    IdxDataset::Mnist => images::embedded_mnist(),
+                    IdxDataset::Fashion => images::embedded_fashion(),
+                });
+            };
+            check_data_folder(dir)?;
+            let files = images::locate_idx_files(dir, which)?;
+            images::load_idx_files(&files, which).map_err(|e| e.to_string())
         }
+    }
+}
+
+/// A data folder the user named must exist and be a folder: a typo in it must be reported,
+/// not answered with other data.
+pub fn check_data_folder(dir: &Path) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!("{}: this is a file, not a folder: give the folder that holds the data files", dir.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(format!("{}: no such folder (the data folder must exist)", dir.display()))
+        }
+        Err(e) => Err(format!("{}: cannot open the folder ({e})", dir.display())),
     }
 }

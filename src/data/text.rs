@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::limits;
+
 /// The built-in corpus: Shakespeare's plays as collected in karpathy/char-rnn's
 /// tinyshakespeare (public domain; source and attribution in assets/text/README.md).
 const BUILTIN: &str = include_str!("../../assets/text/corpus.txt");
@@ -37,9 +39,8 @@ impl TextData {
                 chars.len()
             ));
         }
-        let mut vocab = chars.clone();
-        vocab.sort_unstable();
-        vocab.dedup();
+        // Sorted and distinct, without a second copy of the text (a file may hold 64 MiB).
+        let vocab: Vec<char> = chars.iter().copied().collect::<std::collections::BTreeSet<char>>().into_iter().collect();
         if vocab.len() > MAX_VOCAB {
             return Err(format!(
                 "{source}: {} distinct characters (at most {MAX_VOCAB}): this does not look like ordinary text",
@@ -48,7 +49,9 @@ impl TextData {
         }
         let ids: Vec<u32> = chars.iter().map(|c| vocab.binary_search(c).unwrap_or(0) as u32).collect();
         let split = ((1.0 - TEST_FRACTION) * ids.len() as f64) as usize;
-        Ok(Self { source: source.to_string(), vocab, train: ids[..split].to_vec(), test: ids[split..].to_vec() })
+        let mut train = ids;
+        let test = train.split_off(split);
+        Ok(Self { source: source.to_string(), vocab, train, test })
     }
 
     /// Token ids of `text`; characters outside the vocabulary are left out.
@@ -82,10 +85,14 @@ pub fn builtin_corpus() -> TextData {
     TextData::from_text(BUILTIN, "Shakespeare (built in, public domain)").expect("the built-in corpus is valid text")
 }
 
-/// Reads a .txt file; empty, binary and non-UTF-8 files get a message naming the file and why.
+/// Reads a .txt file of at most `limits::files::TEXT_BYTES`; empty, binary, non-UTF-8 and
+/// oversized files (or endless ones such as /dev/zero) get a message naming the file and why.
 pub fn load_text_file(path: &Path) -> Result<TextData, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read ({e})"))?;
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(format!("{name}: cannot read ({e})"));
+    }
+    let bytes = limits::read_file_capped(path, limits::files::TEXT_BYTES)?;
     if bytes.is_empty() {
         return Err(format!("{name}: the file is empty"));
     }

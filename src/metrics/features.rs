@@ -6,6 +6,16 @@
 use std::path::Path;
 
 use super::MetricResult;
+use crate::limits;
+
+/// The most values per row a feature CSV may hold: Inception-v3 pool features are 2048 wide,
+/// and the covariance of 4096 is already 128 MiB.
+pub const MAX_FEATURE_COLUMNS: usize = 4096;
+/// The largest magnitude a CSV feature may have. FID squares the features into covariances and
+/// multiplies two of those (Σ_r^½ Σ_g Σ_r^½ grows as the fourth power): with |x| ≤ 1e50 a
+/// covariance's eigenvalues stay below 4096 · (2e50)² ≈ 2e104 and that product below 1e210,
+/// far from f64's 1.8e308, for any file within the CSV cap.
+pub const MAX_ABS_FEATURE: f64 = 1e50;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Features {
@@ -74,48 +84,88 @@ impl Features {
     }
 
     /// Reads a CSV file of features: one sample per row, comma-separated numbers, optionally
-    /// one header line (recognised by a field that is not a number).
+    /// one header line (recognised by a field that is not a number). The file may hold at most
+    /// `limits::files::CSV_BYTES`.
     pub fn read_csv(path: &Path) -> MetricResult<Self> {
         let what = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read ({e})"))?;
+        let bytes = limits::read_file_capped(path, limits::files::CSV_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!("{what}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8 CSV", e.utf8_error().valid_up_to())
+        })?;
         Self::parse_csv(&text, &what)
     }
 
+    /// Parses CSV text (see `read_csv`); `what` names it in messages. A UTF-8 byte-order mark
+    /// (Excel writes one) is dropped; rows, columns and values are bounded before the values
+    /// are stored.
     pub fn parse_csv(text: &str, what: &str) -> MetricResult<Self> {
-        let mut rows: Vec<Vec<f64>> = Vec::new();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let header_line = first_content_line(text);
+        let mut dim = 0;
+        let mut n = 0;
+        let mut data: Vec<f64> = Vec::new();
+        let mut row: Vec<f64> = Vec::new();
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() {
                 continue;
             }
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let parsed: Result<Vec<f64>, _> = fields.iter().map(|f| f.parse::<f64>()).collect();
-            match parsed {
-                Ok(row) => {
-                    if let Some(first) = rows.first()
-                        && first.len() != row.len()
-                    {
-                        return Err(format!(
-                            "{what}: line {} has {} values but the first data line has {} (a ragged file)",
-                            number + 1,
-                            row.len(),
-                            first.len()
-                        ));
+            // One more than allowed is enough to tell a row that is too wide.
+            let fields: Vec<&str> = line.split(',').map(str::trim).take(MAX_FEATURE_COLUMNS + 1).collect();
+            row.clear();
+            let mut bad = None;
+            for field in &fields {
+                match field.parse::<f64>() {
+                    Ok(v) => row.push(v),
+                    Err(_) => {
+                        bad = Some(*field);
+                        break;
                     }
-                    rows.push(row);
-                }
-                // A header is allowed only as the first non-empty line.
-                Err(_) if rows.is_empty() && number == first_content_line(text) => {}
-                Err(_) => {
-                    let bad = fields.iter().find(|f| f.parse::<f64>().is_err()).unwrap_or(&"");
-                    return Err(format!("{what}: line {}: \"{bad}\" is not a number", number + 1));
                 }
             }
+            if let Some(bad) = bad {
+                // A header is allowed only as the first non-empty line.
+                if n == 0 && number == header_line {
+                    continue;
+                }
+                return Err(format!("{what}: line {}: \"{bad}\" is not a number", number + 1));
+            }
+            if row.len() > MAX_FEATURE_COLUMNS {
+                return Err(format!(
+                    "{what}: line {} has more than {MAX_FEATURE_COLUMNS} values; genlab's metrics take at most \
+                     {MAX_FEATURE_COLUMNS} features per sample",
+                    number + 1
+                ));
+            }
+            if let Some(column) = row.iter().position(|v| !v.is_finite() || v.abs() > MAX_ABS_FEATURE) {
+                return Err(format!(
+                    "{what}: line {}, column {}: {} is {}; features must be finite numbers of magnitude at most {MAX_ABS_FEATURE:e}",
+                    number + 1,
+                    column + 1,
+                    fields[column],
+                    if row[column].is_finite() { "too large" } else { "not a finite number" }
+                ));
+            }
+            if n == 0 {
+                dim = row.len();
+                // Every remaining line may be a row: refuse what would not fit before storing any.
+                let rows = text.lines().skip(number).filter(|l| !l.trim().is_empty()).count();
+                limits::check_alloc(&format!("{what}: {rows} rows of {dim} features"), rows as u128 * dim as u128, 8)?;
+                data.reserve_exact(rows * dim);
+            } else if row.len() != dim {
+                return Err(format!(
+                    "{what}: line {} has {} values but the first data line has {dim} (a ragged file)",
+                    number + 1,
+                    row.len()
+                ));
+            }
+            data.extend_from_slice(&row);
+            n += 1;
         }
-        if rows.is_empty() {
+        if n == 0 {
             return Err(format!("{what}: the file holds no feature rows"));
         }
-        Self::from_rows(&rows, what)
+        Self::new(n, dim, data, what)
     }
 
     /// Per-dimension mean.
