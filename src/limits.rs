@@ -41,9 +41,17 @@ pub fn check_alloc(what: &str, count: u128, bytes_each: u128) -> Result<(), Stri
     Ok(())
 }
 
+/// A size for people: whole MiB or GiB when it is one (the caps), else with three decimals
+/// so that a size just over a cap never reads the same as the cap.
 fn bytes_words(bytes: u128) -> String {
-    const GIB: f64 = (1u64 << 30) as f64;
-    if bytes as f64 >= GIB { format!("{:.1} GiB", bytes as f64 / GIB) } else { format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64) }
+    const MIB: u128 = 1 << 20;
+    const GIB: u128 = 1 << 30;
+    match bytes {
+        b if b >= GIB && b % GIB == 0 => format!("{} GiB", b / GIB),
+        b if b >= GIB => format!("{:.3} GiB", b as f64 / GIB as f64),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b => format!("{:.3} MiB", b as f64 / MIB as f64),
+    }
 }
 
 /// An integer that must lie in `min..=max`; `name` is how the user wrote it ("--hidden").
