@@ -39,6 +39,12 @@ fn step_until(h: &mut Harness<'static, GenlabApp>, secs: f64, mut done: impl FnM
 }
 
 /// The training step the status bar shows ("step N"), 0 before there is one.
+/// Tabs load their data off the UI thread: their buttons appear once the model is built.
+fn wait_for_button(h: &mut Harness<'static, GenlabApp>, label: &str) {
+    let ready = step_until(h, 120.0, |h| h.query_by_role_and_label(Role::Button, label).is_some());
+    assert!(ready, "no \"{label}\" button: the tab's model never started");
+}
+
 fn status_step(h: &Harness<'static, GenlabApp>) -> u64 {
     use egui_kittest::kittest::NodeT as _;
     h.query_all_by_label_contains("step ")
@@ -64,6 +70,7 @@ fn start_training_draws_loss_plot_and_latent_map() {
     // On a machine without a GPU the status bar says the CPU is used.
     assert!(h.query_by_label_contains("Device:").is_some());
 
+    wait_for_button(&mut h, "Start");
     h.get_by_role_and_label(Role::Button, "Start").click();
     let trained = step_until(&mut h, 120.0, |h| {
         h.query_all_by_label("reconstruction").next().is_some()
@@ -147,6 +154,7 @@ fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
     // The 2-D lab is the default: single-player buttons and the no-gradient-penalty note.
     assert!(h.query_by_label("one D step").is_some() && h.query_by_label("one G step").is_some());
     assert!(h.query_by_label_contains("No gradient penalty").is_some(), "the GUI must say why there is no WGAN-GP");
+    wait_for_button(&mut h, "Start");
     h.get_by_role_and_label(Role::Button, "Start").click();
     let playing = step_until(&mut h, 120.0, |h| h.query_all_by_label("D(fake)").next().is_some());
     assert!(playing, "no D(real)/D(fake) curves appeared after Start");
@@ -175,6 +183,7 @@ fn diffusion_tab_steps_through_a_sampling_run_by_dragging_the_scrubber() {
     h.run_steps(3);
     // The forward process is there before any training: ᾱ_t of the default linear schedule.
     assert!(h.query_by_label_contains("ᾱ_t = ").is_some(), "no forward-process readout");
+    wait_for_button(&mut h, "Start");
     h.get_by_role_and_label(Role::Button, "Start").click();
     step_until(&mut h, 6.0, |_| false);
     h.get_by_role_and_label(Role::Button, "Pause").click();
@@ -229,6 +238,7 @@ fn character_model_bars_follow_the_temperature_slider() {
     h.get_by_label("Character model").click();
     h.run_steps(3);
     // Train a few steps so the distribution has a shape.
+    wait_for_button(&mut h, "Start");
     h.get_by_role_and_label(Role::Button, "Start").click();
     let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 40);
     assert!(trained, "the character model did not train (status bar: step {})", status_step(&h));
@@ -257,7 +267,9 @@ fn pixelcnn_tab_draws_an_image_pixel_by_pixel() {
     h.run_steps(3);
     h.get_by_label("PixelCNN").click();
     h.run_steps(3);
+    wait_for_button(&mut h, "Step");
     h.get_by_role_and_label(Role::Button, "Step").click();
+    wait_for_button(&mut h, "Draw");
     h.get_by_role_and_label(Role::Button, "Draw").click();
     let drawn = step_until(&mut h, 120.0, |h| h.query_by_label_contains("last drawn: pixel").is_some());
     assert!(drawn, "the pixel-by-pixel view did not advance");
@@ -279,7 +291,8 @@ fn each_new_family_tab_opens_and_trains() {
     for (tab, shows) in tabs {
         h.get_by_label(tab).click();
         h.run_steps(3);
-        h.get_by_role_and_label(Role::Button, "Start").click();
+        wait_for_button(&mut h, "Start");
+    h.get_by_role_and_label(Role::Button, "Start").click();
         let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 20 && h.query_all_by_label_contains(shows).next().is_some());
         assert!(trained, "{tab}: no training or no \"{shows}\" (status bar: step {})", status_step(&h));
         h.get_by_role_and_label(Role::Button, "Pause").click();
