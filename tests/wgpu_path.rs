@@ -1,0 +1,402 @@
+//! burn's wgpu backend, the path most laptops train on, run here on whatever adapter wgpu
+//! finds (`ComputeDevice::wgpu_any`): Mesa's lavapipe on a machine without a GPU, slow but the
+//! same kernels. For every family, a model built on flex is saved and loaded twice, on flex
+//! and on wgpu, so both start from the same weights (the same seed gives different weights on
+//! the two backends: each has its own generator). Then, on both:
+//!   1. a deterministic view of the model (a forward pass, element by element);
+//!   2. one training step: its loss terms are computed before its update (a forward pass,
+//!      reduced), and the update is a backward pass and an optimiser step;
+//!   3. the view again, and a second step on the same batch, whose terms come from the
+//!      updated weights;
+//! flex and wgpu must agree within `REL_TOL` / `ABS_TOL` at every stage. A third copy on flex
+//! with its learning rate at 1e-12 shows that one step moves the second step's terms beyond
+//! that tolerance, so agreeing after the step tells a step from no step. Three more steps on
+//! wgpu must stay finite.
+//!
+//! Every noise draw inside a step (the VAE's ε, the GAN's z, diffusion's t and ε, the RBM's
+//! uniforms) comes from genlab's own seeded generator, not the device's, and a loaded family
+//! seeds it the same way on both backends: each step is a deterministic function of weights
+//! and batch, so comparing steps across backends is meaningful. The one place where a
+//! difference in the last bit could change a discrete outcome is the RBM's Bernoulli draws
+//! (p > u); with these sizes that needs p within ~1e-7 of one of ~1,200 uniforms a step, and
+//! it would fail the same way every run (the draws are seeded), not now and then.
+//!
+//! When no wgpu adapter can be opened at all (no Vulkan driver), each test says so and passes.
+
+use std::time::Instant;
+
+use burn::tensor::Device;
+use genlab::data::ToyKind;
+use genlab::device::{ComputeDevice, DeviceChoice};
+use genlab::models::load_family;
+use genlab::rng::Rng;
+use genlab::train::checkpoint::{save, Progress};
+use genlab::train::{Batch, Family, LossTerms, Samples};
+
+/// Relative tolerance between flex and wgpu on the same weights and inputs. f32 rounds at
+/// 6e-8; the two backends sum in different orders (flex's gemm blocks, wgpu's workgroup
+/// trees) and WGSL allows its exp/log/tanh a few ulp more than Rust's, so a reduction over
+/// n terms may differ by ~√n·6e-8, at most n·6e-8: below 1e-4 for the largest sums here
+/// (a few hundred terms; most are under 100). 1e-3 leaves a 10x margin over that
+/// worst case and still catches a wrong kernel (a dropped term, a transposed weight, a missed
+/// update), which moves values by 1e-2 or more.
+const REL_TOL: f64 = 1e-3;
+/// Absolute floor for values near zero (a KL or MMD² close to 0, a witness between two means):
+/// their rounding error scales with the terms summed (order 1), not with the small result.
+const ABS_TOL: f64 = 1e-4;
+
+/// Steps on wgpu alone after the comparison, each loss finite.
+const MORE_STEPS: usize = 3;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= ABS_TOL + REL_TOL * a.abs().max(b.abs())
+}
+
+/// burn's wgpu device on any adapter, or `None` (the reason printed) when none can be opened.
+fn wgpu_device(test: &str) -> Option<Device> {
+    match ComputeDevice::wgpu_any() {
+        Ok(device) => {
+            eprintln!("{test}: wgpu on {}", device.label);
+            Some(device.device)
+        }
+        Err(reason) => {
+            eprintln!("{test}: skipped, burn's wgpu backend cannot start here: {reason}");
+            None
+        }
+    }
+}
+
+fn to_f64(v: Vec<f32>) -> Vec<f64> {
+    v.into_iter().map(f64::from).collect()
+}
+
+fn points_f64(p: &[[f32; 2]]) -> Vec<f64> {
+    p.iter().flatten().map(|&v| v as f64).collect()
+}
+
+fn flat(s: Samples) -> Vec<f64> {
+    match s {
+        Samples::Images(b) => to_f64(b.pixels),
+        Samples::Points(p) => points_f64(&p),
+        Samples::Text(_) => panic!("a text sample is not compared value by value"),
+    }
+}
+
+/// `n` grey 8×8 images with seeded values in [0, 1), and labels 0/1.
+fn images(n: usize, seed: u64) -> (Vec<f32>, Vec<u8>) {
+    let mut rng = Rng::new(seed);
+    let x = (0..n * 64).map(|_| rng.uniform() as f32).collect();
+    (x, (0..n).map(|i| (i % 2) as u8).collect())
+}
+
+/// `n` points of the 8-Gaussian ring, flattened, and their modes.
+fn ring(n: usize, seed: u64) -> (Vec<f32>, Vec<u8>) {
+    let (points, labels) = ToyKind::Ring8.sample(n, &mut Rng::new(seed));
+    (points.iter().flatten().copied().collect(), labels)
+}
+
+/// A 4 × 4 grid of points over [−3, 3]², where the 2-D views are drawn.
+fn grid() -> Vec<[f32; 2]> {
+    (0..16).map(|i| [(i % 4) as f32 * 2.0 - 3.0, (i / 4) as f32 * 2.0 - 3.0]).collect()
+}
+
+fn step(family: &mut dyn Family, batch: &Batch, who: &str) -> LossTerms {
+    family.train_step(batch).unwrap_or_else(|e| panic!("{who}: {e}"))
+}
+
+fn assert_close(family: &str, what: &str, flex: &[f64], wgpu: &[f64]) {
+    assert_eq!(flex.len(), wgpu.len(), "{family}, {what}: {} values on flex, {} on wgpu", flex.len(), wgpu.len());
+    let mut worst = 0.0f64;
+    for (i, (&a, &b)) in flex.iter().zip(wgpu).enumerate() {
+        assert!(a.is_finite() && b.is_finite(), "{family}, {what}[{i}]: flex {a}, wgpu {b}");
+        assert!(
+            close(a, b),
+            "{family}, {what}[{i}]: flex {a}, wgpu {b}: more apart than {REL_TOL} relative + {ABS_TOL} absolute"
+        );
+        worst = worst.max((a - b).abs() / a.abs().max(b.abs()).max(1e-30));
+    }
+    eprintln!("{family}, {what}: {} values agree, largest relative difference {worst:.1e}", flex.len());
+}
+
+fn assert_terms_close(family: &str, what: &str, flex: &LossTerms, wgpu: &LossTerms) {
+    let names = |t: &LossTerms| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(flex), names(wgpu), "{family}, {what}: different loss terms");
+    let values = |t: &LossTerms| t.iter().map(|&(_, v)| v).collect::<Vec<_>>();
+    assert_close(family, what, &values(flex), &values(wgpu));
+}
+
+/// The comparison described at the top, for one family. `model` is built on flex; `rates`
+/// are the hyper-parameters that set its step sizes (frozen at 1e-12 for the no-step copy);
+/// `view` reads something deterministic from the weights (empty where the family offers
+/// nothing deterministic from outside).
+fn check_against_flex(
+    wgpu: &Device,
+    name: &str,
+    model: Box<dyn Family>,
+    batch: &Batch,
+    rates: &[&str],
+    view: impl Fn(&mut dyn Family) -> Vec<f64>,
+) {
+    let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!("genlab-wgpu-path-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    save(&*model, &Progress::default(), &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+    // Loaded, not rebuilt from the seed: the same weights on both backends, fresh optimisers,
+    // and genlab's noise generator in the same state.
+    let load = |device: &Device| load_family(&dir, device).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (mut flex, mut gpu, mut frozen) = (load(&Device::flex()), load(wgpu), load(&Device::flex()));
+    for rate in rates {
+        frozen.set_hyper(rate, 1e-12).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+
+    assert_close(name, "view before any step", &view(&mut *flex), &view(&mut *gpu));
+    let (f1, g1) = (step(&mut *flex, batch, name), step(&mut *gpu, batch, name));
+    assert_terms_close(name, "loss terms of step 1 (before its update)", &f1, &g1);
+    step(&mut *frozen, batch, name);
+
+    assert_close(name, "view after one step", &view(&mut *flex), &view(&mut *gpu));
+    let (f2, g2) = (step(&mut *flex, batch, name), step(&mut *gpu, batch, name));
+    assert_terms_close(name, "loss terms of step 2 (after one update)", &f2, &g2);
+    let still = step(&mut *frozen, batch, name);
+    assert!(
+        f2.iter().zip(&still).any(|(a, b)| !close(a.1, b.1)),
+        "{name}: one step moved no loss term beyond the tolerance ({f2:?} against {still:?} without the step), \
+         so the comparison after it could not tell a step from none"
+    );
+
+    for i in 0..MORE_STEPS {
+        let terms = step(&mut *gpu, batch, name);
+        assert!(terms.iter().all(|t| t.1.is_finite()), "{name}: step {} on wgpu: {terms:?}", i + 3);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{name}: flex and wgpu agree; {} s", started.elapsed().as_secs());
+}
+
+/// The encoder's posterior means of fixed images, and the decoder's means at seeded latent
+/// points (`sample` decodes z from genlab's generator): no noise anywhere.
+fn latent_view(f: &mut dyn Family) -> Vec<f64> {
+    let (x, labels) = images(8, 3);
+    let mut v = to_f64(f.latent().expect("a latent view").encode(&x, 8, &labels).unwrap());
+    v.extend(flat(f.sample(4, 5, None).unwrap()));
+    v
+}
+
+#[test]
+fn the_wgpu_choice_opens_burns_wgpu_backend_or_says_why_not() {
+    use clap::ValueEnum as _;
+    assert_eq!(DeviceChoice::from_str("wgpu", false), Ok(DeviceChoice::Wgpu));
+    let device = ComputeDevice::headless(DeviceChoice::Wgpu);
+    match ComputeDevice::wgpu_any() {
+        Ok(any) => {
+            assert!(device.is_gpu && device.warning.is_none(), "{device:?}");
+            assert_eq!(device.label, any.label);
+            assert!(device.label.starts_with("GPU: "), "{}", device.label);
+        }
+        // Never a panic: the CPU, and the reason.
+        Err(reason) => {
+            assert!(!device.is_gpu, "{device:?}");
+            assert!(device.warning.as_deref().is_some_and(|w| w.contains(&reason)), "{device:?}");
+        }
+    }
+}
+
+#[test]
+fn vae_on_wgpu_agrees_with_flex() {
+    use genlab::models::vae::{VaeConfig, VaeFamily};
+    let Some(wgpu) = wgpu_device("vae") else { return };
+    // Learning rates here are 1e-2 (defaults 1e-3 or less): one Adam step then moves every
+    // parameter by ~1e-2, far beyond the tolerance, however small its gradient.
+    let config = VaeConfig { width: 8, height: 8, hidden: 16, latent_dim: 2, learning_rate: 1e-2, ..VaeConfig::default() };
+    let model = VaeFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(16, 2);
+    let batch = Batch { x: &x, n: 16, dims: &[1, 8, 8], labels: &labels };
+    check_against_flex(&wgpu, "vae", Box::new(model), &batch, &["learning_rate"], latent_view);
+}
+
+#[test]
+fn conv_autoencoder_on_wgpu_agrees_with_flex() {
+    use genlab::models::autoencoder::new_autoencoder;
+    use genlab::models::vae::{VaeArch, VaeConfig};
+    let Some(wgpu) = wgpu_device("autoencoder") else { return };
+    // The convolutional networks, so the conv kernels run too (the VAE above is the MLP).
+    let config = VaeConfig { arch: VaeArch::Conv, width: 8, height: 8, hidden: 16, latent_dim: 2, learning_rate: 1e-2, ..VaeConfig::default() };
+    let model = new_autoencoder(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(16, 2);
+    let batch = Batch { x: &x, n: 16, dims: &[1, 8, 8], labels: &labels };
+    check_against_flex(&wgpu, "autoencoder", Box::new(model), &batch, &["learning_rate"], latent_view);
+}
+
+#[test]
+fn gan_2d_on_wgpu_agrees_with_flex() {
+    use genlab::models::gan::{GanConfig, GanFamily};
+    let Some(wgpu) = wgpu_device("gan") else { return };
+    let config = GanConfig { hidden: 16, layers: 2, lr_g: 1e-2, lr_d: 1e-2, ..GanConfig::default() };
+    let model = GanFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = ring(32, 2);
+    let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
+    // D's field on a grid, G's points for seeded z, and the pull on them (−∂ℓ_G/∂x, a
+    // backward pass through D): what the GAN lab draws.
+    let view = |f: &mut dyn Family| {
+        let game = f.game().expect("the 2-D game view");
+        let z = Rng::new(7).normal_vec(8 * game.latent_dim());
+        let mut v = to_f64(game.critic_field(&grid()).unwrap());
+        let (points, pull) = game.generator_pull(&z, 8).unwrap();
+        v.extend(points_f64(&points));
+        v.extend(points_f64(&pull));
+        v
+    };
+    check_against_flex(&wgpu, "gan", Box::new(model), &batch, &["lr_g", "lr_d"], view);
+}
+
+#[test]
+fn dcgan_on_wgpu_agrees_with_flex() {
+    use genlab::models::gan::{GanConfig, GanFamily};
+    let Some(wgpu) = wgpu_device("dcgan") else { return };
+    let config = GanConfig { channels: 8, latent_dim: 8, lr_g: 1e-2, lr_d: 1e-2, ..GanConfig::dcgan(8, 8, 2, false) };
+    let model = GanFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(8, 2);
+    let batch = Batch { x: &x, n: 8, dims: &[1, 8, 8], labels: &labels };
+    // The generator's images for seeded z, through batch norm's running statistics.
+    let view = |f: &mut dyn Family| flat(f.sample(4, 5, None).unwrap());
+    check_against_flex(&wgpu, "dcgan", Box::new(model), &batch, &["lr_g", "lr_d"], view);
+}
+
+#[test]
+fn diffusion_2d_on_wgpu_agrees_with_flex() {
+    use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
+    let Some(wgpu) = wgpu_device("diffusion-2d") else { return };
+    let config = DiffusionConfig { hidden: 16, layers: 2, time_dim: 16, learning_rate: 1e-2, ..DiffusionConfig::default() };
+    let model = DiffusionFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = ring(32, 2);
+    let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
+    // The predicted noise ε̂(x, t) on a grid at a noisy and a nearly clean timestep.
+    let view = |f: &mut dyn Family| {
+        let denoising = f.denoising().expect("the denoising view");
+        let mut v = points_f64(&denoising.noise_field(&grid(), 500).unwrap());
+        v.extend(points_f64(&denoising.noise_field(&grid(), 20).unwrap()));
+        v
+    };
+    check_against_flex(&wgpu, "diffusion-2d", Box::new(model), &batch, &["learning_rate"], view);
+}
+
+#[test]
+fn diffusion_unet_on_wgpu_agrees_with_flex() {
+    use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
+    let Some(wgpu) = wgpu_device("diffusion-unet") else { return };
+    let config = DiffusionConfig { channels: 8, time_dim: 32, learning_rate: 1e-2, ..DiffusionConfig::unet(8, 8, 2, false) };
+    let model = DiffusionFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(8, 2);
+    let batch = Batch { x: &x, n: 8, dims: &[1, 8, 8], labels: &labels };
+    // No view: the UNet is reached from outside only through sampling, whose DDIM steps
+    // either barely use the network (t near 0) or clip most of its prediction (t near T).
+    // The comparison is the training loss, the mean squared error of the UNet's ε̂ over the
+    // batch at seeded t and ε, before and after one step.
+    check_against_flex(&wgpu, "diffusion-unet", Box::new(model), &batch, &["learning_rate"], |_| Vec::new());
+}
+
+#[test]
+fn pixelcnn_on_wgpu_agrees_with_flex() {
+    use genlab::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
+    let Some(wgpu) = wgpu_device("pixelcnn") else { return };
+    let config = PixelCnnConfig { width: 8, height: 8, channels: 8, layers: 2, learning_rate: 1e-2, ..PixelCnnConfig::default() };
+    let model = PixelCnnFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(8, 2);
+    let batch = Batch { x: &x, n: 8, dims: &[1, 8, 8], labels: &labels };
+    // The exact log-likelihood of each of 8 fixed (binarized) images.
+    let view = |f: &mut dyn Family| {
+        let (x, labels) = images(8, 3);
+        let estimates = f.likelihood().expect("a likelihood").log_likelihood(&x, 8, &labels, 1, 0).unwrap();
+        estimates.into_iter().next().expect("one estimate").per_example
+    };
+    check_against_flex(&wgpu, "pixelcnn", Box::new(model), &batch, &["learning_rate"], view);
+}
+
+#[test]
+fn charlm_on_wgpu_agrees_with_flex() {
+    use genlab::models::charlm::{CharLmConfig, CharLmFamily};
+    let Some(wgpu) = wgpu_device("charlm") else { return };
+    let vocab: Vec<char> = "abcdefgh".chars().collect();
+    let config = CharLmConfig { vocab, block_size: 8, d_model: 16, heads: 2, layers: 2, learning_rate: 1e-2, ..CharLmConfig::default() };
+    let model = CharLmFamily::new(config, &Device::flex(), 1).unwrap();
+    // Windows of block + 1 = 9 token ids (as the trainer sends them: ids as f32).
+    let windows = |n: usize, seed: u64| {
+        let mut rng = Rng::new(seed);
+        (0..n * 9).map(|_| rng.below(8) as f32).collect::<Vec<f32>>()
+    };
+    let x = windows(8, 2);
+    let labels = vec![0u8; 8];
+    let batch = Batch { x: &x, n: 8, dims: &[9], labels: &labels };
+    // The exact log-likelihood of fixed windows, and the next-token logits and attention
+    // weights after a fixed context.
+    let view = |f: &mut dyn Family| {
+        let x = windows(4, 3);
+        let estimates = f.likelihood().expect("a likelihood").log_likelihood(&x, 4, &[], 1, 0).unwrap();
+        let mut v = estimates.into_iter().next().expect("one estimate").per_example;
+        let next = f.tokens().expect("the token view").next_token(&[0, 3, 1, 4, 1, 5]).unwrap();
+        v.extend(to_f64(next.logits));
+        v.extend(next.attention.into_iter().flatten().flatten().map(f64::from));
+        v
+    };
+    check_against_flex(&wgpu, "charlm", Box::new(model), &batch, &["learning_rate"], view);
+}
+
+#[test]
+fn flow_2d_on_wgpu_agrees_with_flex() {
+    use genlab::models::flow::{FlowConfig, FlowFamily};
+    let Some(wgpu) = wgpu_device("flow-2d") else { return };
+    let config = FlowConfig { couplings: 2, hidden: 16, learning_rate: 1e-2, ..FlowConfig::default() };
+    let model = FlowFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = ring(32, 2);
+    let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
+    // The exact log-density on a grid, the grid mapped to the base space (forward), and seeded
+    // base points pushed to the data (inverse).
+    let view = |f: &mut dyn Family| {
+        let flow = f.flow().expect("the flow view");
+        let mut v = to_f64(flow.log_density(&grid()).unwrap());
+        v.extend(points_f64(&flow.to_latent(&grid()).unwrap()));
+        v.extend(flat(f.sample(8, 5, None).unwrap()));
+        v
+    };
+    check_against_flex(&wgpu, "flow-2d", Box::new(model), &batch, &["learning_rate"], view);
+}
+
+#[test]
+fn rbm_on_wgpu_agrees_with_flex() {
+    use genlab::models::rbm::{RbmConfig, RbmFamily};
+    let Some(wgpu) = wgpu_device("rbm") else { return };
+    // SGD at 0.1 (default 0.01), for a step well beyond the tolerance.
+    let config = RbmConfig { width: 8, height: 8, hidden: 8, learning_rate: 0.1, ..RbmConfig::default() };
+    let model = RbmFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = images(16, 2);
+    let batch = Batch { x: &x, n: 16, dims: &[1, 8, 8], labels: &labels };
+    // The filters (the weights, each scaled to [0, 1]), and p(v | h) after one Gibbs step from
+    // fixed images with seeded draws. (The step's terms add the free energies.)
+    let view = |f: &mut dyn Family| {
+        let (x, _) = images(8, 3);
+        let gibbs = f.gibbs().expect("the Gibbs view");
+        let mut v = to_f64(gibbs.filters(8).unwrap().pixels);
+        let frames = gibbs.gibbs_chain(Some(&x), 8, 1, 1, 5).unwrap();
+        v.extend(to_f64(frames.last().expect("a frame").pixels.clone()));
+        v
+    };
+    check_against_flex(&wgpu, "rbm", Box::new(model), &batch, &["learning_rate"], view);
+}
+
+#[test]
+fn gmmn_on_wgpu_agrees_with_flex() {
+    use genlab::models::gmmn::{GmmnConfig, GmmnFamily};
+    let Some(wgpu) = wgpu_device("gmmn") else { return };
+    let config = GmmnConfig { hidden: vec![16, 16], learning_rate: 1e-2, ..GmmnConfig::default() };
+    let model = GmmnFamily::new(config, &Device::flex(), 1).unwrap();
+    let (x, labels) = ring(32, 2);
+    let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
+    // The MMD witness on a grid between fixed real points and seeded fakes, and the fakes.
+    let view = |f: &mut dyn Family| {
+        let (real, _) = ToyKind::Ring8.sample(32, &mut Rng::new(3));
+        let (values, fakes) = f.witness().expect("the witness view").witness(&grid(), &real, 16, 5).unwrap();
+        let mut v = to_f64(values);
+        v.extend(points_f64(&fakes));
+        v
+    };
+    check_against_flex(&wgpu, "gmmn", Box::new(model), &batch, &["learning_rate"], view);
+}
