@@ -78,6 +78,9 @@ fn the_vae_tab_trains_on_the_device_the_window_draws_with() {
     );
     assert!(labels_containing(&h, "training on the CPU").is_empty(), "a fallback warning: {device:?}");
 
+    // The tab loads its data off the UI thread: Start appears once the model is built.
+    let ready = step_until(&mut h, 120.0, |h| h.query_by_role_and_label(Role::Button, "Start").is_some());
+    assert!(ready, "the VAE tab's model never started");
     h.get_by_role_and_label(Role::Button, "Start").click();
     // Generous: on lavapipe every kernel is compiled on first use, and the window draws on
     // the same two cores; a steady step is ~0.3 s there.

@@ -256,8 +256,18 @@ fn dcgan_on_wgpu_agrees_with_flex() {
     let model = GanFamily::new(config, &Device::flex(), 1).unwrap();
     let (x, labels) = images(8, 2);
     let batch = Batch { x: &x, n: 8, dims: &[1, 8, 8], labels: &labels };
-    // The generator's images for seeded z, through batch norm's running statistics.
-    let view = |f: &mut dyn Family| flat(f.sample(4, 5, None).unwrap());
+    // The generator's images for seeded z, through batch norm's running statistics, before
+    // any step only. After one Adam step they are not comparable, and not because of the
+    // backend: a convolution's bias in front of batch norm has an exact gradient of zero (the
+    // norm takes the mean out), so its computed gradient is rounding noise whose sign differs
+    // between backends, and Adam's first step moves it by ±lr whatever its size. Batch norm
+    // in training mode cancels that shift (step 2's loss terms are still compared); the
+    // running statistics used by `sample` do not (measured: 0.407 against 0.402).
+    let calls = std::cell::Cell::new(0);
+    let view = |f: &mut dyn Family| {
+        calls.set(calls.get() + 1);
+        if calls.get() <= 2 { flat(f.sample(4, 5, None).unwrap()) } else { Vec::new() }
+    };
     check_against_flex(&wgpu, "dcgan", Box::new(model), &batch, &["lr_g", "lr_d"], view);
 }
 
