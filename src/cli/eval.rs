@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::device::ComputeDevice;
+use crate::eval::run::{check_options, check_sample_memory, MAX_EVAL_SAMPLES};
 use crate::eval::{cache, evaluate, EvalOptions};
+use crate::limits::check_range;
 
 use super::DatasetArg;
 
@@ -41,9 +43,8 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path::Path>) -> Result<(), String> {
-    if args.n == 0 || args.k == 0 || args.importance_samples == 0 {
-        return Err("--n, --k and --importance-samples must be at least 1".into());
-    }
+    // --n first: it is the one flag a character model's evaluation reads.
+    check_range("--n", args.n, 1, MAX_EVAL_SAMPLES)?;
     let options = EvalOptions {
         n: args.n,
         k: args.k,
@@ -62,7 +63,10 @@ pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path:
         }
         return Ok(());
     }
-    let cached = if args.no_cache { None } else { cache::load(&args.checkpoint, &options) };
+    check_options(&options)?;
+    check_sample_memory(&args.checkpoint, options.n)?;
+    // Keyed by the data too: another --data-dir (or changed data files) recomputes.
+    let cached = if args.no_cache { None } else { cache::load_with_data(&args.checkpoint, &options, data_dir) };
     let report = match cached {
         Some(report) => {
             eprintln!("genlab: using the cached evaluation in {} (--no-cache recomputes)", args.checkpoint.display());
@@ -79,7 +83,7 @@ pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path:
                 true
             };
             let report = evaluate(&args.checkpoint, &options, &device.device, data_dir, &mut progress)?;
-            if let Err(e) = cache::store(&args.checkpoint, &options, &report) {
+            if let Err(e) = cache::store_with_data(&args.checkpoint, &options, data_dir, &report) {
                 eprintln!("genlab: warning: could not cache the result: {e}");
             }
             report

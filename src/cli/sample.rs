@@ -6,8 +6,10 @@ use clap::Args;
 
 use crate::device::ComputeDevice;
 use crate::export::{save_grid_png, save_scatter_png, save_trajectory_gif};
+use crate::limits::{check_alloc, check_range, check_real};
+use crate::models::charlm::config::{MAX_SAMPLE_LENGTH, MAX_TEMPERATURE, MAX_VOCAB};
 use crate::models::diffusion::{SamplerKind, Spacing};
-use crate::models::load_family;
+use crate::models::{checkpoint_label_classes, checkpoint_values_per_sample, load_family};
 use crate::train::Samples;
 
 #[derive(Args, Debug, Clone)]
@@ -81,10 +83,70 @@ impl SampleArgs {
     }
 }
 
-pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
-    if args.n == 0 {
-        return Err("--n must be at least 1".into());
+/// The most samples one command draws: 10,000, a 100 × 100 grid (default 64); their memory
+/// is checked against this machine's as well.
+pub const MAX_SAMPLES: usize = 10_000;
+/// The most denoising steps: diffusion's largest T (`models::bounds::MAX_TIMESTEPS`).
+pub const MAX_SAMPLE_STEPS: usize = crate::models::bounds::MAX_TIMESTEPS;
+/// The highest guidance scale w: 20 (Ho & Salimans 2022 go up to 4; the GUI offers 0-10).
+pub const MAX_GUIDANCE: f64 = 20.0;
+
+/// The flags that are plain numbers, checked before the checkpoint is read.
+fn check_flags(args: &SampleArgs) -> Result<(), String> {
+    check_range("--n", args.n, 1, MAX_SAMPLES)?;
+    if let Some(steps) = args.steps {
+        check_range("--steps", steps, 1, MAX_SAMPLE_STEPS)?;
     }
+    if let Some(eta) = args.eta {
+        check_real("--eta", eta, 0.0, 1.0)?;
+    }
+    if let Some(w) = args.guidance {
+        check_real("--guidance", w, 0.0, MAX_GUIDANCE)?;
+    }
+    if let Some(t) = args.temperature {
+        check_real("--temperature", t, 0.0, MAX_TEMPERATURE)?;
+    }
+    if let Some(p) = args.top_p {
+        if !(p > 0.0) {
+            return Err(format!("--top-p {p} is out of range: it must lie above 0 and at most 1"));
+        }
+        check_real("--top-p", p, 0.0, 1.0)?;
+    }
+    if let Some(k) = args.top_k {
+        check_range("--top-k", k, 0, MAX_VOCAB)?;
+    }
+    if let Some(length) = args.length {
+        check_range("--length", length, 1, MAX_SAMPLE_LENGTH)?;
+    }
+    Ok(())
+}
+
+/// `--label` against what the checkpoint's model was trained on: an error for a model that
+/// takes no label, or for a class it does not know (never clamped to the last class).
+fn check_label(args: &SampleArgs) -> Result<(), String> {
+    let Some(label) = args.label else { return Ok(()) };
+    match checkpoint_label_classes(&args.checkpoint)? {
+        None => Err(format!(
+            "{}: this model is not class-conditional; --label needs a model trained with --conditional",
+            args.checkpoint.display()
+        )),
+        Some(0) => Err(format!("{}: this model was trained with no classes, so --label {label} names none", args.checkpoint.display())),
+        Some(classes) if label as usize >= classes => Err(format!(
+            "--label {label} is out of range: {} was trained on {classes} classes, labels 0 to {}",
+            args.checkpoint.display(),
+            classes - 1
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
+    check_flags(args)?;
+    check_label(args)?;
+    // A sample's values and the sampler's working copies of them (a generous factor: this
+    // catches the absurd, not the tight).
+    let values = checkpoint_values_per_sample(&args.checkpoint)?.max(args.length.unwrap_or(0) as u128);
+    check_alloc(&format!("--n {} samples of {values} values each", args.n), args.n as u128 * values, 4 * 64)?;
     let mut family = load_family(&args.checkpoint, &device.device)?;
     let settings = args.sampler_settings();
     if !settings.is_empty() && family.denoising().is_none() {
@@ -109,10 +171,20 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
     for (name, value) in text_settings {
         let Some(value) = value else { continue };
         let flag = format!("--{}", name.replace("sample_length", "length").replace('_', "-"));
-        if family.tokens().is_none() {
+        let vocab = family.tokens().map(|tokens| tokens.vocab().len());
+        let Some(vocab) = vocab else {
             return Err(format!("{}: {flag} applies to character models; this checkpoint is a {}", args.checkpoint.display(), family.family_name()));
+        };
+        if name == "top_k" && (value as usize) > vocab {
+            return Err(format!("--top-k {value} is too large: this model knows {vocab} characters, so k is at most {vocab} (0: off)"));
         }
         family.set_hyper(name, value).map_err(|e| format!("{flag}: {e}"))?;
+    }
+    if args.gif.is_some() {
+        // The trajectory keeps x_t and x̂₀ of up to 16 samples at each of the sampler's steps.
+        let steps = family.hyper_params().iter().find(|p| p.name == "sample_steps").map_or(1.0, |p| p.value.clamp(1.0, MAX_SAMPLE_STEPS as f64));
+        let kept = args.n.min(16) as u128 * steps as u128 * 2;
+        check_alloc(&format!("--gif of {} samples over {steps} steps", args.n.min(16)), kept * values, 4)?;
     }
     match family.sample(args.n, args.seed, args.label)? {
         Samples::Images(batch) => {

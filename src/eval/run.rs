@@ -8,9 +8,10 @@ use std::time::Instant;
 use burn::tensor::Device;
 
 use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
+use crate::limits::{check_alloc, check_range};
 use crate::metrics::{self, evaluate_likelihood, Features};
 use crate::models::classifier::{train_classifier, Classifier, ClassifierConfig, TrainOptions, FID_NAME};
-use crate::models::load_family;
+use crate::models::{checkpoint_values_per_sample, load_family};
 use crate::rng::Rng;
 use crate::train::checkpoint::read_progress;
 use crate::train::Samples;
@@ -23,6 +24,39 @@ pub const TOY_MMD_BANDWIDTHS: [f64; 3] = [0.1, 0.5, 2.0];
 
 /// Samples drawn per call to the family while generating.
 const SAMPLE_CHUNK: usize = 500;
+
+/// The most samples one evaluation draws (`--n`): 50,000, as the Compare tab offers; PRDC's
+/// nearest-neighbour search grows as n², and the samples themselves are checked against this
+/// machine's memory.
+pub const MAX_EVAL_SAMPLES: usize = 50_000;
+/// The largest k of the k-NN balls (`--k`): 100 (Kynkäänniemi et al. 2019 use 3, Naeem et al.
+/// 2020 use 5; the Compare tab offers up to 50).
+pub const MAX_K: usize = 100;
+/// The most importance samples of the likelihood bound (`--importance-samples`): 5,000, as
+/// the Compare tab offers (Burda et al. 2016 report k up to 5,000).
+pub const MAX_IMPORTANCE_SAMPLES: usize = 5000;
+
+/// Refuses `n` generated samples of the checkpoint's model that would not fit in memory
+/// (they are kept whole for the metrics, beside a copy on their way through the classifier).
+pub fn check_sample_memory(checkpoint: &Path, n: usize) -> Result<(), String> {
+    let values = checkpoint_values_per_sample(checkpoint)?;
+    check_alloc(&format!("--n {n} samples of {values} values each"), n as u128 * values, 4 * 2)
+}
+
+/// Checks the options a user sets (n, k, importance samples) before anything is loaded;
+/// the message names the flag, the value and the limit.
+pub fn check_options(options: &EvalOptions) -> Result<(), String> {
+    check_range("--n", options.n, 1, MAX_EVAL_SAMPLES)?;
+    check_range("--k", options.k, 1, MAX_K)?;
+    if options.k >= options.n {
+        return Err(format!(
+            "--k {} is too large for --n {}: each sample's k-th nearest neighbour must be another sample, so 1 ≤ k < n",
+            options.k, options.n
+        ));
+    }
+    check_range("--importance-samples", options.importance_samples, 1, MAX_IMPORTANCE_SAMPLES)?;
+    Ok(())
+}
 
 /// The real side of every comparison on one dataset: test-set features and the baseline
 /// (real training data measured against them).
@@ -53,6 +87,7 @@ pub fn real_features(
     data_dir: Option<&Path>,
     progress: ProgressFn,
 ) -> Result<RealReference, String> {
+    check_options(options)?;
     match dataset {
         DatasetId::Text => Err("genlab eval measures image and 2-D models; a character model's test likelihood (bits per character) is shown in its tab and printed by genlab train".into()),
         DatasetId::Images(id) => {
@@ -205,9 +240,11 @@ pub fn evaluate_against(
     device: &Device,
     progress: ProgressFn,
 ) -> Result<EvalReport, String> {
+    check_options(options)?;
+    let n = options.n.max(options.k + 1);
+    check_sample_memory(checkpoint, n)?;
     let mut family = load_family(checkpoint, device)?;
     let step = read_progress(checkpoint).map(|p| p.step).unwrap_or(0);
-    let n = options.n.max(options.k + 1);
 
     // Generate in chunks, each with its own seed derived from the run's.
     let started = Instant::now();

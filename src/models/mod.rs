@@ -62,21 +62,233 @@ impl FamilyKind {
     }
 }
 
-/// Rebuilds whatever family a checkpoint directory holds (its `config.json` names it).
+/// Rebuilds whatever family a checkpoint directory holds (its `config.json` names it). The
+/// configuration is checked against the bounds of `bounds` and the weights against it before
+/// anything is applied: a hand-edited or corrupted checkpoint is an error, never a panic.
 pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, String> {
-    let json = read_config(dir)?;
-    match json.get("family").and_then(|f| f.as_str()) {
-        Some(vae::family::FAMILY_NAME) | Some(autoencoder::FAMILY_NAME) => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
-        Some(gan::family::FAMILY_NAME) => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
-        Some(diffusion::family::FAMILY_NAME) => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
-        Some(pixelcnn::family::FAMILY_NAME) => Ok(Box::new(pixelcnn::PixelCnnFamily::load(dir, device)?)),
-        Some(charlm::family::FAMILY_NAME) => Ok(Box::new(charlm::CharLmFamily::load(dir, device)?)),
-        Some(flow::family::FAMILY_NAME) => Ok(Box::new(flow::FlowFamily::load(dir, device)?)),
-        Some(rbm::family::FAMILY_NAME) => Ok(Box::new(rbm::RbmFamily::load(dir, device)?)),
-        Some(gmmn::family::FAMILY_NAME) => Ok(Box::new(gmmn::GmmnFamily::load(dir, device)?)),
-        Some(other) => Err(format!("{}: unknown family \"{other}\"", dir.join(CONFIG_FILE).display())),
-        None => Err(format!("{}: no \"family\" field", dir.join(CONFIG_FILE).display())),
+    match checkpoint_family(dir)? {
+        FamilyKind::Vae | FamilyKind::Autoencoder => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
+        FamilyKind::Gan => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
+        FamilyKind::Diffusion => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
+        FamilyKind::Pixelcnn => Ok(Box::new(pixelcnn::PixelCnnFamily::load(dir, device)?)),
+        FamilyKind::Charlm => Ok(Box::new(charlm::CharLmFamily::load(dir, device)?)),
+        FamilyKind::Flow => Ok(Box::new(flow::FlowFamily::load(dir, device)?)),
+        FamilyKind::Rbm => Ok(Box::new(rbm::RbmFamily::load(dir, device)?)),
+        FamilyKind::Gmmn => Ok(Box::new(gmmn::GmmnFamily::load(dir, device)?)),
     }
+}
+
+/// Which family a checkpoint holds, from the `family` field of its `config.json`. A plain
+/// autoencoder is saved under its own name ("autoencoder"); a checkpoint named "vae" whose
+/// configuration says `"variational": false` is one too (it trains and samples as one).
+pub fn checkpoint_family(dir: &Path) -> Result<FamilyKind, String> {
+    let json = read_config(dir)?;
+    let file = dir.join(CONFIG_FILE);
+    let name = match json.get("family") {
+        Some(serde_json::Value::String(name)) => name.as_str(),
+        Some(other) => return Err(format!("{}: the \"family\" field is {other}, not a family name", file.display())),
+        None => return Err(format!("{}: no \"family\" field", file.display())),
+    };
+    let variational = json.get("config").and_then(|c| c.get("variational")).and_then(serde_json::Value::as_bool);
+    Ok(match name {
+        vae::family::FAMILY_NAME if variational == Some(false) => FamilyKind::Autoencoder,
+        vae::family::FAMILY_NAME => FamilyKind::Vae,
+        autoencoder::FAMILY_NAME => FamilyKind::Autoencoder,
+        gan::family::FAMILY_NAME => FamilyKind::Gan,
+        diffusion::family::FAMILY_NAME => FamilyKind::Diffusion,
+        pixelcnn::family::FAMILY_NAME => FamilyKind::Pixelcnn,
+        charlm::family::FAMILY_NAME => FamilyKind::Charlm,
+        flow::family::FAMILY_NAME => FamilyKind::Flow,
+        rbm::family::FAMILY_NAME => FamilyKind::Rbm,
+        gmmn::family::FAMILY_NAME => FamilyKind::Gmmn,
+        other => {
+            let known: Vec<&str> = ALL_FAMILIES.iter().map(|k| k.name()).collect();
+            return Err(format!("{}: unknown family \"{other}\" (genlab writes {})", file.display(), known.join(", ")));
+        }
+    })
+}
+
+/// Every family, in the order of the GUI's tabs.
+pub const ALL_FAMILIES: [FamilyKind; 9] = [
+    FamilyKind::Vae,
+    FamilyKind::Autoencoder,
+    FamilyKind::Gan,
+    FamilyKind::Diffusion,
+    FamilyKind::Pixelcnn,
+    FamilyKind::Charlm,
+    FamilyKind::Flow,
+    FamilyKind::Rbm,
+    FamilyKind::Gmmn,
+];
+
+impl FamilyKind {
+    /// The name a checkpoint's `config.json` stores in its `family` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyKind::Vae => vae::family::FAMILY_NAME,
+            FamilyKind::Autoencoder => autoencoder::FAMILY_NAME,
+            FamilyKind::Gan => gan::family::FAMILY_NAME,
+            FamilyKind::Diffusion => diffusion::family::FAMILY_NAME,
+            FamilyKind::Pixelcnn => pixelcnn::family::FAMILY_NAME,
+            FamilyKind::Charlm => charlm::family::FAMILY_NAME,
+            FamilyKind::Flow => flow::family::FAMILY_NAME,
+            FamilyKind::Rbm => rbm::family::FAMILY_NAME,
+            FamilyKind::Gmmn => gmmn::family::FAMILY_NAME,
+        }
+    }
+
+    /// "a GAN", "an autoencoder": the family with its article, for sentences.
+    fn with_article(self) -> &'static str {
+        match self {
+            FamilyKind::Vae => "a VAE",
+            FamilyKind::Autoencoder => "an autoencoder",
+            FamilyKind::Gan => "a GAN",
+            FamilyKind::Diffusion => "a diffusion",
+            FamilyKind::Pixelcnn => "a PixelCNN",
+            FamilyKind::Charlm => "a character-model",
+            FamilyKind::Flow => "a flow",
+            FamilyKind::Rbm => "an RBM",
+            FamilyKind::Gmmn => "a GMMN",
+        }
+    }
+}
+
+/// Loads a checkpoint only when it holds one of the `expected` families (a tab's "Load
+/// checkpoint"): another family's checkpoint is refused before anything is built, with a
+/// message saying what it holds and where to open it.
+pub fn load_family_expecting(dir: &Path, device: &Device, expected: &[FamilyKind]) -> Result<Box<dyn Family>, String> {
+    let kind = checkpoint_family(dir)?;
+    if !expected.contains(&kind) {
+        let wanted: Vec<&str> = expected.iter().map(|k| k.label()).collect();
+        let wanted = if wanted.is_empty() { "no".to_string() } else { wanted.join(" or ") };
+        return Err(format!(
+            "{} holds {} checkpoint; this tab opens {wanted} checkpoints (open it in the {} tab)",
+            dir.display(),
+            kind.with_article(),
+            kind.label()
+        ));
+    }
+    load_family(dir, device)
+}
+
+/// Checks a checkpoint's configuration against the bounds of its family without building
+/// anything (the Compare tab shows the answer in the run's row): the family it holds, or
+/// the reason it cannot be loaded, naming the file, the field, the value and the limit.
+pub fn validate_checkpoint(dir: &Path) -> Result<FamilyKind, String> {
+    let kind = checkpoint_family(dir)?;
+    let json = read_config(dir)?;
+    let in_file = |e: String| format!("{}: {e}", dir.join(CONFIG_FILE).display());
+    match kind {
+        FamilyKind::Vae | FamilyKind::Autoencoder => {
+            weights::config_from_json::<vae::VaeConfig>(&json, dir, "VAE")?.validate().map_err(in_file)?
+        }
+        FamilyKind::Gan => weights::config_from_json::<gan::GanConfig>(&json, dir, "GAN")?.validate().map_err(in_file)?,
+        FamilyKind::Diffusion => {
+            weights::config_from_json::<diffusion::DiffusionConfig>(&json, dir, "diffusion")?.validate().map_err(in_file)?
+        }
+        FamilyKind::Pixelcnn => {
+            weights::config_from_json::<pixelcnn::PixelCnnConfig>(&json, dir, "PixelCNN")?.validate().map_err(in_file)?
+        }
+        FamilyKind::Charlm => {
+            weights::config_from_json::<charlm::CharLmConfig>(&json, dir, "character-model")?.validate().map_err(in_file)?
+        }
+        FamilyKind::Flow => weights::config_from_json::<flow::FlowConfig>(&json, dir, "flow")?.validate().map_err(in_file)?,
+        FamilyKind::Rbm => weights::config_from_json::<rbm::RbmConfig>(&json, dir, "RBM")?.validate().map_err(in_file)?,
+        FamilyKind::Gmmn => weights::config_from_json::<gmmn::GmmnConfig>(&json, dir, "GMMN")?.validate().map_err(in_file)?,
+    }
+    Ok(kind)
+}
+
+/// The classes a checkpoint's model is conditioned on: `Some(k)` for a class-conditional
+/// model (labels 0 … k − 1), `None` for one that takes no label.
+pub fn checkpoint_label_classes(dir: &Path) -> Result<Option<usize>, String> {
+    let json = read_config(dir)?;
+    let config = json.get("config");
+    let conditional = config.and_then(|c| c.get("conditional")).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    if !conditional {
+        return Ok(None);
+    }
+    let classes = config.and_then(|c| c.get("num_classes")).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    Ok(Some(usize::try_from(classes).unwrap_or(usize::MAX)))
+}
+
+/// Values one sample of a checkpoint's model holds (pixels of an image, 2 for a point,
+/// characters of a text), for sizing a request before it is made. Read from `config.json`
+/// in u128, so a hand-edited size cannot overflow here; the family's `validate` bounds it.
+pub fn checkpoint_values_per_sample(dir: &Path) -> Result<u128, String> {
+    let json = read_config(dir)?;
+    let field = |name: &str| json.get("config").and_then(|c| c.get(name)).and_then(serde_json::Value::as_u64).map(u128::from);
+    Ok(match (field("data_dim"), field("width"), field("height"), field("sample_length")) {
+        (Some(d), _, _, _) => d,
+        (None, Some(w), Some(h), _) => w * h,
+        (None, _, _, Some(length)) => length,
+        _ => 2,
+    }
+    .max(1))
+}
+
+/// Upper bounds on the sizes a family's configuration may ask for, checked by each
+/// config's `validate` (from the command line, the GUI and a checkpoint's `config.json`
+/// alike) before a network is built. Each is far above every default and every setting the
+/// GUI offers; the parameter count is checked against this machine's memory as well.
+pub mod bounds {
+    /// Image sides, pixels: 256. genlab's datasets are 28×28 (an image folder is resized to
+    /// 28×28); 256 leaves room for larger IDX sets and keeps width × height at most 65,536.
+    pub const MAX_SIDE: usize = 256;
+    /// Values per example (2 for points, width × height for images): a 256×256 image.
+    pub const MAX_DATA_DIM: usize = MAX_SIDE * MAX_SIDE;
+    /// Classes: 256, all a `u8` label can name (an image folder stops at 255 classes).
+    pub const MAX_CLASSES: usize = 256;
+    /// Width of a hidden layer: 8,192, eight times the widest the GUI offers (the VAE's 1,024).
+    pub const MAX_HIDDEN: usize = 8192;
+    /// Hidden layers of an MLP: 64 (defaults 1-3).
+    pub const MAX_LAYERS: usize = 64;
+    /// Feature maps of a convolution: 1,024 (defaults 32-64; the GUI offers up to 128).
+    pub const MAX_CHANNELS: usize = 1024;
+    /// Latent dimensions: 1,024 (defaults 2-64).
+    pub const MAX_LATENT: usize = 1024;
+    /// Diffusion timesteps T: 10,000, ten times Ho et al. 2020's 1,000 (the GUI offers 2,000).
+    pub const MAX_TIMESTEPS: usize = 10_000;
+    /// A learning rate: at most 10, ten times the command line's `--lr` limit of 1 (the RBM's
+    /// plain SGD takes the largest, 0.01-0.1; Adam's are 1e-4-1e-2).
+    pub const MAX_LEARNING_RATE: f64 = 10.0;
+    /// Bytes one parameter costs while training: its f32 weight, its gradient and Adam's
+    /// two moments.
+    pub const TRAINING_BYTES_PER_PARAM: u128 = 16;
+}
+
+/// A size field of a configuration (`name` as `config.json` spells it) in `min..=max`.
+pub fn check_size(name: &str, value: usize, min: usize, max: usize) -> Result<(), String> {
+    crate::limits::check_range(name, value, min, max).map(|_| ())
+}
+
+/// A step size: finite, above 0 and at most `max`.
+pub fn check_rate(name: &str, value: f64, max: f64) -> Result<(), String> {
+    if value.is_finite() && value > 0.0 && value <= max {
+        Ok(())
+    } else {
+        Err(format!("{name} {value} is out of range: it must be a finite number above 0 and at most {max}"))
+    }
+}
+
+/// Refuses a network of `params` parameters that would not fit in memory while training.
+/// `what` names it ("this PixelCNN").
+pub fn check_params(what: &str, params: u128) -> Result<(), String> {
+    crate::limits::check_alloc(
+        &format!("{what} ({params} parameters, {} bytes each with gradients and Adam's moments)", bounds::TRAINING_BYTES_PER_PARAM),
+        params,
+        bounds::TRAINING_BYTES_PER_PARAM,
+    )
+}
+
+/// Parameters of a fully connected layer with a bias, in u128 (no overflow for any `usize`).
+pub fn linear_params(inputs: usize, outputs: usize) -> u128 {
+    (inputs as u128 + 1) * outputs as u128
+}
+
+/// Parameters of a square `kernel`×`kernel` convolution (or transposed convolution) with a bias.
+pub fn conv_params(from: usize, to: usize, kernel: usize) -> u128 {
+    (from as u128 * kernel as u128 * kernel as u128 + 1) * to as u128
 }
 
 static SEED_LOCK: Mutex<()> = Mutex::new(());

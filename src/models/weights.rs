@@ -2,10 +2,15 @@
 //! write and read its weights beside its config, keep the last known-good weights for the
 //! trainer's NaN recovery, and offer Adam's step size as a live knob.
 
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
+use burn::store::burn_pack;
+use burn::store::RecordError;
+use burn::tensor::DType;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -28,16 +33,187 @@ pub fn save_checkpoint<M: Module + Clone>(model: &M, dir: &Path, file: &str, fam
 }
 
 /// The `config` of a checkpoint's config file; `what` names the family in the message.
-pub fn load_config<C: DeserializeOwned>(dir: &Path, what: &str) -> FamilyResult<C> {
-    let json = read_config(dir)?;
-    serde_json::from_value(json["config"].clone())
-        .map_err(|e| format!("{}: not a {what} configuration ({e})", dir.join(CONFIG_FILE).display()))
+pub fn load_config<C: DeserializeOwned + Serialize + Default>(dir: &Path, what: &str) -> FamilyResult<C> {
+    config_from_json(&read_config(dir)?, dir, what)
 }
 
-/// `fresh` (built from the checkpoint's config) with the weights of `dir/file`.
+/// The `config` object of an already read `config.json`. A field of the wrong type is named
+/// in the message (serde's own says only "invalid type: string, expected usize"): each field
+/// is tried alone over the defaults until the one that fails is found.
+pub fn config_from_json<C: DeserializeOwned + Serialize + Default>(json: &serde_json::Value, dir: &Path, what: &str) -> FamilyResult<C> {
+    let file = dir.join(CONFIG_FILE);
+    let Some(fields) = json.get("config").and_then(serde_json::Value::as_object) else {
+        return Err(format!("{}: no \"config\" object, so not a {what} configuration", file.display()));
+    };
+    let whole = serde_json::Value::Object(fields.clone());
+    let error = match serde_json::from_value::<C>(whole) {
+        Ok(config) => return Ok(config),
+        Err(e) => e,
+    };
+    if let Ok(serde_json::Value::Object(defaults)) = serde_json::to_value(C::default()) {
+        for (name, value) in fields {
+            let mut one = defaults.clone();
+            one.insert(name.clone(), value.clone());
+            if let Err(e) = serde_json::from_value::<C>(serde_json::Value::Object(one)) {
+                let mut shown = value.to_string();
+                if shown.chars().count() > 60 {
+                    shown = shown.chars().take(60).collect::<String>() + "…";
+                }
+                return Err(format!("{}: not a {what} configuration: field \"{name}\" = {shown} ({e})", file.display()));
+            }
+        }
+    }
+    Err(format!("{}: not a {what} configuration ({error})", file.display()))
+}
+
+/// `message` (from a config's `validate`) as an error about the checkpoint's `config.json`.
+pub fn in_config_file(dir: &Path, message: String) -> String {
+    format!("{}: {message}", dir.join(CONFIG_FILE).display())
+}
+
+/// Bytes allowed per parameter in a weight file: 8, the widest element type, so a file
+/// more than twice what genlab's f32 weights take is refused before it is read.
+const WEIGHT_FILE_BYTES_PER_PARAM: u128 = 8;
+/// Allowance per tensor for its name, its descriptor and the 256-byte alignment of its data
+/// (burn-pack 0.22.1, base.rs), and for the file's header.
+const WEIGHT_FILE_BYTES_PER_TENSOR: u128 = 1024;
+const WEIGHT_FILE_HEADER_BYTES: u128 = 1 << 20;
+
+/// What kind of tensor a parameter is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TensorKind {
+    Float,
+    Int,
+    Bool,
+}
+
+/// The tensors a module's weight file must hold: name (the module path burn records them
+/// under), shape as saved, kind and data type.
+#[derive(Default)]
+struct ExpectedTensors {
+    path: Vec<String>,
+    tensors: BTreeMap<String, (Vec<usize>, TensorKind, DType)>,
+}
+
+impl ExpectedTensors {
+    fn add(&mut self, shape: Vec<usize>, kind: TensorKind, dtype: DType) {
+        self.tensors.insert(self.path.join("."), (shape, kind, dtype));
+    }
+
+    fn elements(&self) -> u128 {
+        self.tensors.values().map(|(shape, _, _)| shape.iter().fold(1u128, |n, &d| n.saturating_mul(d as u128))).sum()
+    }
+}
+
+impl ModuleVisitor for ExpectedTensors {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    // The shape burn checks a record against (the saved form, before any load mapper) and
+    // the data type the module's parameter holds.
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.add(param.lazy_shape().to_vec(), TensorKind::Float, param.val().dtype());
+    }
+
+    fn visit_int<const D: usize>(&mut self, param: &Param<Tensor<D, Int>>) {
+        self.add(param.lazy_shape().to_vec(), TensorKind::Int, param.val().dtype());
+    }
+
+    fn visit_bool<const D: usize>(&mut self, param: &Param<Tensor<D, Bool>>) {
+        self.add(param.lazy_shape().to_vec(), TensorKind::Bool, param.val().dtype());
+    }
+}
+
+/// Whether a record of `stored` loads into a parameter of `kind` and `dtype` as burn's
+/// `DTypePolicy::FromRecord` applies it: a float parameter takes the record's dtype as it is
+/// (another float type would then meet f32 inputs, an integer type panics), so it must be
+/// the module's own; a bool parameter is stored in the device's bool layout whatever the
+/// record says.
+fn dtype_fits(kind: TensorKind, dtype: DType, stored: DType) -> bool {
+    match kind {
+        TensorKind::Bool => matches!(stored, DType::Bool(_)),
+        TensorKind::Float | TensorKind::Int => stored == dtype,
+    }
+}
+
+/// Checks the weight file at `path` against the tensors `fresh` holds, from the file's size
+/// and its header alone (burn-pack reads the tensor descriptors without their data): the
+/// same names, shapes and data types, and no more bytes than such a model needs.
+fn check_weight_file(path: &Path, expected: &ExpectedTensors) -> FamilyResult<()> {
+    let shown = path.display();
+    let size = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot load the weights ({e})"))?.len();
+    let params = expected.elements();
+    let allowed = params
+        .saturating_mul(WEIGHT_FILE_BYTES_PER_PARAM)
+        .saturating_add((expected.tensors.len() as u128).saturating_mul(WEIGHT_FILE_BYTES_PER_TENSOR))
+        .saturating_add(WEIGHT_FILE_HEADER_BYTES);
+    if size as u128 > allowed {
+        return Err(format!(
+            "{shown}: the weights do not match the configuration (the file is {size} bytes, far more than the \
+             {allowed} bytes at most that this model's {params} parameters take)"
+        ));
+    }
+    let mismatch = |why: String| format!("{shown}: the weights do not match the configuration ({why})");
+    let reader = burn_pack::Reader::from_file_exact(path).map_err(|e| format!("{shown}: not a weights file genlab can read ({e})"))?;
+    let stored = reader.into_tensors().map_err(|e| format!("{shown}: not a weights file genlab can read ({e})"))?;
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for tensor in &stored {
+        seen.insert(tensor.name.as_str());
+        let shape = tensor.shape.to_vec();
+        match expected.tensors.get(&tensor.name) {
+            None => problems.push(format!("{} is not a parameter of this model", tensor.name)),
+            Some((want, _, _)) if *want != shape => {
+                problems.push(format!("{} has shape {shape:?}, this model's has {want:?}", tensor.name))
+            }
+            Some((_, kind, dtype)) if !dtype_fits(*kind, *dtype, tensor.dtype) => {
+                problems.push(format!("{} is stored as {:?}, this model holds {dtype:?}", tensor.name, tensor.dtype))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in expected.tensors.keys().filter(|n| !seen.contains(n.as_str())) {
+        problems.push(format!("{name} is missing"));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let more = if problems.len() > 3 { format!(" and {} more", problems.len() - 3) } else { String::new() };
+    problems.truncate(3);
+    Err(mismatch(format!("{}{more}", problems.join("; "))))
+}
+
+/// The text of a caught panic.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// `fresh` (built from the checkpoint's config) with the weights of `dir/file`. The file is
+/// checked against the module before anything is applied (its size against the parameter
+/// count, then every tensor's name, shape and data type from its header), so weights of
+/// another configuration or a corrupted file are an error naming the file. burn's own load
+/// is still wrapped in `catch_unwind`, as the last line: a panic in it becomes the same error.
 pub fn load_weights<M: Module>(fresh: M, dir: &Path, file: &str) -> FamilyResult<M> {
     let path = dir.join(file);
-    fresh.try_load_file(&path).map_err(|e| format!("{}: cannot load the weights ({e})", path.display()))
+    let mut expected = ExpectedTensors::default();
+    fresh.visit(&mut expected);
+    check_weight_file(&path, &expected)?;
+    let mismatch = |why: String| format!("{}: the weights do not match the configuration ({why})", path.display());
+    match std::panic::catch_unwind(AssertUnwindSafe(|| fresh.try_load_file(&path))) {
+        Ok(Ok(model)) => Ok(model),
+        Ok(Err(RecordError::Validation(why))) => Err(mismatch(why)),
+        Ok(Err(e)) => Err(format!("{}: cannot load the weights ({e})", path.display())),
+        Err(panic) => Err(mismatch(panic_text(&*panic))),
+    }
 }
 
 /// The last weights known to be good. `remember` is called after finite steps: the copy it

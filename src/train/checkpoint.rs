@@ -198,18 +198,21 @@ fn only_checkpoint_files(dir: &Path) -> bool {
     })
 }
 
+/// Reads a checkpoint's `progress.json` (at most `limits::files::JSON_BYTES`), with the file
+/// named in any error.
 pub fn read_progress(dir: &Path) -> Result<Progress, String> {
     let path = dir.join(PROGRESS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read ({e})", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not valid progress JSON ({e})", path.display()))
+    let bytes = crate::limits::read_file_capped(&path, crate::limits::files::JSON_BYTES)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: not valid progress JSON ({e})", path.display()))
 }
 
-/// Reads a checkpoint's `config.json` as JSON, with the file named in any error.
+/// Reads a checkpoint's `config.json` as JSON (at most `limits::files::JSON_BYTES`, checked
+/// before it is read), with the file named in any error.
 pub fn read_config(dir: &Path) -> Result<serde_json::Value, String> {
     let path: PathBuf = dir.join(CONFIG_FILE);
     if !dir.is_dir() {
         return Err(format!("{}: no such checkpoint folder", dir.display()));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read ({e})", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON ({e})", path.display()))
+    let bytes = crate::limits::read_file_capped(&path, crate::limits::files::JSON_BYTES)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: not valid JSON ({e})", path.display()))
 }

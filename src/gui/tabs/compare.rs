@@ -3,14 +3,18 @@
 //! same seed, and real held-out data as the baseline row. A built-in lesson shows on 2-D data
 //! why precision and recall say more than FID.
 
-use std::path::PathBuf;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use eframe::egui;
 use egui_plot::{Legend, Plot, Points};
 
+use crate::data::DatasetId;
 use crate::eval::lesson::{mode_dropping_lesson, Lesson};
 use crate::eval::{EvalOptions, EvalReport, SampleMetrics};
 use crate::models::classifier::FID_NAME;
+use crate::train::checkpoint::read_progress;
 
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::eval_job::{EvalJob, JobEvent, GRID_N, GRID_SEED};
@@ -30,6 +34,31 @@ struct Run {
     cached: bool,
     error: Option<String>,
     grid: ImageGrid,
+    /// The data the run trained on, as its progress.json records it: the dataset and the data
+    /// folder (canonical when it resolves; `None`: the data built into genlab). `None` when
+    /// the checkpoint does not say.
+    data: Option<DataSource>,
+}
+
+type DataSource = (DatasetId, Option<PathBuf>);
+
+/// Runs waiting for their evaluation, one group per data source: each group is one job, so
+/// its real reference is built from the data those runs trained on, never another copy.
+type Group = (Option<PathBuf>, Vec<(usize, PathBuf)>);
+
+/// A data folder in words for the table's caption.
+fn folder_words(folder: &Option<PathBuf>) -> String {
+    match folder {
+        Some(dir) => dir.display().to_string(),
+        None => "the data built into genlab".to_string(),
+    }
+}
+
+/// Where a checkpoint's data came from, as its progress.json records it.
+fn data_source(path: &Path) -> Option<DataSource> {
+    let progress = read_progress(path).ok()?;
+    let folder = progress.data_dir.map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir));
+    Some((progress.dataset?, folder))
 }
 
 pub struct CompareTab {
@@ -38,6 +67,13 @@ pub struct CompareTab {
     path_text: String,
     options: EvalOptions,
     job: Option<EvalJob>,
+    /// Groups still to evaluate after the job in progress, and the device they run on.
+    queue: VecDeque<Group>,
+    job_device: Option<Device>,
+    /// The runs the job in progress measures.
+    in_job: Vec<usize>,
+    /// Cancel was pressed: the job in progress ends and the queue is dropped.
+    cancelled: bool,
     /// (run, stage, fraction) of the job in progress.
     progress: Option<(usize, String, f64)>,
     dialog: Option<PendingDialog>,
@@ -53,6 +89,10 @@ impl Default for CompareTab {
             path_text: String::new(),
             options: EvalOptions::default(),
             job: None,
+            queue: VecDeque::new(),
+            job_device: None,
+            in_job: Vec::new(),
+            cancelled: false,
             progress: None,
             dialog: None,
             notice: None,
@@ -101,21 +141,49 @@ impl CompareTab {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         let grid = ImageGrid::new(&format!("compare-grid-{}", self.runs.len()));
-        self.runs.push(Run { path, name, report: None, cached: false, error: None, grid });
+        // Checked now, without building anything: a checkpoint genlab cannot load says why in
+        // its row (the evaluation would refuse it the same way).
+        let error = crate::models::validate_checkpoint(&path).err();
+        let data = data_source(&path);
+        self.runs.push(Run { path, name, report: None, cached: false, error, grid, data });
         self.notice = None;
     }
 
+    /// Evaluates the runs not evaluated yet (or all), one job per data source: runs trained
+    /// on different copies of a dataset are each measured against their own copy.
     fn start_job(&mut self, shared: &Shared, ctx: &egui::Context, all: bool) {
-        let todo: Vec<(usize, PathBuf)> =
-            self.runs.iter().enumerate().filter(|(_, r)| all || r.report.is_none()).map(|(i, r)| (i, r.path.clone())).collect();
+        let todo: Vec<usize> = self.runs.iter().enumerate().filter(|(_, r)| all || r.report.is_none()).map(|(i, _)| i).collect();
         if todo.is_empty() {
             self.notice = Some("every run is evaluated; add a checkpoint folder first".into());
             return;
         }
-        for (i, _) in &todo {
-            self.runs[*i].error = None;
+        let mut groups: Vec<(Option<DataSource>, Vec<(usize, PathBuf)>)> = Vec::new();
+        for i in todo {
+            let run = &mut self.runs[i];
+            run.error = None;
+            let member = (i, run.path.clone());
+            match groups.iter_mut().find(|(source, _)| *source == run.data) {
+                Some((_, members)) => members.push(member),
+                None => groups.push((run.data.clone(), vec![member])),
+            }
         }
-        self.job = Some(EvalJob::start(todo, self.options.clone(), shared.device.device.clone(), shared.data_dir.clone(), ctx));
+        // Each group's data folder is the one its runs recorded (none: the built-in data).
+        self.queue = groups.into_iter().map(|(source, members)| (source.and_then(|(_, folder)| folder), members)).collect();
+        self.job_device = Some(shared.device.device.clone());
+        self.cancelled = false;
+        self.next_job(ctx);
+    }
+
+    /// Starts the next queued group, if any.
+    fn next_job(&mut self, ctx: &egui::Context) {
+        let (Some(device), Some((folder, runs))) = (self.job_device.clone(), self.queue.pop_front()) else {
+            self.job = None;
+            self.job_device = None;
+            self.queue.clear();
+            return;
+        };
+        self.in_job = runs.iter().map(|(i, _)| *i).collect();
+        self.job = Some(EvalJob::start(runs, self.options.clone(), device, folder, ctx));
     }
 
     fn poll_job(&mut self, ctx: &egui::Context) {
@@ -142,6 +210,23 @@ impl CompareTab {
                 JobEvent::Finished => {
                     self.job = None;
                     self.progress = None;
+                    // A run the job never answered for (its thread ended early) says so.
+                    for &i in &self.in_job {
+                        if let Some(r) = self.runs.get_mut(i)
+                            && r.report.is_none()
+                            && r.error.is_none()
+                            && !self.cancelled
+                        {
+                            r.error = Some("the evaluation stopped before this run (see the terminal for why)".into());
+                        }
+                    }
+                    self.in_job.clear();
+                    if self.cancelled {
+                        self.queue.clear();
+                        self.job_device = None;
+                    } else {
+                        self.next_job(ctx);
+                    }
                     break;
                 }
             }
@@ -217,6 +302,8 @@ impl CompareTab {
                 if let Some(job) = &self.job {
                     job.cancel();
                 }
+                self.cancelled = true;
+                self.queue.clear();
             }
         });
         if let Some((run, stage, fraction)) = &self.progress {
@@ -241,6 +328,20 @@ impl CompareTab {
             ui.add_space(8.0);
             ui.weak("Add checkpoint folders on the left, then press Evaluate. For example, train two VAEs with β = 1 and β = 4.");
             return;
+        }
+        // Runs trained on different copies of the data: each is measured against its own copy.
+        let mut folders: Vec<String> = self.runs.iter().filter_map(|r| r.data.as_ref()).map(|(_, folder)| folder_words(folder)).collect();
+        folders.sort();
+        folders.dedup();
+        if folders.len() > 1 {
+            ui.colored_label(
+                egui::Color32::from_rgb(230, 120, 80),
+                format!(
+                    "These runs were trained on different data folders ({}): each is measured against the data it \
+                     trained on, so their rows do not share one test set, and the baseline row is the first run's.",
+                    folders.join("; ")
+                ),
+            );
         }
         let baseline = self.runs.iter().find_map(|r| r.report.as_ref().map(|rep| rep.baseline.clone()));
         egui::Grid::new("compare-table").striped(true).spacing([14.0, 4.0]).show(ui, |ui| {

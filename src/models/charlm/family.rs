@@ -9,7 +9,7 @@ use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, DrawnToken, Family, FamilyResult, HyperParam, LikelihoodModel, LogLikelihood, LossTerms, NextToken, Samples,
     TokenView,
@@ -59,6 +59,7 @@ impl CharLmFamily {
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
         let config: CharLmConfig = load_config(dir, "character-model")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)

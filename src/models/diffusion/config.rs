@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::process::Prediction;
 use super::sampler::{SamplerKind, SamplerSettings};
 use super::schedule::{Schedule, ScheduleKind};
+use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_DATA_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_LEARNING_RATE, MAX_SIDE, MAX_TIMESTEPS};
+use crate::models::{check_params, check_rate, check_size, conv_params, linear_params};
+
+/// The largest Min-SNR γ: 10⁶ (Hang et al. 2023 use 5; past about 10⁴ the weighting is the
+/// plain one).
+pub const MAX_MIN_SNR_GAMMA: f64 = 1e6;
 
 /// Which denoiser network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -135,27 +141,35 @@ impl DiffusionConfig {
         Schedule::new(self.schedule, self.timesteps, self.beta_start, self.beta_end)
     }
 
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit. Sizes (T included) are bounded before the
+    /// schedule is built or any size is multiplied (`crate::models::bounds`), and the
+    /// denoiser's parameters (and their average) must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
+        check_size("timesteps", self.timesteps, 2, MAX_TIMESTEPS)?;
+        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
+        check_size("width", self.width, 0, MAX_SIDE)?;
+        check_size("height", self.height, 0, MAX_SIDE)?;
+        check_size("channels", self.channels, 1, MAX_CHANNELS)?;
+        check_size("time_dim", self.time_dim, 1, MAX_HIDDEN)?;
+        check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;
+        check_size("layers", self.layers, 1, MAX_LAYERS)?;
+        // The "no label" slot is label K, so K itself must fit in a u8 label.
+        check_size("num_classes", self.num_classes, 0, MAX_CLASSES - 1)?;
         self.build_schedule()?;
-        match self.arch {
-            DenoiserArch::Mlp if self.data_dim == 0 || self.hidden == 0 || self.layers == 0 => {
-                return Err("the MLP denoiser needs a data size, a hidden width and at least one layer".into());
+        if self.arch == DenoiserArch::Unet {
+            if self.width % 4 != 0 || self.height % 4 != 0 || self.width == 0 || self.height == 0 {
+                return Err(format!(
+                    "the UNet halves the image twice, so its sides must be multiples of 4 (got {}×{})",
+                    self.width, self.height
+                ));
             }
-            DenoiserArch::Unet => {
-                if self.width % 4 != 0 || self.height % 4 != 0 || self.width == 0 || self.height == 0 {
-                    return Err(format!(
-                        "the UNet halves the image twice, so its sides must be multiples of 4 (got {}×{})",
-                        self.width, self.height
-                    ));
-                }
-                if self.channels == 0 || self.channels % 8 != 0 {
-                    return Err(format!("the UNet's width must be a multiple of 8 (GroupNorm's 8 groups), not {}", self.channels));
-                }
-                if self.data_dim != self.width * self.height {
-                    return Err(format!("{} values per image do not make a {}×{} image", self.data_dim, self.width, self.height));
-                }
+            if self.channels % 8 != 0 {
+                return Err(format!("the UNet's width must be a multiple of 8 (GroupNorm's 8 groups), not {}", self.channels));
             }
-            _ => {}
+            if self.data_dim != self.width * self.height {
+                return Err(format!("{} values per image do not make a {}×{} image", self.data_dim, self.width, self.height));
+            }
         }
         if self.conditional && self.num_classes == 0 {
             return Err("a class-conditional model needs labelled data".into());
@@ -163,15 +177,13 @@ impl DiffusionConfig {
         if !(0.0..1.0).contains(&self.label_dropout) {
             return Err(format!("the label dropout is a probability below 1, not {}", self.label_dropout));
         }
-        if self.min_snr_gamma.is_some_and(|g| !(g > 0.0)) {
-            return Err("the Min-SNR γ must be positive".into());
+        if self.min_snr_gamma.is_some_and(|g| !(g > 0.0 && g <= MAX_MIN_SNR_GAMMA)) {
+            return Err(format!("the Min-SNR γ must be above 0 and at most {MAX_MIN_SNR_GAMMA}"));
         }
         if self.ema_decay.is_some_and(|d| !(0.0..1.0).contains(&d)) {
             return Err("the weight average's decay lies in [0, 1)".into());
         }
-        if !(self.learning_rate > 0.0) {
-            return Err(format!("the learning rate must be positive, not {}", self.learning_rate));
-        }
+        check_rate("learning_rate", self.learning_rate, MAX_LEARNING_RATE)?;
         let s = &self.sampler;
         if s.steps == 0 || s.steps > self.timesteps {
             return Err(format!("the sampler takes between 1 and T = {} steps, not {}", self.timesteps, s.steps));
@@ -182,6 +194,52 @@ impl DiffusionConfig {
         if !(s.guidance >= 0.0 && s.guidance <= 20.0) {
             return Err(format!("the guidance scale lies in [0, 20], not {}", s.guidance));
         }
-        Ok(())
+        // The averaged copy is one more f32 per parameter (a quarter of the training cost).
+        let params = self.num_params();
+        let params = if self.ema_decay.is_some() { params + params / 4 } else { params };
+        check_params("this diffusion model", params)
+    }
+
+    /// Parameters of the denoiser (`mlp.rs`, `unet.rs`, `time_embedding.rs`), from sizes
+    /// `validate` has bounded; u128, so no size can overflow it.
+    fn num_params(&self) -> u128 {
+        let t = self.time_dim;
+        let classes = if self.conditional { self.num_classes as u128 } else { 0 };
+        let label_slots = if self.conditional { classes + 1 } else { 0 };
+        let time = linear_params(self.sinusoid_dim(), t) + linear_params(t, t) + label_slots * t as u128;
+        match self.arch {
+            DenoiserArch::Mlp => {
+                let (d, h, layers) = (self.data_dim, self.hidden, self.layers as u128);
+                time + linear_params(d, h) + layers.saturating_sub(1) * linear_params(h, h) + layers * linear_params(t, h) + linear_params(h, d)
+            }
+            DenoiserArch::Unet => {
+                let c = self.channels;
+                // GroupNorm: a scale and a shift per channel.
+                let res = |from: usize, to: usize| {
+                    2 * from as u128
+                        + conv_params(from, to, 3)
+                        + linear_params(t, to)
+                        + 2 * to as u128
+                        + conv_params(to, to, 3)
+                        + if from != to { conv_params(from, to, 1) } else { 0 }
+                };
+                time + conv_params(1, c, 3)
+                    + res(c, c)
+                    + conv_params(c, c, 3)
+                    + res(c, 2 * c)
+                    + conv_params(2 * c, 2 * c, 3)
+                    + res(2 * c, 4 * c)
+                    + 2 * res(4 * c, 4 * c)
+                    + linear_params(4 * c, 12 * c)
+                    + linear_params(4 * c, 4 * c)
+                    + res(8 * c, 2 * c)
+                    + conv_params(2 * c, 2 * c, 3)
+                    + res(4 * c, c)
+                    + conv_params(c, c, 3)
+                    + res(2 * c, c)
+                    + 2 * c as u128
+                    + conv_params(c, 1, 3)
+            }
+        }
     }
 }

@@ -9,7 +9,8 @@ use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{in_config_file, load_config, load_weights};
+use crate::train::checkpoint::{write_atomic, CONFIG_FILE};
 use crate::train::family::{
     Batch, DenoisingView, Family, FamilyResult, HyperParam, ImageBatch, LossBucket, LossTerms, Samples, Trajectory,
     TrajectoryStep,
@@ -98,17 +99,17 @@ impl DiffusionFamily {
         })
     }
 
+    /// Loads a checkpoint directory written by `save`: the configuration is validated (the
+    /// message names `config.json`, T included) before the schedule and the network are
+    /// built, and each weight file is checked against the network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: DiffusionConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a diffusion configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: DiffusionConfig = load_config(dir, "diffusion")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
-        let path = dir.join(WEIGHTS_FILE);
-        let net = family.net()?.clone().try_load_file(&path).map_err(|e| format!("{}: cannot load ({e})", path.display()))?;
+        let net = load_weights(family.net()?.clone(), dir, WEIGHTS_FILE)?;
         family.net = Some(net);
-        let ema_path = dir.join(EMA_FILE);
-        if ema_path.is_file() {
-            let ema = family.net()?.valid().try_load_file(&ema_path).map_err(|e| format!("{}: cannot load ({e})", ema_path.display()))?;
+        if dir.join(EMA_FILE).is_file() {
+            let ema = load_weights(family.net()?.valid(), dir, EMA_FILE)?;
             family.ema = Some(ema);
         }
         Ok(family)

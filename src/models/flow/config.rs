@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::bounds::{MAX_DATA_DIM, MAX_HIDDEN, MAX_SIDE};
+use crate::models::{check_params, check_size, linear_params};
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FlowConfig {
@@ -43,8 +46,15 @@ impl FlowConfig {
         if self.is_image() { 64 } else { 256 }
     }
 
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit: sizes within `crate::models::bounds`
+    /// (bounded before any is multiplied), 1-32 couplings, α in (0, 0.5); the parameters
+    /// must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        if self.data_dim < 2 || (self.is_image() && self.width * self.height != self.data_dim) {
+        check_size("data_dim", self.data_dim, 2, MAX_DATA_DIM)?;
+        check_size("width", self.width, 0, MAX_SIDE)?;
+        check_size("height", self.height, 0, MAX_SIDE)?;
+        if self.is_image() && self.width * self.height != self.data_dim {
             return Err(format!("data of {} values ({}×{}) does not add up", self.data_dim, self.width, self.height));
         }
         if !(1..=32).contains(&self.couplings) {
@@ -53,13 +63,20 @@ impl FlowConfig {
         if self.hidden == 0 {
             return Err("the coupling networks need a hidden width of at least 1".into());
         }
+        check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;
         if !(self.alpha > 0.0 && self.alpha < 0.5) {
             return Err(format!("the logit transform's α = {} must be in (0, 0.5)", self.alpha));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
             return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
         }
-        Ok(())
+        check_params("this flow", self.num_params())
+    }
+
+    /// Parameters of the couplings (`coupling.rs`), from sizes `validate` has bounded.
+    fn num_params(&self) -> u128 {
+        let (d, h) = (self.data_dim, self.hidden);
+        self.couplings as u128 * (linear_params(d, h) + linear_params(h, h) + linear_params(h, 2 * d))
     }
 
     /// Layer `layer`'s mask: 1 for the coordinates it conditions on (passed through), 0 for the

@@ -7,7 +7,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, Family, FamilyResult, FlowView, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, Samples,
 };
@@ -61,6 +61,7 @@ impl FlowFamily {
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
         let config: FlowConfig = load_config(dir, "flow")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)

@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::objective::Objective;
+use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_DATA_DIM, MAX_HIDDEN, MAX_LATENT, MAX_LAYERS, MAX_LEARNING_RATE, MAX_SIDE};
+use crate::models::{check_params, check_rate, check_size, conv_params, linear_params};
+
+/// The largest WGAN clipping bound c: 100 (Arjovsky et al. 2017 use 0.01; past a few units
+/// clipping no longer constrains a network initialised near 0).
+pub const MAX_CLIP: f64 = 100.0;
 
 /// Which generator/discriminator pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -108,12 +114,20 @@ impl GanConfig {
         }
     }
 
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit. Sizes are bounded before any is multiplied
+    /// (`crate::models::bounds`), and the two networks' parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        if self.data_dim == 0 || self.latent_dim == 0 || self.hidden == 0 || self.layers == 0 || self.channels == 0 {
-            return Err("the GAN's sizes (data, latent, hidden width, layers, channels) must be positive".into());
-        }
+        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
+        check_size("width", self.width, 0, MAX_SIDE)?;
+        check_size("height", self.height, 0, MAX_SIDE)?;
+        check_size("latent_dim", self.latent_dim, 1, MAX_LATENT)?;
+        check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;
+        check_size("layers", self.layers, 1, MAX_LAYERS)?;
+        check_size("channels", self.channels, 1, MAX_CHANNELS)?;
+        check_size("num_classes", self.num_classes, 0, MAX_CLASSES)?;
         if self.arch == GanArch::Dcgan {
-            if self.width % 4 != 0 || self.height % 4 != 0 || self.width * self.height != self.data_dim {
+            if self.width % 4 != 0 || self.height % 4 != 0 || self.width == 0 || self.height == 0 || self.width * self.height != self.data_dim {
                 return Err(format!("DCGAN needs images whose sides are multiples of 4, not {}×{}", self.width, self.height));
             }
             if self.conditional && self.num_classes < 2 {
@@ -122,9 +136,8 @@ impl GanConfig {
         } else if self.conditional {
             return Err("only the DCGAN networks have a class-conditional variant".into());
         }
-        if !(self.lr_g > 0.0 && self.lr_d > 0.0) {
-            return Err("learning rates must be positive".into());
-        }
+        check_rate("lr_g", self.lr_g, MAX_LEARNING_RATE)?;
+        check_rate("lr_d", self.lr_d, MAX_LEARNING_RATE)?;
         if !(0.0..1.0).contains(&self.beta1) {
             return Err(format!("Adam β1 must be in [0, 1), not {}", self.beta1));
         }
@@ -134,9 +147,36 @@ impl GanConfig {
         if !(0.0..0.5).contains(&self.label_smoothing) {
             return Err(format!("label smoothing must be in [0, 0.5), not {}", self.label_smoothing));
         }
-        if !(self.clip > 0.0) {
-            return Err("the WGAN clipping bound must be positive".into());
+        if !(self.clip > 0.0 && self.clip <= MAX_CLIP) {
+            return Err(format!("the WGAN clipping bound clip {} must be above 0 and at most {MAX_CLIP}", self.clip));
         }
-        Ok(())
+        check_params("this GAN", self.num_params())
+    }
+
+    /// Parameters of the generator and the discriminator (`mlp.rs`, `dcgan.rs`), from sizes
+    /// `validate` has bounded; u128, so no size can overflow it.
+    fn num_params(&self) -> u128 {
+        let (d, z, h, layers) = (self.data_dim, self.latent_dim, self.hidden, self.layers as u128);
+        match self.arch {
+            GanArch::Mlp => {
+                let inner = layers.saturating_sub(1) * linear_params(h, h);
+                let g = linear_params(z, h) + inner + linear_params(h, d);
+                let discriminator = linear_params(d, h) + inner + linear_params(h, 1);
+                g + discriminator
+            }
+            GanArch::Dcgan => {
+                let c = self.channels;
+                let features = 2 * c * (self.height / 4) * (self.width / 4);
+                let classes = if self.conditional { self.num_classes as u128 } else { 0 };
+                let label_dim = if self.conditional { z } else { 0 };
+                // BatchNorm: scale, shift and the two running statistics per channel.
+                let g = linear_params(z + label_dim, features) + 4 * 2 * c as u128 + conv_params(2 * c, c, 4) + 4 * c as u128
+                    + conv_params(c, 1, 4)
+                    + classes * z as u128;
+                let discriminator =
+                    conv_params(1, c, 4) + conv_params(c, 2 * c, 4) + linear_params(features, 1) + classes * features as u128;
+                g + discriminator
+            }
+        }
     }
 }

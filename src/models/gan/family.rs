@@ -11,7 +11,8 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::models::weights::{in_config_file, load_config, load_weights};
+use crate::train::checkpoint::{write_atomic, CONFIG_FILE};
 use crate::train::family::{
     Batch, Family, FamilyResult, GameView, HyperParam, ImageBatch, LatentModel, LossTerms, Player, Samples,
 };
@@ -112,14 +113,15 @@ impl GanFamily {
         })
     }
 
+    /// Loads a checkpoint directory written by `save`: the configuration is validated (the
+    /// message names `config.json`) before the networks are built, and each weight file is
+    /// checked against its network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let json = read_config(dir)?;
-        let config: GanConfig = serde_json::from_value(json["config"].clone())
-            .map_err(|e| format!("{}: not a GAN configuration ({e})", dir.join(CONFIG_FILE).display()))?;
+        let config: GanConfig = load_config(dir, "GAN")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
-        let (g_path, d_path) = (dir.join(G_FILE), dir.join(D_FILE));
-        let g = family.generator()?.clone().try_load_file(&g_path).map_err(|e| format!("{}: cannot load ({e})", g_path.display()))?;
-        let d = family.discriminator()?.clone().try_load_file(&d_path).map_err(|e| format!("{}: cannot load ({e})", d_path.display()))?;
+        let g = load_weights(family.generator()?.clone(), dir, G_FILE)?;
+        let d = load_weights(family.discriminator()?.clone(), dir, D_FILE)?;
         family.g = Some(g);
         family.d = Some(d);
         Ok(family)

@@ -2,6 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::bounds::{MAX_DATA_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_SIDE};
+use crate::models::{check_params, check_size, linear_params};
+
+/// The most RBF bandwidths in the kernel sum: 64 (Li et al. 2015 use 6); each costs one
+/// pass over the batch's distance matrix.
+pub const MAX_BANDWIDTHS: usize = 64;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GmmnConfig {
@@ -60,8 +67,15 @@ impl GmmnConfig {
         if self.is_image() { 128 } else { 256 }
     }
 
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit: sizes within `crate::models::bounds`
+    /// (bounded before any is multiplied), a latent of 1-256, 1-`bounds::MAX_LAYERS` hidden
+    /// layers, 1-`MAX_BANDWIDTHS` positive bandwidths; the parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        if self.data_dim == 0 || (self.is_image() && self.width * self.height != self.data_dim) {
+        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
+        check_size("width", self.width, 0, MAX_SIDE)?;
+        check_size("height", self.height, 0, MAX_SIDE)?;
+        if self.is_image() && self.width * self.height != self.data_dim {
             return Err(format!("data of {} values ({}×{}) does not add up", self.data_dim, self.width, self.height));
         }
         if !(1..=256).contains(&self.latent_dim) {
@@ -70,12 +84,28 @@ impl GmmnConfig {
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err("the generator needs at least one hidden layer, none of width 0".into());
         }
+        check_size("hidden (layers)", self.hidden.len(), 1, MAX_LAYERS)?;
+        for &width in &self.hidden {
+            check_size("hidden (width)", width, 1, MAX_HIDDEN)?;
+        }
         if self.bandwidths.is_empty() || self.bandwidths.iter().any(|s| !(*s > 0.0 && s.is_finite())) {
             return Err("RBF bandwidths must be positive numbers (at least one)".into());
         }
+        check_size("bandwidths", self.bandwidths.len(), 1, MAX_BANDWIDTHS)?;
         if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
             return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
         }
-        Ok(())
+        check_params("this GMMN", self.num_params())
+    }
+
+    /// Parameters of the generator (`generator.rs`), from sizes `validate` has bounded.
+    fn num_params(&self) -> u128 {
+        let mut width = self.latent_dim;
+        let mut params = 0;
+        for &h in &self.hidden {
+            params += linear_params(width, h);
+            width = h;
+        }
+        params + linear_params(width, self.data_dim)
     }
 }

@@ -8,7 +8,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LossTerms, Samples, WitnessView};
 
 use super::config::GmmnConfig;
@@ -51,6 +51,7 @@ impl GmmnFamily {
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
         let config: GmmnConfig = load_config(dir, "GMMN")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)

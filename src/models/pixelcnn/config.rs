@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::bounds::{MAX_CLASSES, MAX_SIDE};
+use crate::models::{check_params, check_size, conv_params};
+
 /// Pixels brighter than this are 1, the rest 0: the fixed binarization genlab uses for every
 /// PixelCNN run, training and test alike (the thresholded variant of binarized MNIST; the
 /// stochastic one of Salakhutdinov & Murray 2008 samples each pixel instead).
@@ -65,11 +68,16 @@ impl PixelCnnConfig {
         .replace("7×7", &format!("{0}×{0}", self.first_kernel))
     }
 
-    /// Checks the values a user can type; the message names the field.
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit. Image sides at most `bounds::MAX_SIDE`,
+    /// 1-512 channels, at most 32 mask-B layers, an odd first kernel of 3-11, at most
+    /// `bounds::MAX_CLASSES` classes; the parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
         if self.width == 0 || self.height == 0 {
             return Err(format!("image size {}×{} must be at least 1×1", self.width, self.height));
         }
+        check_size("width", self.width, 1, MAX_SIDE)?;
+        check_size("height", self.height, 1, MAX_SIDE)?;
         if !(1..=512).contains(&self.channels) {
             return Err(format!("channels {} is outside 1…512", self.channels));
         }
@@ -79,12 +87,24 @@ impl PixelCnnConfig {
         if self.first_kernel % 2 == 0 || !(3..=11).contains(&self.first_kernel) {
             return Err(format!("the first kernel's side {} must be odd, 3…11", self.first_kernel));
         }
+        check_size("num_classes", self.num_classes, 0, MAX_CLASSES)?;
         if self.conditional && self.num_classes == 0 {
             return Err("a class-conditional PixelCNN needs at least one class".into());
         }
         if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
             return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
         }
-        Ok(())
+        check_params("this PixelCNN", self.num_params())
+    }
+
+    /// Parameters of the network (`model.rs`), from sizes `validate` has bounded.
+    fn num_params(&self) -> u128 {
+        let c = self.channels;
+        let classes = if self.conditional { self.num_classes as u128 } else { 0 };
+        conv_params(1, c, self.first_kernel)
+            + classes * c as u128
+            + self.layers as u128 * conv_params(c, c, 3)
+            + conv_params(c, c, 1)
+            + conv_params(c, 1, 1)
     }
 }

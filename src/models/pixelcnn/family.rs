@@ -10,7 +10,7 @@ use burn::tensor::activation::sigmoid;
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{
     Batch, Family, FamilyResult, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, PixelView, Samples,
 };
@@ -63,6 +63,7 @@ impl PixelCnnFamily {
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
         let config: PixelCnnConfig = load_config(dir, "PixelCNN")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)

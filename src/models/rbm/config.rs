@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::bounds::{MAX_HIDDEN, MAX_SIDE};
+use crate::models::{check_params, check_size};
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RbmConfig {
@@ -37,16 +40,22 @@ impl RbmConfig {
         64
     }
 
+    /// Checks the values a user can type or a checkpoint's `config.json` holds; the message
+    /// names the field, the value and the limit: sides at most `bounds::MAX_SIDE`, at most
+    /// `bounds::MAX_HIDDEN` hidden units, k of 1-100, a learning rate in (0, 10); the weights
+    /// must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        if self.visible() == 0 || self.hidden == 0 {
-            return Err(format!("an RBM needs visible and hidden units, got {} and {}", self.visible(), self.hidden));
-        }
+        check_size("width", self.width, 1, MAX_SIDE)?;
+        check_size("height", self.height, 1, MAX_SIDE)?;
+        check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;
         if !(1..=100).contains(&self.k) {
             return Err(format!("k = {} Gibbs steps is outside 1…100", self.k));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate < 10.0) {
             return Err(format!("learning rate {} must be in (0, 10)", self.learning_rate));
         }
-        Ok(())
+        // W, the visible biases and the hidden biases.
+        let (v, h) = (self.visible() as u128, self.hidden as u128);
+        check_params("this RBM", v * h + v + h)
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{in_config_file, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::family::{Batch, Family, FamilyResult, GibbsView, HyperParam, ImageBatch, LossTerms, Samples};
 
 use super::config::RbmConfig;
@@ -59,6 +59,7 @@ impl RbmFamily {
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
         let config: RbmConfig = load_config(dir, "RBM")?;
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.rbm = load_weights(family.rbm.clone(), dir, WEIGHTS_FILE)?;
         Ok(family)

@@ -8,7 +8,8 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{config_from_json, in_config_file, learning_rate_param, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::checkpoint::read_config;
 use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
 
 use super::config::{Likelihood, VaeArch, VaeConfig};
@@ -55,9 +56,15 @@ impl VaeFamily {
         })
     }
 
-    /// Loads a checkpoint directory written by `save`.
+    /// Loads a checkpoint directory written by `save`: the configuration is validated (the
+    /// message names `config.json`) before the network is built, and the weights are checked
+    /// against it before they are applied. A checkpoint saved as an autoencoder loads as one.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: VaeConfig = load_config(dir, "VAE")?;
+        let json = read_config(dir)?;
+        let config: VaeConfig = config_from_json(&json, dir, "VAE")?;
+        let plain = json.get("family").and_then(|f| f.as_str()) == Some(crate::models::autoencoder::FAMILY_NAME);
+        let config = if plain { crate::models::autoencoder::plain(config) } else { config };
+        config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
         family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
         Ok(family)
