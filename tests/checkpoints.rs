@@ -352,7 +352,7 @@ fn sample_refuses_labels_a_model_does_not_know_and_flags_out_of_range() {
 fn eval_flags_are_bounded() {
     let dir = temp_dir("eval-flags");
     save(&VaeFamily::new(tiny_vae(), &Device::flex(), 0).unwrap(), &dir);
-    let progress = Progress { step: 1, samples_seen: 1, dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)), data_dir: None };
+    let progress = Progress { step: 1, dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)), ..Progress::default() };
     std::fs::write(dir.join("progress.json"), serde_json::to_vec(&progress).unwrap()).unwrap();
     for (flags, named) in [
         (&["--n", "0"][..], "--n"),
@@ -407,9 +407,9 @@ fn the_evaluation_cache_is_keyed_on_the_data() {
     save(&VaeFamily::new(tiny_vae(), &Device::flex(), 0).unwrap(), &dir);
     let progress = Progress {
         step: 1,
-        samples_seen: 1,
         dataset: Some(DatasetId::Images(ImageDatasetId::Mnist)),
         data_dir: Some(copy_a.clone()),
+        ..Progress::default()
     };
     std::fs::write(dir.join("progress.json"), serde_json::to_vec(&progress).unwrap()).unwrap();
     let options = EvalOptions { n: 100, ..EvalOptions::default() };
