@@ -131,7 +131,7 @@ fn check_label(args: &SampleArgs) -> Result<(), String> {
             args.checkpoint.display()
         )),
         Some(0) => Err(format!("{}: this model was trained with no classes, so --label {label} names none", args.checkpoint.display())),
-        Some(classes) if label as usize >= classes => Err(format!(
+        Some(classes) if (label as usize) >= classes => Err(format!(
             "--label {label} is out of range: {} was trained on {classes} classes, labels 0 to {}",
             args.checkpoint.display(),
             classes - 1
