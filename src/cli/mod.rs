@@ -36,13 +36,26 @@ pub enum Commands {
     /// Open the window (the default).
     Gui,
     /// Train a model headless: prints progress, writes losses.csv, samples.png and a checkpoint.
+    #[command(after_help = "Limits (checked before anything is built): --steps 1-10,000,000; --batch-size 1-4,096; \
+--lr 1e-8-1; image sides up to 256; --hidden up to 8,192; --channels up to 1,024; --layers up to 64 \
+(PixelCNN/flow less); --latent-dim up to 64 for the VAE, 1,024 otherwise; --timesteps up to 10,000; and no \
+network or batch larger than half of this machine's memory. --out must be a new or empty folder or an \
+earlier genlab checkpoint; other files are never written over.")]
     Train(train::TrainArgs),
     /// Draw samples from a checkpoint into a PNG grid.
+    #[command(after_help = "Limits: --n 1-10,000 (and within half of this machine's memory); --steps 1-10,000; \
+--eta 0-1; --guidance 0-20; --temperature 0-100; --top-p above 0, at most 1; --length 1-100,000; \
+--label only for a class-conditional model, and one of its classes.")]
     Sample(sample::SampleArgs),
     /// Every metric defined for a checkpoint's family: FID, precision/recall, density/coverage,
     /// IS, likelihood, sampling time (cached in the checkpoint).
+    #[command(after_help = "Limits: --n 1-50,000 (and within half of this machine's memory); --k 1-100 and below \
+--n; --importance-samples 1-5,000. The cache is keyed by the checkpoint, the options and the data it was \
+measured on.")]
     Eval(eval::EvalArgs),
     /// FID, precision, recall, density and coverage of two feature CSV files.
+    #[command(after_help = "Limits: files up to 512 MiB, up to 4,096 columns, values finite and at most 1e50 in \
+size; --k at least 1 and below the smaller file's row count.")]
     Metrics(metrics::MetricsArgs),
     /// Train the evaluation classifier (LeNet) whose features FID and PRDC use.
     TrainClassifier(train_classifier::TrainClassifierArgs),
