@@ -133,6 +133,11 @@ impl eframe::App for GenlabApp {
         }
         egui::Panel::top("tab-bar").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar_ui(ui));
+        for (i, tab) in self.tabs.iter_mut().enumerate() {
+            if i != self.active {
+                tab.poll_in_background();
+            }
+        }
         if let Some(tab) = self.tabs.get_mut(self.active) {
             tab.ui(ui, &mut self.shared);
         }

@@ -30,6 +30,10 @@ pub trait Tab {
     fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared);
 
     fn status(&self) -> Option<TabStatus>;
+
+    /// Called every frame while another tab is shown: a run left training here keeps applying
+    /// its events (loss history, the latest previews), so they never pile up unread.
+    fn poll_in_background(&mut self) {}
 }
 
 /// The layout every tab uses: a resizable side panel of controls and a scrolling central view,

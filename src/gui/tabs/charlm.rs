@@ -488,6 +488,12 @@ fn drawn_ui(ui: &mut egui::Ui, drawn: &[(char, f64)]) {
 }
 
 impl Tab for CharLmTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "Character model"
     }

@@ -739,6 +739,12 @@ impl DiffusionTab {
 }
 
 impl Tab for DiffusionTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "Diffusion"
     }

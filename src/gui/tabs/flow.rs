@@ -272,6 +272,12 @@ impl FlowTab {
 }
 
 impl Tab for FlowTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "Flow"
     }

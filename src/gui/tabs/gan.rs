@@ -444,6 +444,12 @@ impl GanTab {
 }
 
 impl Tab for GanTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "GAN"
     }

@@ -195,6 +195,12 @@ impl GmmnTab {
 }
 
 impl Tab for GmmnTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "GMMN"
     }

@@ -455,6 +455,12 @@ impl PixelCnnTab {
 }
 
 impl Tab for PixelCnnTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "PixelCNN"
     }

@@ -257,6 +257,12 @@ impl RbmTab {
 }
 
 impl Tab for RbmTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         "RBM"
     }

@@ -437,6 +437,12 @@ impl VaeTab {
 }
 
 impl Tab for VaeTab {
+    fn poll_in_background(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.poll();
+        }
+    }
+
     fn name(&self) -> &'static str {
         if self.variational { "VAE" } else { "Autoencoder" }
     }
