@@ -4,8 +4,12 @@
 //! files inside the checkout (assets/); the few checks against the full datasets in
 //! ../shared/data are skipped, with a note, where that folder is absent.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use common::full_dataset_or_say;
 use std::process::Command;
 
 use genlab::data::idx::{encode_idx, read_idx};
@@ -20,17 +24,6 @@ fn assets(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)
 }
 
-/// The full datasets beside the checkout, when this machine has them; `None` (and a note on
-/// stderr) on a fresh clone.
-fn shared_data(test: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("{test}: skipped: {} (the full datasets beside the checkout) is absent", dir.display());
-        None
-    }
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("genlab-test-{name}-{}", std::process::id()));
@@ -87,7 +80,7 @@ fn reads_the_shipped_fashion_sample() {
 
 #[test]
 fn finds_fashion_files_by_their_shared_names() {
-    let Some(shared) = shared_data("finds_fashion_files_by_their_shared_names") else { return };
+    let Some(shared) = full_dataset_or_say(IdxDataset::Fashion, "finds_fashion_files_by_their_shared_names", "skipped") else { return };
     let files = find_idx_files(&shared, IdxDataset::Fashion).expect("fashion-* files");
     assert!(files.test_images.ends_with("fashion-test-images-idx3-ubyte.gz"));
 }
@@ -109,7 +102,7 @@ fn embedded_samples_equal_the_shipped_files() {
 
 #[test]
 fn the_fashion_sample_is_the_head_of_the_full_set() {
-    let Some(shared) = shared_data("the_fashion_sample_is_the_head_of_the_full_set") else { return };
+    let Some(shared) = full_dataset_or_say(IdxDataset::Fashion, "the_fashion_sample_is_the_head_of_the_full_set", "skipped") else { return };
     let full = find_idx_files(&shared, IdxDataset::Fashion).unwrap();
     let sample = embedded_fashion();
     // assets/fashion/make_sample.py: the first 2,000 training and 500 test records, unchanged.

@@ -17,12 +17,24 @@ pub fn mnist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist")
 }
 
-/// `../shared/data` (beside the checkout) when it holds `which`'s four IDX files, else `None`:
-/// a fresh clone has nothing beside it. Only for tests whose numbers need the full sets; the
-/// caller prints what it does instead (skips, or checks a shipped sample).
-pub fn shared_data(which: IdxDataset) -> Option<PathBuf> {
+/// The full MNIST / Fashion-MNIST beside the checkout (`../shared/data`) when it holds `which`'s
+/// four IDX files. A user's fresh clone has nothing beside it: then `None`, and `test` says
+/// on the terminal what it does instead (`instead`: "skipped", or the shipped sample it checks).
+/// Only for tests whose numbers need the full sets; the others read assets/.
+pub fn full_dataset_or_say(which: IdxDataset, test: &str, instead: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    find_idx_files(&dir, which).map(|_| dir)
+    if find_idx_files(&dir, which).is_some() {
+        return Some(dir);
+    }
+    say(&format!("{test}: the full {which:?} set is not in {} (a fresh clone): {instead}", dir.display()));
+    None
+}
+
+/// A line on the terminal even in a normal `cargo test` run: libtest captures `eprintln!`
+/// of passing tests, not writes to the stderr handle itself.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 pub fn points(s: Samples) -> Vec<[f32; 2]> {
