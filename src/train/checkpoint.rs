@@ -127,13 +127,12 @@ pub fn save(family: &dyn Family, progress: &Progress, dir: &Path) -> Result<(), 
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    let moved = match kind {
-        // A new folder appears whole, in one rename (an empty one is removed first: it was empty).
-        OutFolder::New => {
-            let _ = std::fs::remove_dir(dir);
-            std::fs::rename(&tmp, dir).map_err(|e| format!("{}: cannot put the checkpoint in place ({e})", dir.display()))
-        }
-        OutFolder::Checkpoint => replace_files(&tmp, dir),
+    // A folder that does not exist yet appears whole, in one rename; into an existing one (empty,
+    // or a checkpoint) the files move one by one, so the folder itself is never replaced.
+    let moved = if kind == OutFolder::New && !dir.exists() {
+        std::fs::rename(&tmp, dir).map_err(|e| format!("{}: cannot put the checkpoint in place ({e})", dir.display()))
+    } else {
+        replace_files(&tmp, dir)
     };
     let _ = std::fs::remove_dir_all(&tmp);
     moved
