@@ -45,11 +45,19 @@ const REL_TOL: f64 = 1e-3;
 /// their rounding error scales with the terms summed (order 1), not with the small result.
 const ABS_TOL: f64 = 1e-4;
 
+/// After one Adam step the comparison is looser, for a reason that is not the backend: Adam's
+/// first step is lr·g/(|g| + ε) ≈ ±lr whatever |g|, so a weight whose exact gradient is zero
+/// (a bias in front of a normalisation, an unused position) moves by ±lr in the direction of
+/// its rounding noise, which differs between backends. Seen: the character model's logits
+/// 1.2 % apart after one step in one run of four. What still catches a missed or wrong update:
+/// the two backends' stepped terms must be nearer each other than to a copy that did not step.
+const AFTER_STEP_REL_TOL: f64 = 2e-2;
+
 /// Steps on wgpu alone after the comparison, each loss finite.
 const MORE_STEPS: usize = 3;
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= ABS_TOL + REL_TOL * a.abs().max(b.abs())
+fn close_within(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= ABS_TOL + rel * a.abs().max(b.abs())
 }
 
 /// burn's wgpu device on any adapter, or `None` (the reason printed) when none can be opened.
@@ -105,24 +113,28 @@ fn step(family: &mut dyn Family, batch: &Batch, who: &str) -> LossTerms {
 }
 
 fn assert_close(family: &str, what: &str, flex: &[f64], wgpu: &[f64]) {
+    assert_close_within(family, what, flex, wgpu, REL_TOL);
+}
+
+fn assert_close_within(family: &str, what: &str, flex: &[f64], wgpu: &[f64], rel: f64) {
     assert_eq!(flex.len(), wgpu.len(), "{family}, {what}: {} values on flex, {} on wgpu", flex.len(), wgpu.len());
     let mut worst = 0.0f64;
     for (i, (&a, &b)) in flex.iter().zip(wgpu).enumerate() {
         assert!(a.is_finite() && b.is_finite(), "{family}, {what}[{i}]: flex {a}, wgpu {b}");
         assert!(
-            close(a, b),
-            "{family}, {what}[{i}]: flex {a}, wgpu {b}: more apart than {REL_TOL} relative + {ABS_TOL} absolute"
+            close_within(a, b, rel),
+            "{family}, {what}[{i}]: flex {a}, wgpu {b}: more apart than {rel} relative + {ABS_TOL} absolute"
         );
         worst = worst.max((a - b).abs() / a.abs().max(b.abs()).max(1e-30));
     }
     eprintln!("{family}, {what}: {} values agree, largest relative difference {worst:.1e}", flex.len());
 }
 
-fn assert_terms_close(family: &str, what: &str, flex: &LossTerms, wgpu: &LossTerms) {
+fn assert_terms_close(family: &str, what: &str, flex: &LossTerms, wgpu: &LossTerms, rel: f64) {
     let names = |t: &LossTerms| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(flex), names(wgpu), "{family}, {what}: different loss terms");
     let values = |t: &LossTerms| t.iter().map(|&(_, v)| v).collect::<Vec<_>>();
-    assert_close(family, what, &values(flex), &values(wgpu));
+    assert_close_within(family, what, &values(flex), &values(wgpu), rel);
 }
 
 /// The comparison described at the top, for one family. `model` is built on flex; `rates`
@@ -151,17 +163,23 @@ fn check_against_flex(
 
     assert_close(name, "view before any step", &view(&mut *flex), &view(&mut *gpu));
     let (f1, g1) = (step(&mut *flex, batch, name), step(&mut *gpu, batch, name));
-    assert_terms_close(name, "loss terms of step 1 (before its update)", &f1, &g1);
+    assert_terms_close(name, "loss terms of step 1 (before its update)", &f1, &g1, REL_TOL);
     step(&mut *frozen, batch, name);
 
-    assert_close(name, "view after one step", &view(&mut *flex), &view(&mut *gpu));
+    assert_close_within(name, "view after one step", &view(&mut *flex), &view(&mut *gpu), AFTER_STEP_REL_TOL);
     let (f2, g2) = (step(&mut *flex, batch, name), step(&mut *gpu, batch, name));
-    assert_terms_close(name, "loss terms of step 2 (after one update)", &f2, &g2);
+    assert_terms_close(name, "loss terms of step 2 (after one update)", &f2, &g2, AFTER_STEP_REL_TOL);
     let still = step(&mut *frozen, batch, name);
+    // The step itself must show: wgpu's stepped terms are nearer flex's stepped terms than
+    // flex's are to a copy that did not step (a missed or wrong update fails this).
+    let apart = |a: &LossTerms, b: &LossTerms| {
+        a.iter().zip(b).map(|(x, y)| (x.1 - y.1).abs() / x.1.abs().max(y.1.abs()).max(1e-30)).fold(0.0, f64::max)
+    };
+    let (backends, step_effect) = (apart(&f2, &g2), apart(&f2, &still));
     assert!(
-        f2.iter().zip(&still).any(|(a, b)| !close(a.1, b.1)),
-        "{name}: one step moved no loss term beyond the tolerance ({f2:?} against {still:?} without the step), \
-         so the comparison after it could not tell a step from none"
+        step_effect > backends,
+        "{name}: after one step flex and wgpu differ by {backends:.1e}, more than the step itself moved the terms \
+         ({step_effect:.1e}: {f2:?} against {still:?} without the step)"
     );
 
     for i in 0..MORE_STEPS {
