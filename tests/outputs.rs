@@ -85,6 +85,8 @@ fn the_data_folder_is_never_an_output() {
         .output()
         .unwrap();
     assert!(!run.status.success());
+    // Refused as an output before the (incomplete) data is even read.
+    assert!(stderr(&run).contains("did not write"), "{}", stderr(&run));
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 2, "the dataset folder changed");
 }
 
@@ -103,7 +105,8 @@ fn resaving_keeps_the_runs_other_files_and_reclaims_leftovers() {
     let stale = root.join(".gan.tmp-999999999");
     std::fs::create_dir_all(&stale).unwrap();
     std::fs::write(stale.join("config.json"), b"{}").unwrap();
-    // A hidden folder with the same pattern but a user's file in it is not genlab's to delete.
+    // An earlier genlab's `.old-` folder may hold the only copy of a checkpoint, and a hidden
+    // folder with a user's file in it is not genlab's: neither is ever deleted.
     let not_ours = root.join(".gan.old-999999998");
     std::fs::create_dir_all(&not_ours).unwrap();
     std::fs::write(not_ours.join("diary.txt"), b"mine").unwrap();

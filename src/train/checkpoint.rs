@@ -1,5 +1,8 @@
-//! Checkpoint directories: the family's weights and config JSON plus the trainer's progress,
-//! written so that a crash mid-save never leaves a half-written checkpoint in place.
+//! Checkpoint directories: the family's weights and config JSON plus the trainer's progress.
+//! A new folder appears whole in one rename. Over an existing checkpoint the files move in one
+//! by one (weights, config, progress last), so a crash in that short window can leave new
+//! weights beside the old config: loading then refuses it with a message (the weights are
+//! checked against the config), never loads it wrongly.
 
 use std::path::{Path, PathBuf};
 
@@ -163,16 +166,19 @@ fn replace_files(tmp: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Removes what an interrupted save of `name` left in `parent`: hidden `.NAME.tmp-PID`
-/// folders (of processes no longer running) and `.NAME.old-PID` folders of earlier genlab
-/// versions, but only when they hold nothing but checkpoint files.
+/// Removes the hidden `.NAME.tmp-PID` folders an interrupted save of `name` left in `parent`,
+/// when their process is gone and they hold nothing but checkpoint files. `.NAME.old-PID`
+/// folders of earlier genlab versions are never touched: one may hold the only copy of a
+/// checkpoint. Whether a process is gone is read from /proc, so elsewhere nothing is removed.
 fn clean_leftovers(parent: &Path, name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.filter_map(Result::ok) {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file_name.strip_prefix(&format!(".{name}.")) else { continue };
-        let pid = rest.strip_prefix("tmp-").or_else(|| rest.strip_prefix("old-"));
-        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Some(pid) = file_name.strip_prefix(&format!(".{name}.tmp-")) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
         if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
@@ -193,7 +199,8 @@ fn only_checkpoint_files(dir: &Path) -> bool {
                 || n == PROGRESS_FILE
                 || WEIGHT_FILES.contains(&n.as_str())
                 || ["losses.csv", "samples.png", "samples.txt", "eval-cache.json"].contains(&n.as_str())
-                || n.contains(".tmp-"))
+                // write_atomic's own temporary files: `.FILE.tmp-PID`.
+                || (n.starts_with('.') && n.contains(".tmp-")))
     })
 }
 

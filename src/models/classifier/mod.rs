@@ -95,8 +95,10 @@ impl Classifier {
     /// Loads `<stem>.bpk` and `<stem>.json` as written by `save`.
     pub fn load(weights: &Path, device: &Device) -> Result<Self, String> {
         let info_path = weights.with_extension("json");
-        let bytes = std::fs::read(weights).map_err(|e| format!("{}: cannot read ({e})", weights.display()))?;
-        let info = std::fs::read_to_string(&info_path).map_err(|e| format!("{}: cannot read ({e})", info_path.display()))?;
+        // A LeNet's weights are well under a megabyte; 64 MiB leaves room and stops /dev/zero.
+        let bytes = crate::limits::read_file_capped(weights, 64 << 20)?;
+        let info = crate::limits::read_file_capped(&info_path, crate::limits::files::JSON_BYTES)?;
+        let info = String::from_utf8(info).map_err(|_| format!("{}: not UTF-8 text", info_path.display()))?;
         Self::from_parts(bytes, &info, device, &weights.display().to_string())
     }
 
