@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::train::checkpoint::write_atomic;
-use crate::train::{ImageBatch, Samples, Trajectory};
+use crate::train::{ImageBatch, Samples};
+use crate::views::Trajectory;
 
 /// Lays `batch` out in a grid of `cols` columns with a 1-pixel gap; returns (width, height, RGBA).
 pub fn grid_rgba(batch: &ImageBatch, cols: usize) -> (usize, usize, Vec<u8>) {

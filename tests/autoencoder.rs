@@ -7,6 +7,7 @@ use genlab::models::autoencoder::new_autoencoder;
 use genlab::models::load_family;
 use genlab::models::vae::VaeConfig;
 use genlab::train::{Batch, Family};
+use genlab::views::Model;
 
 mod common;
 use common::mnist_dir;
@@ -17,7 +18,7 @@ fn reconstruction_only_and_its_own_name() {
     let mut ae = new_autoencoder(VaeConfig::default(), &Device::flex(), 0).unwrap();
     assert_eq!(ae.family_name(), "autoencoder");
     assert!(ae.likelihood().is_none(), "a plain autoencoder has no ELBO");
-    assert!(ae.hyper_params().iter().all(|p| p.name != "beta"));
+    assert!(ae.knobs().iter().all(|k| k.name != "beta"), "no KL term to weigh");
     let n = 128;
     let x = &data.train.pixels[..n * 784];
     let labels = &data.train.labels[..n];

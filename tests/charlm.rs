@@ -11,7 +11,8 @@ use genlab::models::charlm::model::one_hot_tokens;
 use genlab::models::charlm::{CharLmConfig, CharLmFamily, SamplingSettings};
 use genlab::models::load_family;
 use genlab::rng::Rng;
-use genlab::train::{spawn, Batch, Command, Event, Family, Samples, TrainData, WorkerOptions};
+use genlab::train::{spawn, Batch, Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions};
+use genlab::views::Model;
 
 fn tiny(vocab: Vec<char>) -> CharLmConfig {
     CharLmConfig { vocab, block_size: 8, d_model: 16, heads: 2, layers: 2, ..CharLmConfig::default() }
@@ -79,8 +80,9 @@ fn loss_falls_below_the_unigram_entropy_in_a_short_run() {
     let config = CharLmConfig { vocab: text.vocab.clone(), block_size: 32, d_model: 64, heads: 4, layers: 2, learning_rate: 3e-3, ..CharLmConfig::default() };
     let family = CharLmFamily::new(config, &Device::flex(), 0).unwrap();
     let device = Device::flex();
+    let family: Box<dyn Model> = Box::new(family);
     let worker = spawn(
-        Box::new(family),
+        family,
         TrainData::Text { text: text.clone(), window: 33 },
         WorkerOptions { batch_size: 32, ..WorkerOptions::default() },
         Box::new(move |d| load_family(d, &device)),
@@ -102,10 +104,11 @@ fn loss_falls_below_the_unigram_entropy_in_a_short_run() {
     let end = last[last.len() - 20..].iter().sum::<f64>() / 20.0;
     assert!(end < unigram - 0.3, "after 250 steps the loss is {end:.3} nats/char, the unigram entropy {unigram:.3}");
     // The held-out text agrees.
-    worker.send(Command::Likelihood { max_examples: 32, importance_samples: 1 });
+    worker.send(Command::Ask(genlab::views::likelihood::likelihood(32, 1)));
     loop {
         match worker.recv_timeout(Duration::from_secs(120)).expect("the worker answers") {
-            Event::Likelihood(rows) => {
+            Event::Answer(answer) => {
+                let rows = answer.downcast::<genlab::views::likelihood::Likelihoods>().expect("a likelihood").rows;
                 assert!(rows[0].exact && rows[0].nll_nats < unigram, "{rows:?}");
                 assert_eq!(rows[0].examples, 32 * 32);
                 break;
@@ -125,7 +128,7 @@ fn seeded_generation_is_reproducible_and_checkpoints_round_trip() {
     for _ in 0..5 {
         family.train_step(&Batch { x: &x, n: 4, dims: &[9], labels: &[0; 4] }).unwrap();
     }
-    family.set_hyper("sample_length", 40.0).unwrap();
+    family.set_knob("sample_length", KnobValue::Whole(40)).unwrap();
     let a = family.sample(2, 7, None).unwrap();
     assert_eq!(a, family.sample(2, 7, None).unwrap());
     assert_ne!(a, family.sample(2, 8, None).unwrap());

@@ -16,9 +16,9 @@ use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily, SamplerSetting
 use genlab::models::gan::{GanConfig, GanFamily};
 use genlab::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use genlab::models::vae::{VaeConfig, VaeFamily};
-use genlab::models::{checkpoint_family, load_family, load_family_expecting, validate_checkpoint, FamilyKind};
+use genlab::models::{checkpoint_family, load_family, load_family_expecting, validate_checkpoint};
 use genlab::train::checkpoint::Progress;
-use genlab::train::Family;
+use genlab::views::Model;
 use serde_json::{json, Value};
 
 mod common;
@@ -64,7 +64,7 @@ fn tiny_gan() -> GanConfig {
 }
 
 /// Saves `family` into `dir` (config.json and its weights).
-fn save(family: &dyn Family, dir: &Path) {
+fn save(family: &dyn Model, dir: &Path) {
     family.save(dir).unwrap();
     assert!(load_family(dir, &Device::flex()).is_ok(), "{}: the checkpoint as written loads", dir.display());
 }
@@ -272,10 +272,10 @@ fn checkpoints_say_which_family_they_hold_and_tabs_refuse_the_others() {
     let gan = temp_dir("family-gan");
     save(&GanFamily::new(tiny_gan(), &device, 0).unwrap(), &gan);
 
-    assert_eq!(checkpoint_family(&vae), Ok(FamilyKind::Vae));
-    assert_eq!(checkpoint_family(&ae), Ok(FamilyKind::Autoencoder));
-    assert_eq!(checkpoint_family(&gan), Ok(FamilyKind::Gan));
-    assert_eq!(validate_checkpoint(&gan), Ok(FamilyKind::Gan));
+    assert_eq!(checkpoint_family(&vae), Ok(genlab::models::vae::KIND));
+    assert_eq!(checkpoint_family(&ae), Ok(genlab::models::autoencoder::KIND));
+    assert_eq!(checkpoint_family(&gan), Ok(genlab::models::gan::KIND));
+    assert_eq!(validate_checkpoint(&gan), Ok(genlab::models::gan::KIND));
 
     // A "vae" checkpoint whose config is not variational trains and samples as an autoencoder.
     let plain = temp_dir("family-plain");
@@ -283,17 +283,17 @@ fn checkpoints_say_which_family_they_hold_and_tabs_refuse_the_others() {
     let mut json = read_json(&plain);
     json["config"]["variational"] = json!(false);
     write_json(&plain, &json);
-    assert_eq!(checkpoint_family(&plain), Ok(FamilyKind::Autoencoder));
+    assert_eq!(checkpoint_family(&plain), Ok(genlab::models::autoencoder::KIND));
 
-    let err = load_family_expecting(&gan, &device, &[FamilyKind::Vae]).err().expect("a GAN checkpoint in the VAE tab");
+    let err = load_family_expecting(&gan, &device, &[genlab::models::vae::KIND]).err().expect("a GAN checkpoint in the VAE tab");
     let shown = gan.display().to_string();
     assert_names(&err, &[shown.as_str(), "holds a GAN checkpoint", "this tab opens VAE checkpoints", "GAN tab"]);
-    let err = load_family_expecting(&ae, &device, &[FamilyKind::Vae]).err().expect("an autoencoder in the VAE tab");
+    let err = load_family_expecting(&ae, &device, &[genlab::models::vae::KIND]).err().expect("an autoencoder in the VAE tab");
     assert_names(&err, &["an autoencoder checkpoint", "Autoencoder tab"]);
-    let err = load_family_expecting(&vae, &device, &[FamilyKind::Autoencoder]).err().expect("a VAE in the autoencoder tab");
+    let err = load_family_expecting(&vae, &device, &[genlab::models::autoencoder::KIND]).err().expect("a VAE in the autoencoder tab");
     assert_names(&err, &["a VAE checkpoint", "opens Autoencoder checkpoints"]);
-    assert!(load_family_expecting(&vae, &device, &[FamilyKind::Vae]).is_ok());
-    let loaded = load_family_expecting(&ae, &device, &[FamilyKind::Autoencoder]).unwrap();
+    assert!(load_family_expecting(&vae, &device, &[genlab::models::vae::KIND]).is_ok());
+    let loaded = load_family_expecting(&ae, &device, &[genlab::models::autoencoder::KIND]).unwrap();
     assert_eq!(loaded.family_name(), "autoencoder");
 
     // Unknown and missing family names.

@@ -336,3 +336,56 @@ fn pixelcnn_checkpoint_reports_its_exact_likelihood() {
     assert!(stdout.contains("samples are binary"), "the report says FID compares binary samples with grey images: {stdout}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_flag_the_family_does_not_take_is_refused_naming_the_ones_it_does() {
+    let out = temp_dir("foreign-flag");
+    let run = genlab().args(["train", "--family", "gan", "--beta", "4", "--out"]).arg(&out).output().unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // The GAN's own flags, from its registry entry (src/models/gan/entry.rs).
+    assert!(stderr.contains("--beta does not apply to the GAN"), "{stderr}");
+    for flag in ["--latent-dim", "--objective", "--lr-d", "--d-steps", "--label-smoothing", "--beta1"] {
+        assert!(stderr.contains(flag), "the message names {flag}: {stderr}");
+    }
+    assert!(!out.exists(), "nothing is written for a refused command");
+    // Two at once, for the autoencoder (β has no meaning without the KL term).
+    let run = genlab().args(["train", "--family", "autoencoder", "--beta", "0.5", "--k", "3", "--out"]).arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success() && stderr.contains("--beta, --k do not apply to the Autoencoder"), "{stderr}");
+}
+
+/// Every `genlab train` line of the README's command-line section, as written (its optional
+/// `[...]` parts left out), run for 2 steps into a temporary folder: each parses, builds its
+/// model on its data and writes a checkpoint.
+#[test]
+fn every_train_command_of_the_readme_runs_as_written() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("## Command line").nth(1).expect("the README has a command-line section");
+    let lines: Vec<&str> = section.lines().map(str::trim).filter(|l| l.starts_with("genlab train ")).collect();
+    assert!(lines.len() >= 11, "{lines:?}");
+    for (i, line) in lines.iter().enumerate() {
+        let command = line.split('#').next().unwrap();
+        let mut words: Vec<String> = Vec::new();
+        let mut optional = 0;
+        for word in command.split_whitespace().skip(1) {
+            optional += word.matches('[').count();
+            if optional == 0 {
+                words.push(word.to_string());
+            }
+            optional -= word.matches(']').count();
+        }
+        let out = temp_dir(&format!("readme-{i}"));
+        if let Some(at) = words.iter().position(|w| w == "--out") {
+            words[at + 1] = out.display().to_string();
+        }
+        if let Some(at) = words.iter().position(|w| w == "--steps") {
+            words.drain(at..at + 2);
+        }
+        let run = genlab().args(&words).args(["--steps", "2"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "`{line}` failed: {stderr}");
+        assert!(out.join("config.json").is_file(), "`{line}` wrote no checkpoint");
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}

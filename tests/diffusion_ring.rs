@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use genlab::data::ToyKind;
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
-use genlab::train::Family;
+use genlab::train::{Family, KnobValue};
 
 mod common;
 use common::{points, train_ring};
@@ -20,9 +20,10 @@ fn a_seeded_2d_run_samples_the_ring() {
     let mut model = DiffusionFamily::new(DiffusionConfig::default(), &Device::flex(), 0).unwrap();
     train_ring(&mut model, 3000, 0);
     // Measured when this test was written: DDIM-50 90.6 %, DDPM-1000 96.3 %, every mode 150–300.
-    for (sampler, steps, name) in [(1.0, 50.0, "DDIM, 50 steps"), (0.0, 1000.0, "DDPM, 1000 steps")] {
-        model.set_hyper("sampler", sampler).unwrap();
-        model.set_hyper("sample_steps", steps).unwrap();
+    // The sampler knob's options are DDPM (0) and DDIM (1).
+    for (sampler, steps, name) in [(1, 50, "DDIM, 50 steps"), (0, 1000, "DDPM, 1000 steps")] {
+        model.set_knob("sampler", KnobValue::Choice(sampler)).unwrap();
+        model.set_knob("sample_steps", KnobValue::Whole(steps)).unwrap();
         let samples = points(model.sample(2000, 5, None).unwrap());
         let (fraction, per_mode) = near_modes(&samples);
         assert!(fraction > 0.8, "{name}: only {:.1} % of samples within 0.2 of a mode", fraction * 100.0);

@@ -7,7 +7,7 @@ use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::checkpoint::{save, Progress};
-use genlab::train::{Batch, Family};
+use genlab::train::{Batch, Family, KnobValue};
 
 mod common;
 use common::{points, train_ring};
@@ -38,19 +38,19 @@ fn unet_output_has_the_input_shape_for_several_widths() {
 fn ddim_with_eta_zero_is_deterministic_for_a_seed() {
     let mut model = DiffusionFamily::new(DiffusionConfig { hidden: 32, ..DiffusionConfig::default() }, &Device::flex(), 1).unwrap();
     train_ring(&mut model, 20, 3);
-    model.set_hyper("sample_steps", 10.0).unwrap();
+    model.set_knob("sample_steps", KnobValue::Whole(10)).unwrap();
     let a = points(model.sample(50, 7, None).unwrap());
     let b = points(model.sample(50, 7, None).unwrap());
     let c = points(model.sample(50, 8, None).unwrap());
     assert_eq!(a, b, "same seed, same samples");
     assert_ne!(a, c, "another seed, other samples");
     // η = 1 adds noise at every step: still reproducible for a seed, but not the η = 0 answer.
-    model.set_hyper("eta", 1.0).unwrap();
+    model.set_knob("eta", KnobValue::Real(1.0)).unwrap();
     let d = points(model.sample(50, 7, None).unwrap());
     assert_eq!(d, points(model.sample(50, 7, None).unwrap()));
     assert_ne!(a, d, "η = 1 adds noise at every step");
-    // DDPM is seeded too.
-    model.set_hyper("sampler", 0.0).unwrap();
+    // DDPM (option 0) is seeded too.
+    model.set_knob("sampler", KnobValue::Choice(0)).unwrap();
     assert_eq!(points(model.sample(20, 3, None).unwrap()), points(model.sample(20, 3, None).unwrap()));
 }
 
@@ -58,7 +58,7 @@ fn ddim_with_eta_zero_is_deterministic_for_a_seed() {
 fn the_loss_is_kept_per_timestep_range() {
     let mut model = DiffusionFamily::new(DiffusionConfig { hidden: 32, ..DiffusionConfig::default() }, &Device::flex(), 2).unwrap();
     train_ring(&mut model, 30, 1);
-    let buckets = genlab::train::DenoisingView::loss_by_t(&model);
+    let buckets = genlab::views::DenoisingView::loss_by_t(&model);
     assert_eq!(buckets.len(), 10);
     assert_eq!((buckets[0].t_lo, buckets[9].t_hi), (0, 1000));
     assert!(buckets.iter().all(|b| b.loss.is_finite() && b.loss > 0.0), "{buckets:?}");
@@ -69,17 +69,17 @@ fn the_loss_is_kept_per_timestep_range() {
 #[test]
 fn guidance_needs_a_conditional_model_and_changes_its_samples() {
     let mut plain = DiffusionFamily::new(DiffusionConfig { hidden: 32, ..DiffusionConfig::default() }, &Device::flex(), 0).unwrap();
-    assert!(plain.set_hyper("guidance", 3.0).is_err(), "an unconditional model has no guidance to set");
-    assert!(!plain.hyper_params().iter().any(|p| p.name == "guidance"));
+    assert!(plain.set_knob("guidance", KnobValue::Real(3.0)).is_err(), "an unconditional model has no guidance to set");
+    assert!(!plain.knobs().iter().any(|k| k.name == "guidance"));
     let config = DiffusionConfig { hidden: 32, conditional: true, num_classes: 8, ..DiffusionConfig::default() };
     let mut model = DiffusionFamily::new(config, &Device::flex(), 0).unwrap();
     train_ring(&mut model, 30, 2);
-    model.set_hyper("sample_steps", 10.0).unwrap();
+    model.set_knob("sample_steps", KnobValue::Whole(10)).unwrap();
     let w1 = points(model.sample(16, 1, Some(2)).unwrap());
-    model.set_hyper("guidance", 4.0).unwrap();
+    model.set_knob("guidance", KnobValue::Real(4.0)).unwrap();
     let w4 = points(model.sample(16, 1, Some(2)).unwrap());
     assert_ne!(w1, w4, "the guidance scale reaches the sampler");
-    assert!(model.set_hyper("guidance", 50.0).is_err(), "w is refused past 20");
+    assert!(model.set_knob("guidance", KnobValue::Real(50.0)).is_err(), "w is refused past 20");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn checkpoint_round_trip_gives_identical_samples() {
         for _ in 0..3 {
             model.train_step(&Batch { x: &x, n: 8, dims: &[dim], labels: &[0, 1, 0, 1, 0, 1, 0, 1] }).unwrap();
         }
-        model.set_hyper("sample_steps", 5.0).unwrap();
+        model.set_knob("sample_steps", KnobValue::Whole(5)).unwrap();
         save(&model, &Progress { step: 3, samples_seen: 24, dataset: None, data_dir: None }, &dir).unwrap();
         let mut loaded = load_family(&dir, &device).unwrap();
         assert_eq!(loaded.family_name(), "diffusion");

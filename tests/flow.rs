@@ -8,6 +8,7 @@ use genlab::models::flow::{FlowConfig, FlowFamily};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family};
+use genlab::views::Model;
 
 fn trained_moons(steps: usize) -> FlowFamily {
     let (points, labels) = ToyKind::TwoMoons.sample(4096, &mut Rng::new(1));

@@ -8,7 +8,8 @@ use genlab::models::gan::{GanConfig, GanFamily, Objective};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::checkpoint::{save, Progress};
-use genlab::train::{Batch, Family, Samples};
+use genlab::train::{Batch, Family, KnobValue, Samples};
+use genlab::views::Model;
 
 fn steps(gan: &mut GanFamily, n: usize, seed: u64) -> Vec<(String, f64)> {
     let mut rng = Rng::new(seed);
@@ -25,7 +26,7 @@ fn steps(gan: &mut GanFamily, n: usize, seed: u64) -> Vec<(String, f64)> {
 fn every_objective_plays_a_finite_game_and_can_be_switched_live() {
     let mut gan = GanFamily::new(GanConfig { hidden: 32, ..GanConfig::default() }, &Device::flex(), 0).unwrap();
     for (i, objective) in Objective::ALL.iter().enumerate() {
-        gan.set_hyper("objective", i as f64).unwrap();
+        gan.set_knob("objective", KnobValue::Choice(i)).unwrap();
         assert_eq!(gan.config().objective, *objective);
         let terms = steps(&mut gan, 20, i as u64);
         let names: Vec<&str> = terms.iter().map(|t| t.0.as_str()).collect();
@@ -37,8 +38,8 @@ fn every_objective_plays_a_finite_game_and_can_be_switched_live() {
             assert!(terms[2..].iter().all(|t| (0.0..=1.0).contains(&t.1)), "{terms:?}");
         }
     }
-    assert!(gan.set_hyper("objective", 9.0).is_err());
-    assert!(gan.set_hyper("label_smoothing", 0.7).is_err(), "ε ≥ 0.5 is refused");
+    assert!(gan.set_knob("objective", KnobValue::Choice(9)).is_err());
+    assert!(gan.set_knob("label_smoothing", KnobValue::Real(0.7)).is_err(), "ε ≥ 0.5 is refused");
 }
 
 #[test]
@@ -83,7 +84,7 @@ fn generator_pull_equals_finite_differences_of_the_discriminator() {
         let z = [0.3f32, -0.7, 1.1, 0.2, -0.5, -1.3];
         let view = gan.game().expect("a 2-D GAN has the game view");
         let (points, pull) = view.generator_pull(&z, 3).unwrap();
-        let loss = |view: &mut dyn genlab::train::GameView, p: [f32; 2]| -> f64 {
+        let loss = |view: &mut dyn genlab::views::GameView, p: [f32; 2]| -> f64 {
             let d = view.critic_field(&[p]).unwrap()[0] as f64;
             if objective == Objective::Wgan { -d } else { -d.ln() }
         };
@@ -187,7 +188,7 @@ fn a_discriminator_that_wins_outright_pauses_the_game_with_a_reason() {
 
 #[test]
 fn single_player_steps_move_only_that_player() {
-    use genlab::train::Player;
+    use genlab::views::Player;
     let mut gan = GanFamily::new(GanConfig { hidden: 16, ..GanConfig::default() }, &Device::flex(), 5).unwrap();
     let (pts, labels) = ToyKind::Ring8.sample(64, &mut Rng::new(3));
     let x: Vec<f32> = pts.iter().flat_map(|p| [p[0], p[1]]).collect();

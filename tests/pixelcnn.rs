@@ -9,6 +9,7 @@ use genlab::models::load_family;
 use genlab::models::pixelcnn::{visible_pixels, PixelCnnConfig, PixelCnnFamily};
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, Samples};
+use genlab::views::Model;
 
 fn small(width: usize, height: usize) -> PixelCnnConfig {
     PixelCnnConfig { width, height, channels: 8, layers: 2, ..PixelCnnConfig::default() }

@@ -7,7 +7,8 @@
 use burn::prelude::*;
 use genlab::models::load_family;
 use genlab::models::rbm::{cd_update, free_energy, Rbm, RbmConfig, RbmFamily};
-use genlab::train::{Batch, Family};
+use genlab::train::{Batch, Family, KnobValue};
+use genlab::views::Model;
 
 const W: [[f64; 2]; 3] = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]];
 const B: [f64; 3] = [0.1, -0.1, 0.2];
@@ -117,7 +118,7 @@ fn training_lowers_the_reconstruction_error_and_checkpoints_round_trip() {
     let first = family.train_step(&Batch { x: &x, n: 32, dims: &[1, 6, 6], labels: &labels }).unwrap();
     assert_eq!(first.len(), 4);
     let mut last = first.clone();
-    family.set_hyper("learning_rate", 0.1).unwrap();
+    family.set_knob("learning_rate", KnobValue::Real(0.1)).unwrap();
     for _ in 0..300 {
         last = family.train_step(&Batch { x: &x, n: 32, dims: &[1, 6, 6], labels: &labels }).unwrap();
     }

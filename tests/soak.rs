@@ -40,7 +40,7 @@ use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::gan::{GanConfig, GanFamily};
 use genlab::models::load_family;
 use genlab::models::vae::{VaeConfig, VaeFamily};
-use genlab::train::{spawn, Command, Event, Family, TrainData, WorkerOptions};
+use genlab::train::{spawn, Command, Event, TrainData, WorkerOptions};
 
 type H = Harness<'static, GenlabApp>;
 
@@ -199,22 +199,22 @@ impl Model {
     }
 
     /// The family the tab builds for `data`, at its default size.
-    fn build(self, data: &TrainData, device: &Device) -> Result<Box<dyn Family>, String> {
+    fn build(self, data: &TrainData, device: &Device) -> Result<Box<dyn genlab::views::Model>, String> {
         let images = match data {
             TrainData::Images(d) => Some((d.train.width, d.train.height, d.num_classes())),
             _ => None,
         };
         Ok(match (self, images) {
             (Model::Vae, Some((width, height, num_classes))) => {
-                Box::new(VaeFamily::new(VaeConfig { width, height, num_classes, ..VaeConfig::default() }, device, 0)?) as Box<dyn Family>
+                Box::new(VaeFamily::new(VaeConfig { width, height, num_classes, ..VaeConfig::default() }, device, 0)?) as Box<dyn genlab::views::Model>
             }
             (Model::Vae, None) => return Err("the VAE trains on images".into()),
-            (Model::Gan, Some((w, hh, c))) => Box::new(GanFamily::new(GanConfig::dcgan(w, hh, c, false), device, 0)?) as Box<dyn Family>,
-            (Model::Gan, None) => Box::new(GanFamily::new(GanConfig::default(), device, 0)?) as Box<dyn Family>,
+            (Model::Gan, Some((w, hh, c))) => Box::new(GanFamily::new(GanConfig::dcgan(w, hh, c, false), device, 0)?) as Box<dyn genlab::views::Model>,
+            (Model::Gan, None) => Box::new(GanFamily::new(GanConfig::default(), device, 0)?) as Box<dyn genlab::views::Model>,
             (Model::Diffusion, Some((w, hh, c))) => {
-                Box::new(DiffusionFamily::new(DiffusionConfig::unet(w, hh, c, false), device, 0)?) as Box<dyn Family>
+                Box::new(DiffusionFamily::new(DiffusionConfig::unet(w, hh, c, false), device, 0)?) as Box<dyn genlab::views::Model>
             }
-            (Model::Diffusion, None) => Box::new(DiffusionFamily::new(DiffusionConfig::default(), device, 0)?) as Box<dyn Family>,
+            (Model::Diffusion, None) => Box::new(DiffusionFamily::new(DiffusionConfig::default(), device, 0)?) as Box<dyn genlab::views::Model>,
         })
     }
 }

@@ -48,6 +48,8 @@ fn wait_for_button(h: &mut Harness<'static, GenlabApp>, label: &str) {
 fn status_step(h: &Harness<'static, GenlabApp>) -> u64 {
     use egui_kittest::kittest::NodeT as _;
     h.query_all_by_label_contains("step ")
+        // Plain labels only (a slider's "step 40" is not the status bar's).
+        .filter(|n| n.accesskit_node().role() == Role::Label)
         // A plain label's text is its accessible value.
         .filter_map(|n| n.accesskit_node().label().or_else(|| n.accesskit_node().value()))
         .filter_map(|l| l.strip_prefix("step ").and_then(|v| v.trim().parse().ok()))
@@ -298,4 +300,50 @@ fn each_new_family_tab_opens_and_trains() {
         h.get_by_role_and_label(Role::Button, "Pause").click();
         h.run_steps(2);
     }
+}
+
+/// Whether a plain label containing `part` is shown (a notice's text is its accessible value).
+fn shows_label(h: &Harness<'static, GenlabApp>, part: &str) -> bool {
+    h.query_all_by_label_contains(part).next().is_some()
+}
+
+#[test]
+fn every_family_tab_saves_and_loads_a_checkpoint() {
+    use genlab::gui::dialogs::{answer_next, Purpose};
+
+    let root = std::env::temp_dir().join(format!("genlab-ui-checkpoints-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut h = harness();
+    h.run_steps(3);
+    // Every family's tab, by its name in the tab bar (the Compare tab is not a family's).
+    for tab in ["VAE", "Autoencoder", "GAN", "Diffusion", "PixelCNN", "Character model", "Flow", "RBM", "GMMN"] {
+        h.get_by_label(tab).click();
+        h.run_steps(3);
+        wait_for_button(&mut h, "Step");
+        let before = status_step(&h);
+        h.get_by_role_and_label(Role::Button, "Step").click();
+        let stepped = step_until(&mut h, 120.0, |h| status_step(h) > before);
+        assert!(stepped, "{tab}: Step trained no step (status bar: step {})", status_step(&h));
+        let trained = status_step(&h);
+
+        // No one answers a file dialog here: the folder is given to the next one beforehand.
+        let dir = root.join(tab.replace(' ', "-"));
+        answer_next(&h.ctx, Purpose::SaveCheckpoint, dir.clone());
+        h.get_by_role_and_label(Role::Button, "Save checkpoint…").click();
+        let saved = step_until(&mut h, 60.0, |h| shows_label(h, "saved checkpoint"));
+        assert!(saved, "{tab}: no \"saved checkpoint …\" notice after Save checkpoint…");
+        assert!(dir.join("config.json").is_file(), "{tab}: nothing written to {}", dir.display());
+
+        answer_next(&h.ctx, Purpose::LoadCheckpoint, dir.clone());
+        h.get_by_role_and_label(Role::Button, "Load checkpoint…").click();
+        let loaded = step_until(&mut h, 60.0, |h| shows_label(h, "loaded checkpoint"));
+        assert!(loaded, "{tab}: no \"loaded checkpoint …\" notice after Load checkpoint…");
+        assert!(!shows_label(&h, "this tab opens"), "{tab}: its own checkpoint was refused");
+        // The checkpoint carries its step count: the loaded model trains on from there.
+        wait_for_button(&mut h, "Step");
+        h.get_by_role_and_label(Role::Button, "Step").click();
+        let resumed = step_until(&mut h, 120.0, |h| status_step(h) == trained + 1);
+        assert!(resumed, "{tab}: saved at step {trained}, one step after loading shows step {}", status_step(&h));
+    }
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -9,7 +9,8 @@ use burn::tensor::Device;
 use genlab::data::{load_images, ImageDatasetId};
 use genlab::models::load_family;
 use genlab::models::vae::{VaeArch, VaeConfig, VaeFamily};
-use genlab::train::{spawn, Command, Event, Family, Samples, TrainData, WorkerOptions};
+use genlab::train::{spawn, Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions};
+use genlab::views::Model;
 
 mod common;
 use common::mnist_dir;
@@ -24,13 +25,13 @@ fn mnist() -> TrainData {
     TrainData::Images(Arc::new(load_images(ImageDatasetId::Mnist, Some(&mnist_dir())).unwrap()))
 }
 
-fn worker_for(family: Box<dyn Family>, data: TrainData) -> genlab::train::WorkerHandle {
+fn worker_for(family: Box<dyn Model>, data: TrainData) -> genlab::train::WorkerHandle<dyn Model> {
     let device = Device::flex();
     spawn(family, data, WorkerOptions { batch_size: 64, ..WorkerOptions::default() }, Box::new(move |d| load_family(d, &device)), None)
 }
 
 /// Runs `n` steps through the protocol and returns the mean total loss of the first and last 10.
-fn run_steps(worker: &genlab::train::WorkerHandle, n: u32) -> (f64, f64) {
+fn run_steps(worker: &genlab::train::WorkerHandle<dyn Model>, n: u32) -> (f64, f64) {
     worker.send(Command::Step(n));
     let mut losses = Vec::new();
     loop {
@@ -83,7 +84,7 @@ fn conv_cvae_trains_and_samples_a_chosen_class() {
     worker.stop();
 }
 
-fn outputs(family: &mut dyn Family) -> Vec<f32> {
+fn outputs(family: &mut dyn Model) -> Vec<f32> {
     let Samples::Images(batch) = family.sample(8, 42, None).unwrap() else { panic!("images") };
     let latent = family.latent().unwrap();
     let mut out = batch.pixels;
@@ -135,11 +136,11 @@ fn loading_a_broken_checkpoint_is_an_error_not_a_panic() {
 }
 
 #[test]
-fn live_hyper_parameters_are_checked() {
+fn live_knobs_are_checked() {
     let mut family = VaeFamily::new(VaeConfig::default(), &Device::flex(), 0).unwrap();
-    family.set_hyper("beta", 4.0).unwrap();
+    family.set_knob("beta", KnobValue::Real(4.0)).unwrap();
     assert_eq!(family.config().beta, 4.0);
-    assert!(family.set_hyper("learning_rate", -1.0).is_err());
-    assert!(family.set_hyper("momentum", 0.9).is_err());
+    assert!(family.set_knob("learning_rate", KnobValue::Real(-1.0)).is_err());
+    assert!(family.set_knob("momentum", KnobValue::Real(0.9)).is_err());
     assert!(VaeFamily::new(VaeConfig { latent_dim: 0, ..VaeConfig::default() }, &Device::flex(), 0).is_err());
 }

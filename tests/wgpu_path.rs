@@ -9,9 +9,9 @@
 //!   3. the view again, and a second step on the same batch, whose terms come from the
 //!      updated weights;
 //! flex and wgpu must agree within `REL_TOL` / `ABS_TOL` at every stage. A third copy on flex
-//! with its learning rate at 1e-12 shows that one step moves the second step's terms beyond
-//! that tolerance, so agreeing after the step tells a step from no step. Three more steps on
-//! wgpu must stay finite.
+//! with its learning rate at its knob's least value (a thousandth of the rates used here)
+//! shows that one step moves the second step's terms beyond that tolerance, so agreeing
+//! after the step tells a step from no step. Three more steps on wgpu must stay finite.
 //!
 //! Every noise draw inside a step (the VAE's ε, the GAN's z, diffusion's t and ε, the RBM's
 //! uniforms) comes from genlab's own seeded generator, not the device's, and a loaded family
@@ -31,7 +31,8 @@ use genlab::device::{ComputeDevice, DeviceChoice};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::checkpoint::{save, Progress};
-use genlab::train::{Batch, Family, LossTerms, Samples};
+use genlab::train::{Batch, KnobKind, KnobValue, LossTerms, Samples};
+use genlab::views::Model;
 
 /// Relative tolerance between flex and wgpu on the same weights and inputs. f32 rounds at
 /// 6e-8; the two backends sum in different orders (flex's gemm blocks, wgpu's workgroup
@@ -108,7 +109,7 @@ fn grid() -> Vec<[f32; 2]> {
     (0..16).map(|i| [(i % 4) as f32 * 2.0 - 3.0, (i / 4) as f32 * 2.0 - 3.0]).collect()
 }
 
-fn step(family: &mut dyn Family, batch: &Batch, who: &str) -> LossTerms {
+fn step(family: &mut dyn Model, batch: &Batch, who: &str) -> LossTerms {
     family.train_step(batch).unwrap_or_else(|e| panic!("{who}: {e}"))
 }
 
@@ -138,16 +139,16 @@ fn assert_terms_close(family: &str, what: &str, flex: &LossTerms, wgpu: &LossTer
 }
 
 /// The comparison described at the top, for one family. `model` is built on flex; `rates`
-/// are the hyper-parameters that set its step sizes (frozen at 1e-12 for the no-step copy);
+/// are the knobs that set its step sizes (at their least value for the no-step copy);
 /// `view` reads something deterministic from the weights (empty where the family offers
 /// nothing deterministic from outside).
 fn check_against_flex(
     wgpu: &Device,
     name: &str,
-    model: Box<dyn Family>,
+    model: Box<dyn Model>,
     batch: &Batch,
     rates: &[&str],
-    view: impl Fn(&mut dyn Family) -> Vec<f64>,
+    view: impl Fn(&mut dyn Model) -> Vec<f64>,
 ) {
     let started = Instant::now();
     let dir = std::env::temp_dir().join(format!("genlab-wgpu-path-{name}-{}", std::process::id()));
@@ -158,7 +159,12 @@ fn check_against_flex(
     let load = |device: &Device| load_family(&dir, device).unwrap_or_else(|e| panic!("{name}: {e}"));
     let (mut flex, mut gpu, mut frozen) = (load(&Device::flex()), load(wgpu), load(&Device::flex()));
     for rate in rates {
-        frozen.set_hyper(rate, 1e-12).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let least = frozen.knobs().iter().find_map(|k| match &k.kind {
+            KnobKind::Real { min, .. } if k.name == *rate => Some(*min),
+            _ => None,
+        });
+        let least = least.unwrap_or_else(|| panic!("{name}: no real-valued knob {rate}"));
+        frozen.set_knob(rate, KnobValue::Real(least)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 
     assert_close(name, "view before any step", &view(&mut *flex), &view(&mut *gpu));
@@ -192,7 +198,7 @@ fn check_against_flex(
 
 /// The encoder's posterior means of fixed images, and the decoder's means at seeded latent
 /// points (`sample` decodes z from genlab's generator): no noise anywhere.
-fn latent_view(f: &mut dyn Family) -> Vec<f64> {
+fn latent_view(f: &mut dyn Model) -> Vec<f64> {
     let (x, labels) = images(8, 3);
     let mut v = to_f64(f.latent().expect("a latent view").encode(&x, 8, &labels).unwrap());
     v.extend(flat(f.sample(4, 5, None).unwrap()));
@@ -254,7 +260,7 @@ fn gan_2d_on_wgpu_agrees_with_flex() {
     let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
     // D's field on a grid, G's points for seeded z, and the pull on them (−∂ℓ_G/∂x, a
     // backward pass through D): what the GAN lab draws.
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let game = f.game().expect("the 2-D game view");
         let z = Rng::new(7).normal_vec(8 * game.latent_dim());
         let mut v = to_f64(game.critic_field(&grid()).unwrap());
@@ -284,7 +290,7 @@ fn dcgan_on_wgpu_agrees_with_flex() {
     // in training mode cancels that shift (step 2's loss terms are still compared); the
     // running statistics used by `sample` do not (measured: 0.407 against 0.402).
     let calls = std::cell::Cell::new(0);
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         calls.set(calls.get() + 1);
         if calls.get() <= 2 { flat(f.sample(4, 5, None).unwrap()) } else { Vec::new() }
     };
@@ -300,7 +306,7 @@ fn diffusion_2d_on_wgpu_agrees_with_flex() {
     let (x, labels) = ring(32, 2);
     let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
     // The predicted noise ε̂(x, t) on a grid at a noisy and a nearly clean timestep.
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let denoising = f.denoising().expect("the denoising view");
         let mut v = points_f64(&denoising.noise_field(&grid(), 500).unwrap());
         v.extend(points_f64(&denoising.noise_field(&grid(), 20).unwrap()));
@@ -333,7 +339,7 @@ fn pixelcnn_on_wgpu_agrees_with_flex() {
     let (x, labels) = images(8, 2);
     let batch = Batch { x: &x, n: 8, dims: &[1, 8, 8], labels: &labels };
     // The exact log-likelihood of each of 8 fixed (binarized) images.
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let (x, labels) = images(8, 3);
         let estimates = f.likelihood().expect("a likelihood").log_likelihood(&x, 8, &labels, 1, 0).unwrap();
         estimates.into_iter().next().expect("one estimate").per_example
@@ -358,7 +364,7 @@ fn charlm_on_wgpu_agrees_with_flex() {
     let batch = Batch { x: &x, n: 8, dims: &[9], labels: &labels };
     // The exact log-likelihood of fixed windows, and the next-token logits and attention
     // weights after a fixed context.
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let x = windows(4, 3);
         let estimates = f.likelihood().expect("a likelihood").log_likelihood(&x, 4, &[], 1, 0).unwrap();
         let mut v = estimates.into_iter().next().expect("one estimate").per_example;
@@ -380,7 +386,7 @@ fn flow_2d_on_wgpu_agrees_with_flex() {
     let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
     // The exact log-density on a grid, the grid mapped to the base space (forward), and seeded
     // base points pushed to the data (inverse).
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let flow = f.flow().expect("the flow view");
         let mut v = to_f64(flow.log_density(&grid()).unwrap());
         v.extend(points_f64(&flow.to_latent(&grid()).unwrap()));
@@ -401,7 +407,7 @@ fn rbm_on_wgpu_agrees_with_flex() {
     let batch = Batch { x: &x, n: 16, dims: &[1, 8, 8], labels: &labels };
     // The filters (the weights, each scaled to [0, 1]), and p(v | h) after one Gibbs step from
     // fixed images with seeded draws. (The step's terms add the free energies.)
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let (x, _) = images(8, 3);
         let gibbs = f.gibbs().expect("the Gibbs view");
         let mut v = to_f64(gibbs.filters(8).unwrap().pixels);
@@ -421,7 +427,7 @@ fn gmmn_on_wgpu_agrees_with_flex() {
     let (x, labels) = ring(32, 2);
     let batch = Batch { x: &x, n: 32, dims: &[2], labels: &labels };
     // The MMD witness on a grid between fixed real points and seeded fakes, and the fakes.
-    let view = |f: &mut dyn Family| {
+    let view = |f: &mut dyn Model| {
         let (real, _) = ToyKind::Ring8.sample(32, &mut Rng::new(3));
         let (values, fakes) = f.witness().expect("the witness view").witness(&grid(), &real, 16, 5).unwrap();
         let mut v = to_f64(values);

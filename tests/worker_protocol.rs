@@ -1,5 +1,5 @@
 //! The trainer's protocol with a scripted family: no model, no window, just the worker's rules
-//! (stepping, pausing, NaN handling, hyper-parameters, errors).
+//! (stepping, pausing, NaN handling, knobs and the batch size, errors).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use std::time::Duration;
 use genlab::data::ToyKind;
 use genlab::rng::Rng;
 use genlab::train::family::FamilyResult;
-use genlab::train::{spawn, Batch, Command, Event, Family, HyperParam, LossTerms, Samples, TrainData, WorkerOptions};
+use genlab::train::{spawn, Batch, Command, Event, Family, Knob, KnobValue, LossTerms, Samples, TrainData, WorkerOptions};
 
 /// Returns loss 1/step, and NaN at `nan_at`; records what the worker did to it.
 struct Scripted {
@@ -39,11 +39,11 @@ impl Family for Scripted {
     fn sample(&mut self, n: usize, _seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
         Ok(Samples::Points(vec![[0.0, 0.0]; n]))
     }
-    fn hyper_params(&self) -> Vec<HyperParam> {
+    fn knobs(&self) -> Vec<Knob> {
         Vec::new()
     }
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
-        self.log.lock().unwrap().push(format!("set {name}={value}"));
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        self.log.lock().unwrap().push(format!("set {name}={value:?}"));
         if name == "bad" { Err("no such knob".into()) } else { Ok(()) }
     }
     fn save(&self, _dir: &Path) -> FamilyResult<()> {
@@ -67,7 +67,8 @@ fn start_with(nan_at: u64, panic_at: u64) -> (genlab::train::WorkerHandle, Arc<M
     let (points, labels) = ToyKind::Ring8.sample(100, &mut Rng::new(0));
     let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
     let options = WorkerOptions { batch_size: 16, good_every: 2, ..WorkerOptions::default() };
-    let worker = spawn(Box::new(family), data, options, Box::new(|_| Err("no loader".into())), None);
+    let family: Box<dyn genlab::train::Family> = Box::new(family);
+    let worker = spawn(family, data, options, Box::new(|_| Err("no loader".into())), None);
     (worker, log)
 }
 
@@ -79,7 +80,7 @@ fn next(worker: &genlab::train::WorkerHandle) -> Event {
 fn steps_report_losses_then_pause() {
     let (worker, log) = start(u64::MAX);
     assert!(matches!(next(&worker), Event::Ready { .. }));
-    worker.send(Command::SetHyper { name: "batch_size".into(), value: 8.0 });
+    worker.send(Command::SetBatchSize(8));
     worker.send(Command::Step(3));
     let mut steps = Vec::new();
     loop {
@@ -119,7 +120,7 @@ fn nan_loss_pauses_restores_and_explains() {
 #[test]
 fn errors_come_back_as_events() {
     let (worker, _) = start(u64::MAX);
-    worker.send(Command::SetHyper { name: "bad".into(), value: 1.0 });
+    worker.send(Command::SetKnob { name: "bad".into(), value: KnobValue::Real(1.0) });
     worker.send(Command::Save(std::env::temp_dir().join("genlab-never")));
     worker.send(Command::Load(std::env::temp_dir().join("genlab-never")));
     let mut errors = Vec::new();

@@ -1,28 +1,27 @@
-//! `genlab bench`: training throughput and latent-decode latency (a benchmark, not a test).
+//! `genlab bench`: training throughput and sampling latency (a benchmark, not a test).
+//!
+//! Which models run, and how each is timed, is each family's business: its registry entry's
+//! `bench` (`crate::models::FAMILIES`) returns its rows, timed by `crate::bench`'s one
+//! loop. This file reads the command line, walks the registry and prints the rows (the JSON
+//! lines are what bench/compare.sh reads, by their "model" key).
 
 use std::time::Instant;
 
 use clap::Args;
 
-use crate::data::images::ImageSet;
+use crate::bench::{BenchRow, BenchSettings, FEW_SAMPLES};
 use crate::device::ComputeDevice;
-use crate::models::diffusion::{DiffusionConfig, DiffusionFamily};
-use crate::data::text::builtin_corpus;
-use crate::models::charlm::{CharLmConfig, CharLmFamily};
-use crate::models::gan::{GanConfig, GanFamily};
-use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
-use crate::models::vae::{VaeArch, VaeConfig, VaeFamily};
-use crate::models::FamilyKind;
+use crate::models::{FamilyKind, FAMILIES};
 use crate::rng::Rng;
-use crate::train::{Batch, Family};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// Timed training steps per model (after 5 warm-up steps; 1 to 1,000,000).
+    /// Timed training steps per model, which each family scales as its PyTorch twin does
+    /// (fewer for the slow image models, three times as many for the 2-D ones; 1 to 1,000,000).
     #[arg(long, default_value_t = 100)]
     pub steps: usize,
-    /// The VAE's batch (the others use their defaults: 64 for DCGAN and the UNet, 256 for the
-    /// 2-D models; 1 to 4096).
+    /// The batch of the models that follow it (the others use their PyTorch twin's batch,
+    /// which the table's batch column shows; 1 to 4096).
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     /// Only this family's models (default: all).
@@ -47,83 +46,16 @@ pub struct BenchArgs {
     pub write_features: Option<std::path::PathBuf>,
 }
 
-struct BenchRow {
-    model: String,
-    batch: usize,
-    params: usize,
-    steps_per_sec: f64,
-    decode_ms_mean: f64,
-    decode_ms_p95: f64,
-    /// Diffusion: seconds for one DDIM-50 run of 64 images (or 256 points).
-    ddim50_seconds: Option<f64>,
-    /// Character model: training tokens (predicted characters) per second.
-    tokens_per_sec: Option<f64>,
-    /// Character model: characters generated per second, one at a time.
-    chars_per_sec: Option<f64>,
-}
-
 pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
     if args.metrics {
         return bench_metrics(args);
     }
     crate::limits::check_range("--steps", args.steps, 1, 1_000_000)?;
     crate::limits::check_range("--batch-size", args.batch_size, 1, super::train::MAX_BATCH)?;
-    // Random images stand in for data: throughput does not depend on pixel values.
-    let mut rng = Rng::new(0);
-    let n = args.batch_size;
-    let set = ImageSet {
-        width: 28,
-        height: 28,
-        pixels: (0..n * 784).map(|_| rng.uniform() as f32).collect(),
-        labels: (0..n).map(|i| (i % 10) as u8).collect(),
-    };
+    let settings = BenchSettings { steps: args.steps, batch_size: args.batch_size };
     let mut rows = Vec::new();
-    let wants = |kind: FamilyKind| args.family.is_none_or(|f| f == kind);
-    if wants(FamilyKind::Vae) {
-        for (name, arch, latent) in [("VAE MLP 784-400-20", VaeArch::Mlp, 20), ("VAE conv, z=16", VaeArch::Conv, 16)] {
-            let config = VaeConfig { arch, latent_dim: latent, ..VaeConfig::default() };
-            let mut family = VaeFamily::new(config, &device.device, 0)?;
-            rows.push(bench_family(name, &mut family, &set, args.steps)?);
-        }
-    }
-    if wants(FamilyKind::Gan) {
-        rows.push(bench_gan("DCGAN 28x28, z=64", GanConfig::dcgan(28, 28, 10, false), args.steps.div_ceil(4), device)?);
-        rows.push(bench_gan("GAN MLP 2-D, 3x128", GanConfig::default(), args.steps * 3, device)?);
-    }
-    if wants(FamilyKind::Diffusion) {
-        let unet = DiffusionConfig::unet(28, 28, 10, false);
-        // The UNet at batch 64, as the table and bench/diffusion_reference.py (its default
-        // training batch is 32).
-        rows.push(bench_diffusion("Diffusion UNet 28x28, C=32", unet, 64, (args.steps / 10).max(3), 64, device)?);
-        rows.push(bench_diffusion("Diffusion MLP 2-D, 3x128", DiffusionConfig::default(), 256, args.steps * 3, 256, device)?);
-    }
-    if wants(FamilyKind::Autoencoder) {
-        let config = crate::models::autoencoder::plain(VaeConfig::default());
-        let mut family = VaeFamily::new(config, &device.device, 0)?;
-        rows.push(bench_family("Autoencoder MLP 784-400-2", &mut family, &set, args.steps)?);
-    }
-    if wants(FamilyKind::Flow) {
-        let config = crate::models::flow::FlowConfig::default();
-        let family = crate::models::flow::FlowFamily::new(config, &device.device, 0)?;
-        rows.push(bench_steps("RealNVP 2-D, 8 couplings", Box::new(family), 256, &[2], args.steps * 3, true, (256, 8))?);
-    }
-    if wants(FamilyKind::Rbm) {
-        let family = crate::models::rbm::RbmFamily::new(crate::models::rbm::RbmConfig::default(), &device.device, 0)?;
-        rows.push(bench_steps("RBM 784x128, PCD-1", Box::new(family), 64, &[1, 28, 28], args.steps * 3, false, (64, 8))?);
-    }
-    if wants(FamilyKind::Gmmn) {
-        let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::default(), &device.device, 0)?;
-        rows.push(bench_steps("GMMN 2-D, 3x128", Box::new(family), 256, &[2], args.steps * 3, true, (256, 8))?);
-        let family = crate::models::gmmn::GmmnFamily::new(crate::models::gmmn::GmmnConfig::images(28, 28), &device.device, 0)?;
-        rows.push(bench_steps("GMMN 28x28, 32-256-512", Box::new(family), 128, &[1, 28, 28], args.steps, false, (64, 8))?);
-    }
-    if wants(FamilyKind::Pixelcnn) {
-        // Sampling as bench/pixelcnn_reference.py times it: 16 images pixel by pixel, one call.
-        let family = PixelCnnFamily::new(PixelCnnConfig::default(), &device.device, 0)?;
-        rows.push(bench_steps("PixelCNN 28x28, 64 ch, 6 layers", Box::new(family), 32, &[1, 28, 28], args.steps.div_ceil(4), false, (16, 1))?);
-    }
-    if wants(FamilyKind::Charlm) {
-        rows.push(bench_charlm(args.steps, device)?);
+    for kind in FAMILIES.iter().filter(|&&kind| args.family.is_none_or(|f| f == kind)) {
+        rows.extend((kind.entry().bench)(&settings, &device.device)?);
     }
     if args.json {
         for r in &rows {
@@ -131,152 +63,52 @@ pub fn run(args: &BenchArgs, device: &ComputeDevice) -> Result<(), String> {
                 "{}",
                 serde_json::json!({
                     "model": r.model, "device": device.label, "batch": r.batch, "params": r.params,
-                    "train_steps_per_sec": r.steps_per_sec,
-                    "sample_ms_mean": r.decode_ms_mean, "sample_ms_p95": r.decode_ms_p95,
+                    "train_steps_per_sec": r.train.per_sec(),
+                    "sample_ms_mean": r.sample.mean_ms(), "sample_ms_p95": r.sample.percentile_ms(95.0),
+                    // Below FEW_SAMPLES calls, sample_ms_p95 is the largest of them.
+                    "sample_calls": r.sample.len(),
                     "ddim50_seconds": r.ddim50_seconds,
                     "tokens_per_sec": r.tokens_per_sec, "chars_per_sec": r.chars_per_sec,
                 })
             );
         }
     } else {
-        println!(
-            "device: {}   f32, Adam; sampling: one z for the VAE, per image (64 a call) for DCGAN, per point (256 a call) for the 2-D GAN, per image of a DDIM-50 run of 64 images (256 points) for diffusion, per image of 16 drawn pixel by pixel for PixelCNN, per character for the character model",
-            device.label
-        );
-        println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
-        for r in &rows {
-            println!(
-                "{:<22} {:>6} {:>10} {:>14.1} {:>16.4} {:>15.4}",
-                r.model, r.batch, r.params, r.steps_per_sec, r.decode_ms_mean, r.decode_ms_p95
-            );
-            if let (Some(tokens), Some(chars)) = (r.tokens_per_sec, r.chars_per_sec) {
-                println!("{:<22} training {tokens:.0} tokens/s, generating {chars:.0} characters/s", "");
-            }
-        }
+        print_table(&rows, device);
     }
     Ok(())
 }
 
-/// Train steps/s of a diffusion model at `batch`, and one DDIM-50 run (η = 0, as
-/// bench/diffusion_reference.py times PyTorch) of `per_call` samples.
-fn bench_diffusion(
-    name: &str,
-    config: DiffusionConfig,
-    batch: usize,
-    steps: usize,
-    per_call: usize,
-    device: &ComputeDevice,
-) -> Result<BenchRow, String> {
-    let dim = config.data_dim;
-    let mut rng = Rng::new(1);
-    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
-    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
-    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
-    let mut family = DiffusionFamily::new(config, &device.device, 0)?;
-    family.set_hyper("sample_steps", 50.0)?;
-    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
-    for _ in 0..2 {
-        family.train_step(&b)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&b)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    let t = Instant::now();
-    family.sample(per_call, 3, None)?;
-    let seconds = t.elapsed().as_secs_f64();
-    let per_sample_ms = seconds * 1e3 / per_call as f64;
-    Ok(BenchRow {
-        model: name.to_string(),
-        batch,
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: per_sample_ms,
-        decode_ms_p95: per_sample_ms,
-        tokens_per_sec: None,
-        chars_per_sec: None,
-        ddim50_seconds: Some(seconds),
-    })
-}
-
-/// Train steps/s of a GAN at its default batch (one D update + one G update a step, as
-/// bench/gan_reference.py times PyTorch), and sampling time per example.
-fn bench_gan(name: &str, config: GanConfig, steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
-    let batch = config.default_batch_size();
-    let dim = config.data_dim;
-    let mut rng = Rng::new(1);
-    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
-    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
-    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
-    let per_call = if dim == 2 { 256 } else { 64 };
-    let mut family = GanFamily::new(config, &device.device, 0)?;
-    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
-    for _ in 0..3 {
-        family.train_step(&b)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&b)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    let mut times = Vec::new();
-    for i in 0..23 {
-        let t = Instant::now();
-        family.sample(per_call, i, None)?;
-        if i >= 3 {
-            times.push(t.elapsed().as_secs_f64() * 1e3 / per_call as f64);
+fn print_table(rows: &[BenchRow], device: &ComputeDevice) {
+    // What one sampling time is, each phrase once, in the rows' order.
+    let mut sampling: Vec<&str> = Vec::new();
+    for r in rows {
+        if !sampling.contains(&r.sampling) {
+            sampling.push(r.sampling);
         }
     }
-    times.sort_by(f64::total_cmp);
-    Ok(BenchRow {
-        model: name.to_string(),
-        batch,
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
-        decode_ms_p95: times[(times.len() * 95) / 100 - 1],
-        ddim50_seconds: None,
-        tokens_per_sec: None,
-        chars_per_sec: None,
-    })
-}
-
-fn bench_family(name: &str, family: &mut VaeFamily, set: &ImageSet, steps: usize) -> Result<BenchRow, String> {
-    let dims = [1, 28, 28];
-    let batch = Batch { x: &set.pixels, n: set.len(), dims: &dims, labels: &set.labels };
-    for _ in 0..5 {
-        family.train_step(&batch)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&batch)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-
-    let latent = family.config().latent_dim;
-    let latent_model = family.latent().ok_or("the VAE has no latent view")?;
-    let mut times = Vec::new();
-    for i in 0..105 {
-        let z = vec![0.01 * i as f32; latent];
-        let t = Instant::now();
-        latent_model.decode(&z, 1, &[])?;
-        if i >= 5 {
-            times.push(t.elapsed().as_secs_f64() * 1e3);
+    println!("device: {}   f32, Adam; sampling: {}", device.label, sampling.join(", "));
+    println!("p95: the ⌈0.95·n⌉-th smallest of n timed sampling calls; with fewer than {FEW_SAMPLES} calls that is the largest, and the row says so");
+    println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
+    for r in rows {
+        let calls = r.sample.len();
+        let note = if calls < FEW_SAMPLES {
+            format!("  (the largest of {calls} call{})", if calls == 1 { "" } else { "s" })
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<22} {:>6} {:>10} {:>14.1} {:>16.4} {:>15.4}{note}",
+            r.model,
+            r.batch,
+            r.params,
+            r.train.per_sec(),
+            r.sample.mean_ms(),
+            r.sample.percentile_ms(95.0)
+        );
+        if let (Some(tokens), Some(chars)) = (r.tokens_per_sec, r.chars_per_sec) {
+            println!("{:<22} training {tokens:.0} tokens/s, generating {chars:.0} characters/s", "");
         }
     }
-    times.sort_by(f64::total_cmp);
-    Ok(BenchRow {
-        model: name.to_string(),
-        batch: set.len(),
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
-        decode_ms_p95: times[(times.len() * 95) / 100 - 1],
-        ddim50_seconds: None,
-        tokens_per_sec: None,
-        chars_per_sec: None,
-    })
 }
 
 /// Two seeded Gaussian feature sets (the fake one shifted and scaled), timed through FID and
@@ -325,89 +157,4 @@ fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
         println!("total {:.3} s", fid_s + prdc_s);
     }
     Ok(())
-}
-
-/// The character model's default: train steps/s and tokens/s at batch 32 on windows of the
-/// built-in corpus, and characters generated per second one at a time (no cache, as
-/// bench/charlm_reference.py times PyTorch).
-fn bench_charlm(steps: usize, device: &ComputeDevice) -> Result<BenchRow, String> {
-    let text = builtin_corpus();
-    let config = CharLmConfig { vocab: text.vocab.clone(), ..CharLmConfig::default() };
-    let (batch, window) = (config.default_batch_size(), config.block_size + 1);
-    let x: Vec<f32> = text.train[..batch * window].iter().map(|&t| t as f32).collect();
-    let labels = vec![0u8; batch];
-    let dims = [window];
-    let mut family = CharLmFamily::new(config, &device.device, 0)?;
-    let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };
-    for _ in 0..5 {
-        family.train_step(&b)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&b)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    let settings = crate::models::charlm::SamplingSettings::default();
-    let view = family.tokens().ok_or("the character model has no token view")?;
-    view.generate(&[0], 10, &settings, 0)?;
-    let t = Instant::now();
-    view.generate(&[0], 200, &settings, 1)?;
-    let seconds = t.elapsed().as_secs_f64();
-    Ok(BenchRow {
-        model: "Char transformer 3x128, T=64".into(),
-        batch,
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: seconds * 1e3 / 200.0,
-        decode_ms_p95: seconds * 1e3 / 200.0,
-        ddim50_seconds: None,
-        tokens_per_sec: Some(steps_per_sec * (batch * (window - 1)) as f64),
-        chars_per_sec: Some(200.0 / seconds),
-    })
-}
-
-/// Train steps/s of any family at `batch` on random data (standard-normal points or uniform
-/// grey images; binary models threshold them), and sampling time per example over `calls`
-/// calls of `per_call` examples (after one warm-up call of 2).
-fn bench_steps(
-    name: &str,
-    mut family: Box<dyn Family>,
-    batch: usize,
-    dims: &[usize],
-    steps: usize,
-    points: bool,
-    (per_call, calls): (usize, usize),
-) -> Result<BenchRow, String> {
-    let d: usize = dims.iter().product();
-    let mut rng = Rng::new(4);
-    let x: Vec<f32> = (0..batch * d).map(|_| if points { rng.normal() as f32 } else { rng.uniform() as f32 }).collect();
-    let labels = vec![0u8; batch];
-    let b = Batch { x: &x, n: batch, dims, labels: &labels };
-    for _ in 0..5 {
-        family.train_step(&b)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps.max(1) {
-        family.train_step(&b)?;
-    }
-    let steps_per_sec = steps.max(1) as f64 / start.elapsed().as_secs_f64();
-    family.sample(2, 0, None)?;
-    let mut times = Vec::new();
-    for i in 0..calls as u64 {
-        let t = Instant::now();
-        family.sample(per_call, i, None)?;
-        times.push(t.elapsed().as_secs_f64() * 1e3 / per_call as f64);
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(BenchRow {
-        model: name.to_string(),
-        batch,
-        params: family.num_params(),
-        steps_per_sec,
-        decode_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
-        decode_ms_p95: times[times.len() - 1],
-        ddim50_seconds: None,
-        tokens_per_sec: None,
-        chars_per_sec: None,
-    })
 }

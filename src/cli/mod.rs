@@ -13,7 +13,7 @@ mod train_classifier;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::data::{DatasetId, ImageDatasetId, ToyKind};
 use crate::device::{ComputeDevice, DeviceChoice};
@@ -67,7 +67,14 @@ size; --k at least 1 and below the smaller file's row count.")]
 
 /// Parses the arguments and runs; the binary's `main` is just this.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let (Some(Commands::Train(args)), Some(("train", train))) = (&mut cli.command, matches.subcommand()) {
+        args.given = given_on_command_line(train);
+    }
     let result = match cli.command {
         None | Some(Commands::Gui) => crate::gui::run(cli.device, cli.data_dir),
         Some(Commands::Train(args)) => train::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
@@ -87,6 +94,15 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments the user gave on the command line (not defaults), by their ids.
+fn given_on_command_line(matches: &clap::ArgMatches) -> Vec<String> {
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|id| id.as_str().to_string())
+        .collect()
 }
 
 fn headless_device(choice: DeviceChoice) -> ComputeDevice {

@@ -10,7 +10,7 @@ use crate::limits::{check_alloc, check_range, check_real};
 use crate::models::charlm::config::{MAX_SAMPLE_LENGTH, MAX_TEMPERATURE, MAX_VOCAB};
 use crate::models::diffusion::{SamplerKind, Spacing};
 use crate::models::{checkpoint_label_classes, checkpoint_values_per_sample, load_family};
-use crate::train::Samples;
+use crate::train::{KnobValue, Samples};
 
 #[derive(Args, Debug, Clone)]
 pub struct SampleArgs {
@@ -62,22 +62,22 @@ pub struct SampleArgs {
 
 impl SampleArgs {
     /// The sampler flags as the family's live settings, in the order they apply.
-    fn sampler_settings(&self) -> Vec<(&'static str, f64)> {
+    fn sampler_settings(&self) -> Vec<(&'static str, KnobValue)> {
         let mut out = Vec::new();
         if let Some(kind) = self.sampler {
-            out.push(("sampler", if kind == SamplerKind::Ddpm { 0.0 } else { 1.0 }));
+            out.push(("sampler", KnobValue::Choice(SamplerKind::ALL.iter().position(|&k| k == kind).unwrap_or(0))));
         }
         if let Some(steps) = self.steps {
-            out.push(("sample_steps", steps as f64));
+            out.push(("sample_steps", KnobValue::Whole(steps as i64)));
         }
         if let Some(eta) = self.eta {
-            out.push(("eta", eta));
+            out.push(("eta", KnobValue::Real(eta)));
         }
         if let Some(spacing) = self.spacing {
-            out.push(("spacing", Spacing::ALL.iter().position(|&s| s == spacing).unwrap_or(0) as f64));
+            out.push(("spacing", KnobValue::Choice(Spacing::ALL.iter().position(|&s| s == spacing).unwrap_or(0))));
         }
         if let Some(w) = self.guidance {
-            out.push(("guidance", w));
+            out.push(("guidance", KnobValue::Real(w)));
         }
         out
     }
@@ -88,7 +88,8 @@ impl SampleArgs {
 pub const MAX_SAMPLES: usize = 10_000;
 /// The most denoising steps: diffusion's largest T (`models::bounds::MAX_TIMESTEPS`).
 pub const MAX_SAMPLE_STEPS: usize = crate::models::bounds::MAX_TIMESTEPS;
-/// The highest guidance scale w: 20 (Ho & Salimans 2022 go up to 4; the GUI offers 0-10).
+/// The highest guidance scale w: 20, the top of the diffusion family's guidance knob (Ho &
+/// Salimans 2022 go up to 4).
 pub const MAX_GUIDANCE: f64 = 20.0;
 
 /// The flags that are plain numbers, checked before the checkpoint is read.
@@ -157,16 +158,16 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         ));
     }
     for (name, value) in settings {
-        if name == "guidance" && !family.hyper_params().iter().any(|p| p.name == "guidance") {
+        if name == "guidance" && !family.knobs().iter().any(|k| k.name == "guidance") {
             return Err(format!("{}: --guidance needs a class-conditional model (train it with --conditional)", args.checkpoint.display()));
         }
-        family.set_hyper(name, value).map_err(|e| format!("--{}: {e}", name.replace("sample_steps", "steps").replace('_', "-")))?;
+        family.set_knob(name, value).map_err(|e| format!("--{}: {e}", name.replace("sample_steps", "steps").replace('_', "-")))?;
     }
     let text_settings = [
-        ("temperature", args.temperature),
-        ("top_k", args.top_k.map(|k| k as f64)),
-        ("top_p", args.top_p),
-        ("sample_length", args.length.map(|l| l as f64)),
+        ("temperature", args.temperature.map(KnobValue::Real)),
+        ("top_k", args.top_k.map(|k| KnobValue::Whole(k as i64))),
+        ("top_p", args.top_p.map(KnobValue::Real)),
+        ("sample_length", args.length.map(|l| KnobValue::Whole(l as i64))),
     ];
     for (name, value) in text_settings {
         let Some(value) = value else { continue };
@@ -175,14 +176,21 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         let Some(vocab) = vocab else {
             return Err(format!("{}: {flag} applies to character models; this checkpoint is a {}", args.checkpoint.display(), family.family_name()));
         };
-        if name == "top_k" && (value as usize) > vocab {
-            return Err(format!("--top-k {value} is too large: this model knows {vocab} characters, so k is at most {vocab} (0: off)"));
+        if let Some(k) = args.top_k.filter(|&k| name == "top_k" && k > vocab) {
+            return Err(format!("--top-k {k} is too large: this model knows {vocab} characters, so k is at most {vocab} (0: off)"));
         }
-        family.set_hyper(name, value).map_err(|e| format!("{flag}: {e}"))?;
+        family.set_knob(name, value).map_err(|e| format!("{flag}: {e}"))?;
     }
     if args.gif.is_some() {
         // The trajectory keeps x_t and x̂₀ of up to 16 samples at each of the sampler's steps.
-        let steps = family.hyper_params().iter().find(|p| p.name == "sample_steps").map_or(1.0, |p| p.value.clamp(1.0, MAX_SAMPLE_STEPS as f64));
+        let steps = family
+            .knobs()
+            .iter()
+            .find_map(|k| match (k.name, k.value) {
+                ("sample_steps", KnobValue::Whole(n)) => Some(n),
+                _ => None,
+            })
+            .map_or(1, |n| n.clamp(1, MAX_SAMPLE_STEPS as i64));
         let kept = args.n.min(16) as u128 * steps as u128 * 2;
         check_alloc(&format!("--gif of {} samples over {steps} steps", args.n.min(16)), kept * values, 4)?;
     }

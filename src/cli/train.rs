@@ -1,44 +1,29 @@
 //! `genlab train`: headless training through the same worker protocol the GUI uses.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::data::{load_images, DatasetId, ImageDatasetId};
+use crate::data::{DatasetId, ImageDatasetId};
 use crate::device::ComputeDevice;
 use crate::export::{save_grid_png, save_scatter_png};
-use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, ScheduleKind};
-use crate::data::text::{builtin_corpus, load_text_file};
-use crate::models::charlm::{CharLmConfig, CharLmFamily};
-use crate::models::flow::{FlowConfig, FlowFamily};
-use crate::models::gan::{GanConfig, GanFamily, Objective};
-use crate::models::gmmn::{GmmnConfig, GmmnFamily};
-use crate::models::rbm::{RbmConfig, RbmFamily};
-use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
-use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
-use crate::rng::Rng;
-use crate::models::{load_family, FamilyKind};
 use crate::limits::{check_alloc, check_range, check_real};
+use crate::models::{DataKind, DataShape, FamilyKind, Settings};
 use crate::train::checkpoint::{check_out_folder, write_atomic, OutFolder};
-use crate::train::{spawn, Command, Event, Family, LossHistory, Samples, TrainData, WorkerOptions};
+use crate::train::{spawn, Command, Event, LossHistory, Samples, TrainData, WorkerOptions};
 
 use super::DatasetArg;
 
-/// Points drawn once from a 2-D toy as the training set (fresh batches come from these).
-const TOY_TRAIN_POINTS: usize = 50_000;
-
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    #[arg(long, value_enum, default_value_t = FamilyKind::Vae)]
+    #[arg(long, value_enum, default_value_t = crate::models::vae::KIND)]
     pub family: FamilyKind,
-    /// Images for the VAE (mnist, fashion, shapes, folder), 2-D toys for the GAN (ring8, grid25…).
+    /// Images (mnist, fashion, shapes, folder), 2-D toys (ring8, grid25…) or text.
     #[arg(long, value_enum, default_value_t = DatasetArg::Mnist)]
     pub dataset: DatasetArg,
-    /// Number of optimisation steps (default: 2000 for the VAE, 3000 for the 2-D GAN, 3000
-    /// for DCGAN, 3000 for 2-D diffusion, 3000 for the diffusion UNet, 2000 for PixelCNN,
-    /// 3000 for the character model).
+    /// Number of optimisation steps (default: each family's, e.g. 2000 for the VAE, 3000 for
+    /// the 2-D GAN and DCGAN, 3000 for diffusion, 2000 for PixelCNN, 3000 for the character model).
     #[arg(long)]
     pub steps: Option<u32>,
     /// Output folder: the checkpoint, losses.csv and samples.png.
@@ -49,176 +34,21 @@ pub struct TrainArgs {
     pub batch_size: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    #[arg(long, value_enum, default_value_t = VaeArch::Mlp)]
-    pub arch: VaeArch,
-    /// Size of z (default: 2 for the VAE and the 2-D GAN, 64 for DCGAN).
-    #[arg(long)]
-    pub latent_dim: Option<usize>,
-    /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN, 64 for the 2-D flow and 256
-    /// on images, 128 hidden units for the RBM).
-    #[arg(long)]
-    pub hidden: Option<usize>,
-    #[arg(long, default_value_t = 1.0)]
-    pub beta: f64,
-    #[arg(long, value_enum, default_value_t = Likelihood::Bernoulli)]
-    pub likelihood: Likelihood,
-    /// Condition on the class label (CVAE, or the class-conditional DCGAN).
-    #[arg(long)]
-    pub conditional: bool,
-    /// Learning rate (both players' for the GAN; default 1e-3, 2e-4 for DCGAN).
-    #[arg(long)]
-    pub lr: Option<f64>,
-    /// The GAN's game.
-    #[arg(long, value_enum, default_value_t = Objective::NonSaturating)]
-    pub objective: Objective,
-    /// The GAN discriminator's learning rate, when it differs from the generator's (--lr).
-    #[arg(long)]
-    pub lr_d: Option<f64>,
-    /// The GAN's discriminator steps per generator step.
-    #[arg(long)]
-    pub d_steps: Option<usize>,
-    /// The GAN's one-sided label smoothing ε (real targets 1 − ε).
-    #[arg(long)]
-    pub label_smoothing: Option<f64>,
-    /// Adam's β1 for both GAN players.
-    #[arg(long)]
-    pub beta1: Option<f64>,
-    /// Diffusion: the noise schedule.
-    #[arg(long, value_enum, default_value_t = ScheduleKind::Linear)]
-    pub schedule: ScheduleKind,
-    /// Diffusion: T, the number of noising steps.
-    #[arg(long, default_value_t = 1000)]
-    pub timesteps: usize,
-    /// Diffusion: what the network predicts.
-    #[arg(long, value_enum, default_value_t = Prediction::Epsilon)]
-    pub prediction: Prediction,
-    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8). PixelCNN: the
-    /// feature maps per layer (default 64).
-    #[arg(long)]
-    pub channels: Option<usize>,
-    /// PixelCNN: residual mask-B layers (default 6). Character model: transformer blocks
-    /// (default 3). Flow: coupling layers (default 8 on 2-D, 6 on images).
-    #[arg(long)]
-    pub layers: Option<usize>,
-    /// RBM: Gibbs steps per update (CD-k; default 1).
-    #[arg(long)]
-    pub k: Option<usize>,
-    /// RBM: plain contrastive divergence (chains restart at the data each update) instead of
-    /// the default persistent chains (PCD, Tieleman 2008).
-    #[arg(long)]
-    pub cd: bool,
     /// Character model: a UTF-8 text file to learn (default: the built-in Shakespeare).
     #[arg(long)]
     pub text: Option<PathBuf>,
-    /// Character model: the context length T (default 64).
-    #[arg(long)]
-    pub block_size: Option<usize>,
-    /// Character model: the residual width (default 128).
-    #[arg(long)]
-    pub d_model: Option<usize>,
-    /// Character model: attention heads per layer (default 4).
-    #[arg(long)]
-    pub heads: Option<usize>,
-    /// Diffusion: Min-SNR-γ loss weighting (Hang et al. 2023); default 5 for the UNet, off for
-    /// 2-D; 0 turns it off.
-    #[arg(long)]
-    pub min_snr: Option<f64>,
-    /// Diffusion: sample from an exponential moving average of the weights with this decay
-    /// (e.g. 0.999; 0 turns it off).
-    #[arg(long)]
-    pub ema: Option<f64>,
+    /// What shapes the model; each family takes some of these (`genlab train --family F
+    /// --help-flags`… see the error a flag that does not apply gives).
+    #[command(flatten)]
+    pub settings: Settings,
+    /// The flags given on the command line (their `Settings` names), filled in after parsing:
+    /// a flag the chosen family does not take is refused.
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
 
-impl TrainArgs {
-    pub fn vae_config(&self, num_classes: usize, width: usize, height: usize) -> VaeConfig {
-        VaeConfig {
-            arch: self.arch,
-            latent_dim: self.latent_dim.unwrap_or(2),
-            hidden: self.hidden.unwrap_or(400),
-            beta: self.beta,
-            likelihood: self.likelihood,
-            conditional: self.conditional,
-            num_classes,
-            width,
-            height,
-            learning_rate: self.lr.unwrap_or(1e-3),
-            ..VaeConfig::default()
-        }
-    }
-
-    /// The diffusion model's configuration: `base` (2-D MLP or UNet defaults) with the flags given.
-    pub fn diffusion_config(&self, base: DiffusionConfig) -> DiffusionConfig {
-        DiffusionConfig {
-            hidden: self.hidden.unwrap_or(base.hidden),
-            channels: self.channels.unwrap_or(base.channels),
-            schedule: self.schedule,
-            timesteps: self.timesteps,
-            prediction: self.prediction,
-            learning_rate: self.lr.unwrap_or(base.learning_rate),
-            // --min-snr 0 turns the weighting off.
-            min_snr_gamma: match self.min_snr {
-                Some(g) if g <= 0.0 => None,
-                Some(g) => Some(g),
-                None => base.min_snr_gamma,
-            },
-            ema_decay: match self.ema {
-                Some(d) if d <= 0.0 => None,
-                Some(d) => Some(d),
-                None => base.ema_decay,
-            },
-            ..base
-        }
-    }
-
-    /// The PixelCNN's configuration for images of this size, with the flags given.
-    pub fn pixelcnn_config(&self, width: usize, height: usize, num_classes: usize) -> PixelCnnConfig {
-        let base = PixelCnnConfig::default();
-        PixelCnnConfig {
-            width,
-            height,
-            channels: self.channels.unwrap_or(base.channels),
-            layers: self.layers.unwrap_or(base.layers),
-            conditional: self.conditional,
-            num_classes,
-            learning_rate: self.lr.unwrap_or(base.learning_rate),
-            ..base
-        }
-    }
-
-    /// The character model's configuration for this vocabulary, with the flags given.
-    pub fn charlm_config(&self, vocab: Vec<char>) -> CharLmConfig {
-        let base = CharLmConfig::default();
-        CharLmConfig {
-            vocab,
-            block_size: self.block_size.unwrap_or(base.block_size),
-            d_model: self.d_model.unwrap_or(base.d_model),
-            heads: self.heads.unwrap_or(base.heads),
-            layers: self.layers.unwrap_or(base.layers),
-            learning_rate: self.lr.unwrap_or(base.learning_rate),
-            ..base
-        }
-    }
-
-    /// The GAN's configuration: `base` (2-D MLP or DCGAN defaults) with the flags given.
-    pub fn gan_config(&self, base: GanConfig) -> GanConfig {
-        GanConfig {
-            latent_dim: self.latent_dim.unwrap_or(base.latent_dim),
-            hidden: self.hidden.unwrap_or(base.hidden),
-            conditional: self.conditional,
-            objective: self.objective,
-            lr_g: self.lr.unwrap_or(base.lr_g),
-            lr_d: self.lr_d.or(self.lr).unwrap_or(base.lr_d),
-            d_steps: self.d_steps.unwrap_or(base.d_steps),
-            label_smoothing: self.label_smoothing.unwrap_or(base.label_smoothing),
-            beta1: self.beta1.unwrap_or(base.beta1),
-            ..base
-        }
-    }
-}
-
-/// The most examples per step: far above every default (32-256), and the batch's memory is
-/// checked against this machine's as well.
-pub const MAX_BATCH: usize = 4096;
+/// The most examples per step (the trainer's limit, also for a batch size changed live).
+pub use crate::train::MAX_BATCH;
 /// The most optimisation steps one command runs (a week of the UNet on 2 cores).
 pub const MAX_STEPS: u32 = 10_000_000;
 
@@ -233,168 +63,90 @@ fn check_flags(args: &TrainArgs) -> Result<(), String> {
     }
     // Named by their flag here; every other setting is checked, with its limit, by the
     // family's configuration before a network is built.
-    for (name, value) in [("--lr", args.lr), ("--lr-d", args.lr_d)] {
+    for (name, value) in [("--lr", args.settings.lr), ("--lr-d", args.settings.lr_d)] {
         if let Some(lr) = value {
             check_real(name, lr, 1e-8, 1.0)?;
         }
     }
-    if args.text.is_some() && args.family != FamilyKind::Charlm {
-        return Err("--text is for --family charlm".into());
+    let entry = args.family.entry();
+    let foreign: Vec<String> = args
+        .given
+        .iter()
+        .filter(|name| is_setting(name) && !entry.flags.contains(&name.as_str()))
+        .map(|name| format!("--{}", name.replace('_', "-")))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(format!(
+            "{} {} not apply to the {}, which takes {} (besides --dataset, --steps, --out, --batch-size and --seed)",
+            foreign.join(", "),
+            if foreign.len() == 1 { "does" } else { "do" },
+            entry.label,
+            args.family.flag_names().join(", ")
+        ));
+    }
+    if args.text.is_some() && !entry.data.contains(&DataKind::Text) {
+        return Err(format!("--text is for a text model (--family charlm); the {} trains on {}", entry.label, kinds(entry.data)));
     }
     Ok(())
+}
+
+/// Whether `name` is one of the model settings (not a flag every family takes).
+fn is_setting(name: &str) -> bool {
+    use clap::CommandFactory;
+    #[derive(clap::Parser)]
+    struct Only {
+        #[command(flatten)]
+        settings: Settings,
+    }
+    Only::command().get_arguments().any(|a| a.get_id().as_str() == name)
+}
+
+fn kinds(data: &[DataKind]) -> String {
+    data.iter().map(|k| k.describe()).collect::<Vec<_>>().join(" or ")
 }
 
 pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> Result<(), String> {
     check_flags(args)?;
     // Before any work: --out must be new, empty or an earlier genlab checkpoint.
     let out_kind = check_out_folder(&args.out)?;
-    let dataset = args.dataset.id();
-    let (family, train_data, real_points, steps, batch_size): (Box<dyn Family>, TrainData, Vec<[f32; 2]>, u32, usize) =
-        match (args.family, dataset) {
-            (FamilyKind::Vae | FamilyKind::Autoencoder, DatasetId::Images(id)) => {
-                let data = Arc::new(load_images(id, data_dir)?);
-                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-                let config = args.vae_config(data.num_classes(), data.train.width, data.train.height);
-                let config = if args.family == FamilyKind::Autoencoder { crate::models::autoencoder::plain(config) } else { config };
-                let family = VaeFamily::new(config, &device.device, args.seed)?;
-                (Box::new(family), TrainData::Images(data), Vec::new(), 2000, 128)
-            }
-            (FamilyKind::Gan, DatasetId::Toy(toy)) => {
-                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
-                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
-                let config = args.gan_config(GanConfig::default());
-                let (steps, batch) = (config.default_steps(), config.default_batch_size());
-                let real = points[..2000].to_vec();
-                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
-                (Box::new(GanFamily::new(config, &device.device, args.seed)?), data, real, steps, batch)
-            }
-            (FamilyKind::Gan, DatasetId::Images(id)) => {
-                let data = Arc::new(load_images(id, data_dir)?);
-                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-                let base = GanConfig::dcgan(data.train.width, data.train.height, data.num_classes(), args.conditional);
-                let config = args.gan_config(base);
-                let (steps, batch) = (config.default_steps(), config.default_batch_size());
-                (Box::new(GanFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
-            }
-            (FamilyKind::Diffusion, DatasetId::Toy(toy)) => {
-                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
-                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
-                let base = DiffusionConfig { conditional: args.conditional, num_classes: toy.num_classes(), ..DiffusionConfig::default() };
-                let config = args.diffusion_config(base);
-                let (steps, batch) = (config.default_steps(), config.default_batch_size());
-                let real = points[..2000].to_vec();
-                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
-                (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), data, real, steps, batch)
-            }
-            (FamilyKind::Diffusion, DatasetId::Images(id)) => {
-                let data = Arc::new(load_images(id, data_dir)?);
-                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-                let base = DiffusionConfig::unet(data.train.width, data.train.height, data.num_classes(), args.conditional);
-                let config = args.diffusion_config(base);
-                let (steps, batch) = (config.default_steps(), config.default_batch_size());
-                (Box::new(DiffusionFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
-            }
-            (FamilyKind::Flow | FamilyKind::Gmmn, DatasetId::Toy(toy)) => {
-                let (points, labels) = toy.sample(TOY_TRAIN_POINTS, &mut Rng::new(args.seed ^ 0x7EA1));
-                eprintln!("genlab: data: {} ({TOY_TRAIN_POINTS} points)", toy.label());
-                let real = points[..2000].to_vec();
-                let data = TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) };
-                let (family, steps, batch): (Box<dyn Family>, u32, usize) = if args.family == FamilyKind::Flow {
-                    let config = FlowConfig { couplings: args.layers.unwrap_or(8), hidden: args.hidden.unwrap_or(64), learning_rate: args.lr.unwrap_or(1e-3), ..FlowConfig::default() };
-                    let (s, b) = (config.default_steps(), config.default_batch_size());
-                    (Box::new(FlowFamily::new(config, &device.device, args.seed)?), s, b)
-                } else {
-                    let base = GmmnConfig::default();
-                    let config = GmmnConfig { latent_dim: args.latent_dim.unwrap_or(base.latent_dim), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
-                    let (s, b) = (config.default_steps(), config.default_batch_size());
-                    (Box::new(GmmnFamily::new(config, &device.device, args.seed)?), s, b)
-                };
-                (family, data, real, steps, batch)
-            }
-            (FamilyKind::Flow | FamilyKind::Gmmn | FamilyKind::Rbm, DatasetId::Images(id)) => {
-                let data = Arc::new(load_images(id, data_dir)?);
-                eprintln!("genlab: data: {} ({} train, {} test)", data.source, data.train.len(), data.test.len());
-                let (w, h) = (data.train.width, data.train.height);
-                let (family, steps, batch): (Box<dyn Family>, u32, usize) = match args.family {
-                    FamilyKind::Flow => {
-                        let base = FlowConfig::images(w, h);
-                        let config = FlowConfig { couplings: args.layers.unwrap_or(base.couplings), hidden: args.hidden.unwrap_or(base.hidden), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
-                        let (s, b) = (config.default_steps(), config.default_batch_size());
-                        (Box::new(FlowFamily::new(config, &device.device, args.seed)?), s, b)
-                    }
-                    FamilyKind::Gmmn => {
-                        let base = GmmnConfig::images(w, h);
-                        let config = GmmnConfig { latent_dim: args.latent_dim.unwrap_or(base.latent_dim), learning_rate: args.lr.unwrap_or(base.learning_rate), ..base };
-                        let (s, b) = (config.default_steps(), config.default_batch_size());
-                        (Box::new(GmmnFamily::new(config, &device.device, args.seed)?), s, b)
-                    }
-                    _ => {
-                        eprintln!("genlab: binarized at 0.5");
-                        let base = RbmConfig::default();
-                        let config = RbmConfig {
-                            width: w,
-                            height: h,
-                            hidden: args.hidden.unwrap_or(base.hidden),
-                            k: args.k.unwrap_or(base.k),
-                            persistent: !args.cd,
-                            learning_rate: args.lr.unwrap_or(base.learning_rate),
-                        };
-                        let (s, b) = (config.default_steps(), config.default_batch_size());
-                        (Box::new(RbmFamily::new(config, &device.device, args.seed)?), s, b)
-                    }
-                };
-                (family, TrainData::Images(data), Vec::new(), steps, batch)
-            }
-            (FamilyKind::Rbm, DatasetId::Toy(_)) => {
-                return Err("the RBM models binarized images: pick --dataset mnist, fashion, shapes or folder".into())
-            }
-            (FamilyKind::Pixelcnn, DatasetId::Images(id)) => {
-                let data = Arc::new(load_images(id, data_dir)?);
-                eprintln!("genlab: data: {} ({} train, {} test), binarized at 0.5", data.source, data.train.len(), data.test.len());
-                let config = args.pixelcnn_config(data.train.width, data.train.height, data.num_classes());
-                let (steps, batch) = (config.default_steps(), config.default_batch_size());
-                (Box::new(PixelCnnFamily::new(config, &device.device, args.seed)?), TrainData::Images(data), Vec::new(), steps, batch)
-            }
-            (FamilyKind::Charlm, DatasetId::Text) | (FamilyKind::Charlm, DatasetId::Images(ImageDatasetId::Mnist)) => {
-                // --dataset defaults to mnist; for the character model that means "not given".
-                let text = Arc::new(match &args.text {
-                    Some(path) => load_text_file(path)?,
-                    None => builtin_corpus(),
-                });
-                eprintln!(
-                    "genlab: data: {} ({} train, {} test characters, {} distinct; unigram entropy {:.3} nats/char)",
-                    text.source,
-                    text.train.len(),
-                    text.test.len(),
-                    text.vocab.len(),
-                    text.unigram_entropy()
-                );
-                let config = args.charlm_config(text.vocab.clone());
-                let (steps, batch, window) = (config.default_steps(), config.default_batch_size(), config.block_size + 1);
-                if text.train.len() < window {
-                    return Err(format!("{}: the training text is shorter than one context of {window} characters", text.source));
-                }
-                let family = CharLmFamily::new(config, &device.device, args.seed)?;
-                (Box::new(family), TrainData::Text { text, window }, Vec::new(), steps, batch)
-            }
-            (FamilyKind::Charlm, _) => {
-                return Err("the character model trains on text: give --text FILE, or --dataset text for the built-in corpus".into())
-            }
-            (_, DatasetId::Text) => {
-                return Err(format!("--dataset text is for --family charlm; the {} trains on images or 2-D points", args.family.label()))
-            }
-            (FamilyKind::Pixelcnn, DatasetId::Toy(_)) => {
-                return Err("PixelCNN models binarized images: pick --dataset mnist, fashion, shapes or folder".into())
-            }
-            (FamilyKind::Vae | FamilyKind::Autoencoder, DatasetId::Toy(_)) => {
-                return Err("the VAE and the autoencoder train on images: pick --dataset mnist, fashion, shapes or folder".into())
-            }
-        };
-    let dataset = if args.family == FamilyKind::Charlm { DatasetId::Text } else { dataset };
-    let steps = args.steps.unwrap_or(steps);
-    if steps == 0 {
-        return Err("--steps must be at least 1".into());
+    let entry = args.family.entry();
+    // --dataset defaults to mnist; for a text model that means "not given".
+    let text_model = entry.data == [DataKind::Text];
+    let dataset = match args.dataset.id() {
+        DatasetId::Images(ImageDatasetId::Mnist) if text_model => DatasetId::Text,
+        DatasetId::Text if !text_model => {
+            return Err(format!("--dataset text is for a text model (--family charlm); the {} trains on {}", entry.label, kinds(entry.data)))
+        }
+        id => id,
+    };
+    let wanted = match dataset {
+        DatasetId::Images(_) => DataKind::Images,
+        DatasetId::Toy(_) => DataKind::Points,
+        DatasetId::Text => DataKind::Text,
+    };
+    if !entry.data.contains(&wanted) {
+        return Err(format!("the {} trains on {}: pick another --dataset", entry.label, kinds(entry.data)));
     }
+    let train_data = TrainData::load(dataset, data_dir, args.text.as_deref(), args.seed)?;
+    let built = (entry.build)(&args.settings, &DataShape::of(&train_data), &device.device, args.seed)?;
+    let train_data = match built.text_window {
+        Some(window) => train_data.with_text_window(window)?,
+        None => train_data,
+    };
+    match (&train_data, dataset) {
+        (TrainData::Points { .. }, DatasetId::Toy(toy)) => eprintln!("genlab: data: {} ({})", toy.label(), train_data.describe()),
+        _ => eprintln!("genlab: data: {}", train_data.describe()),
+    }
+    if let Some(note) = built.data_note {
+        eprintln!("genlab: {note}");
+    }
+    // The real points drawn beside the samples in samples.png.
+    let real_points: Vec<[f32; 2]> = match &train_data {
+        TrainData::Points { points, .. } => points[..2000.min(points.len())].to_vec(),
+        _ => Vec::new(),
+    };
+    let (family, steps, batch_size) = (built.model, built.steps, built.batch_size);
+    let steps = args.steps.unwrap_or(steps);
     let batch_size = args.batch_size.unwrap_or(batch_size);
     let example_floats = match &train_data {
         TrainData::Images(data) => data.train.pixels_per_image(),
@@ -409,14 +161,14 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         batch_size,
         dataset: Some(dataset),
         // The text file a character model learnt, so a checkpoint says where its text came from.
-        data_dir: if args.family == FamilyKind::Charlm { args.text.clone() } else { data_dir.map(Path::to_path_buf) },
+        data_dir: if text_model { args.text.clone() } else { data_dir.map(Path::to_path_buf) },
         ..WorkerOptions::default()
     };
     let worker = spawn(
         family,
         train_data,
         options,
-        Box::new(move |dir| load_family(dir, &loader_device)),
+        Box::new(move |dir| crate::models::load_family(dir, &loader_device)),
         None,
     );
     worker.send(Command::Step(steps));
@@ -474,13 +226,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         ));
     }
     worker.send(Command::Save(args.out.clone()));
-    let n = match args.family {
-        _ if !real_points.is_empty() => 2000,
-        FamilyKind::Charlm => 4,
-        // Pixel by pixel: 784 network passes per batch.
-        FamilyKind::Pixelcnn => 16,
-        _ => 64,
-    };
+    let n = if real_points.is_empty() { entry.preview_samples } else { 2000 };
     worker.send(Command::Sample { n, seed: args.seed, label: None });
     let mut samples = None;
     let mut saved = false;
@@ -514,7 +260,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         None => {}
     }
     println!("{}", args.out.display());
-    let file = if args.family == FamilyKind::Charlm { "samples.txt" } else { "samples.png" };
+    let file = if text_model { "samples.txt" } else { "samples.png" };
     eprintln!("genlab: wrote the checkpoint, losses.csv and {file} to {}", args.out.display());
     match failure {
         Some(reason) => Err(format!("training stopped early: {reason}")),

@@ -266,13 +266,8 @@ pub fn evaluate_against(
     let sample_ms_per_image = started.elapsed().as_secs_f64() * 1e3 / n as f64;
 
     let mut warnings = reference.warnings.clone();
-    if family.family_name() == crate::models::pixelcnn::family::FAMILY_NAME {
-        warnings.push(
-            "PixelCNN's samples are binary (pixels thresholded at 0.5) while the real reference is grey: FID, \
-             precision/recall and density/coverage compare unlike images and overstate the gap; its exact NLL is the \
-             like-for-like number"
-                .into(),
-        );
+    if let Some(warning) = crate::models::checkpoint_family(checkpoint)?.entry().eval_warning {
+        warnings.push(warning.into());
     }
     let (samples, likelihood) = match &reference.kind {
         ReferenceKind::Images { classifier, data } => {

@@ -1,10 +1,13 @@
 //! Native file dialogs (rfd) on their own thread, so the window keeps drawing while one is open.
+//! A test, with no display and no one to click, answers them beforehand with `answer_next`.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver};
 
+use eframe::egui;
+
 /// What the user picked the file for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Purpose {
     SaveCheckpoint,
     LoadCheckpoint,
@@ -24,9 +27,26 @@ pub struct PendingDialog {
     answer: Receiver<Option<PathBuf>>,
 }
 
+/// Answers the next dialog opened for `purpose` in this window with `path`, without showing
+/// one: how a test drives "Save checkpoint…" and "Load checkpoint…". Kept in the window's own
+/// memory, so tests running side by side (each with its own window) do not see each other's.
+pub fn answer_next(ctx: &egui::Context, purpose: Purpose, path: PathBuf) {
+    ctx.data_mut(|d| {
+        d.insert_temp(answer_id(purpose), path);
+    });
+}
+
+fn answer_id(purpose: Purpose) -> egui::Id {
+    egui::Id::NULL.with(("genlab-dialog-answer", purpose))
+}
+
 impl PendingDialog {
-    pub fn open(purpose: Purpose, ctx: &eframe::egui::Context) -> Self {
+    pub fn open(purpose: Purpose, ctx: &egui::Context) -> Self {
         let (tx, rx) = channel();
+        if let Some(path) = ctx.data_mut(|d| d.remove_temp::<PathBuf>(answer_id(purpose))) {
+            let _ = tx.send(Some(path));
+            return Self { purpose, answer: rx };
+        }
         let ctx = ctx.clone();
         std::thread::spawn(move || {
             let dialog = rfd::FileDialog::new();

@@ -1,6 +1,6 @@
 //! "Measure this model now": save a snapshot of the live run, evaluate it in the background
-//! (FID, precision/recall, density/coverage, modes for 2-D), and show the numbers. Shared by the
-//! tabs whose families have no built-in evaluation view.
+//! (FID, precision/recall, density/coverage, modes for 2-D), and show the numbers. Offered by the
+//! shell to the tabs whose families have no built-in evaluation view.
 
 use std::path::PathBuf;
 
@@ -49,12 +49,15 @@ impl EvalOnDemand {
 
     /// Starts the job once the snapshot is saved, and takes its progress and results.
     pub fn poll(&mut self, session: &mut Session, shared: &Shared, ctx: &egui::Context) {
-        if let (Some(dir), Some(saved)) = (&self.waiting_for, session.saved.take()) {
-            if &saved == dir {
-                let options = EvalOptions { n: EVAL_SAMPLES, likelihood_examples: 0, ..EvalOptions::default() };
-                self.job = Some(EvalJob::start(vec![(0, saved)], options, shared.device.device.clone(), shared.data_dir.clone(), ctx));
-                self.waiting_for = None;
-            }
+        // Only the snapshot's own "saved" is taken: a checkpoint the user saved is not ours.
+        if let Some(dir) = &self.waiting_for
+            && session.saved.as_ref() == Some(dir)
+        {
+            let saved = dir.clone();
+            session.saved = None;
+            let options = EvalOptions { n: EVAL_SAMPLES, likelihood_examples: 0, ..EvalOptions::default() };
+            self.job = Some(EvalJob::start(vec![(0, saved)], options, shared.device.device.clone(), shared.data_dir.clone(), ctx));
+            self.waiting_for = None;
         }
         if self.waiting_for.is_some() && session.errors > self.errors_before {
             // The error itself is shown with the run's other messages.

@@ -1,8 +1,9 @@
 //! One training run as the GUI sees it: a worker thread, the events it sent, and what they
-//! became on screen (loss history, sample and reconstruction textures, latent points).
-//! Family-blind: every tab drives its run through one of these.
+//! became on screen (loss history, sample textures, and the typed answers to the tab's
+//! questions). Family-blind: every tab drives its run through one of these.
 
-use std::collections::HashMap;
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,10 +12,8 @@ use eframe::egui;
 use crate::data::DatasetId;
 use crate::device::ComputeDevice;
 use crate::models::{load_family_expecting, FamilyKind};
-use crate::train::{
-    spawn, Command, DrawnToken, Event, Family, GameSnapshot, HyperParam, ImageBatch, LossBucket, LossHistory, LossTerms,
-    NextToken, Player, Samples, TrainData, Trajectory, WorkerHandle, WorkerOptions,
-};
+use crate::train::{spawn, Command, Event, Knob, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions};
+use crate::views::Model;
 
 use super::tab::TabStatus;
 use super::widgets::ImageGrid;
@@ -27,7 +26,7 @@ pub struct Notice {
 }
 
 pub struct Session {
-    worker: WorkerHandle,
+    worker: WorkerHandle<dyn Model>,
     ctx: egui::Context,
     /// The worker thread has ended (it was not asked to): commands now go nowhere.
     worker_gone: bool,
@@ -43,62 +42,25 @@ pub struct Session {
     pub steps_per_sec: f64,
     pub description: String,
     pub num_params: usize,
-    pub hyper: Vec<HyperParam>,
+    pub knobs: Vec<Knob>,
     pub samples: ImageGrid,
-    pub recon_inputs: ImageGrid,
-    pub recon_outputs: ImageGrid,
-    pub interpolation: ImageGrid,
-    /// Latest encoded test points: (values, dim, labels); taken by the tab.
-    pub encoded: Option<(Vec<f32>, usize, Vec<u8>)>,
-    /// Latest decoded batch per request tag; taken by the tab.
-    pub decoded: HashMap<u64, ImageBatch>,
     pub notices: Vec<Notice>,
-    /// The latest test-set likelihood estimates, with the step they were measured at.
-    pub likelihood: Option<(u64, Vec<crate::metrics::LikelihoodSummary>)>,
     /// The latest sampled points (2-D families), with their seed; taken by the tab.
     pub points: Option<(u64, Vec<[f32; 2]>)>,
-    /// The latest GAN-lab picture and the step it shows; taken by the tab.
-    pub game: Option<(u64, GameSnapshot)>,
+    /// The latest generated texts (text models) with the step they were drawn at.
+    pub texts: Option<(u64, Vec<String>)>,
     /// The folder of the last checkpoint written; taken by the tab that asked.
     pub saved: Option<PathBuf>,
     /// The folder of the last checkpoint loaded; taken by the tab that asked.
     pub loaded: Option<PathBuf>,
-    /// Loss terms of the last single-player step (the GAN lab's one D / one G step).
-    pub player_step: Option<(Player, LossTerms)>,
-    /// The latest sampling run with every step (diffusion), and the step it was drawn at;
-    /// taken by the tab.
-    pub trajectory: Option<(u64, Trajectory)>,
-    /// The latest predicted-noise field (2-D diffusion) and its timestep; taken by the tab.
-    pub noise_field: Option<(usize, Vec<[f32; 2]>)>,
-    /// A diffusion model's loss by timestep range.
-    pub loss_by_t: Vec<LossBucket>,
-    /// The latest generated texts (text models) with the step they were drawn at.
-    pub texts: Option<(u64, Vec<String>)>,
-    /// Pixels filled in by the pixel-by-pixel sampler; taken by the tab.
-    pub pixels_filled: Option<PixelsFilled>,
-    /// The latest next-token answer (text models); taken by the tab.
-    pub next_token: Option<NextToken>,
-    /// The latest generated continuation (text models): the prompt and the drawn tokens.
-    pub generated: Option<(Vec<u32>, Vec<DrawnToken>)>,
-    /// The latest GMMN witness picture: (step, field values, generated points); taken by the tab.
-    pub witness: Option<(u64, Vec<f32>, Vec<[f32; 2]>)>,
-    /// The latest 2-D flow picture: (step, log-density at the field, the grid after each layer,
-    /// data mapped to the base); taken by the tab.
-    pub flow_picture: Option<(u64, Vec<f32>, Vec<Vec<[f32; 2]>>, Vec<[f32; 2]>)>,
-    /// The latest RBM picture: (step, filters, Gibbs chain frames); taken by the tab.
-    pub gibbs_picture: Option<(u64, ImageBatch, Vec<ImageBatch>)>,
+    /// Answers to the tab's questions, by type, oldest first (at most `KEEP_ANSWERS` each):
+    /// the tab takes them with `take`/`take_all` or looks with `latest`.
+    answers: HashMap<TypeId, VecDeque<Box<dyn Any + Send>>>,
 }
 
-/// The answer to a `Command::FillPixels`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PixelsFilled {
-    pub x: Vec<f32>,
-    pub n: usize,
-    pub from: usize,
-    pub count: usize,
-    pub probs: Vec<f32>,
-    pub next_visible: Vec<bool>,
-}
+/// Answers of one type kept unread; older ones are dropped (a hidden tab that is not
+/// reading them must not pile them up).
+const KEEP_ANSWERS: usize = 32;
 
 /// The slowest live refresh while training when the window is drawn in software (4 a second).
 const SOFTWARE_FRAME: Duration = Duration::from_millis(250);
@@ -113,7 +75,7 @@ impl Session {
     /// refused with a message and the current model is kept.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
-        family: Box<dyn Family>,
+        family: Box<dyn Model>,
         accepts: &[FamilyKind],
         data: TrainData,
         dataset: Option<DatasetId>,
@@ -151,6 +113,7 @@ impl Session {
                 }
             })),
         );
+        worker.send(Command::Preview(crate::views::preview_questions()));
         Self {
             worker,
             ctx: ctx.clone(),
@@ -164,35 +127,44 @@ impl Session {
             steps_per_sec: 0.0,
             description: String::new(),
             num_params: 0,
-            hyper: Vec::new(),
+            knobs: Vec::new(),
             samples: ImageGrid::new("samples"),
-            recon_inputs: ImageGrid::new("recon-in"),
-            recon_outputs: ImageGrid::new("recon-out"),
-            interpolation: ImageGrid::new("interpolation"),
-            encoded: None,
-            decoded: HashMap::new(),
-            likelihood: None,
             points: None,
-            game: None,
-            player_step: None,
-            trajectory: None,
-            noise_field: None,
-            loss_by_t: Vec::new(),
             texts: None,
-            pixels_filled: None,
-            next_token: None,
-            generated: None,
-            witness: None,
-            flow_picture: None,
-            gibbs_picture: None,
             saved: None,
             loaded: None,
+            answers: HashMap::new(),
             notices: Vec::new(),
         }
     }
 
-    pub fn send(&self, command: Command) {
+    pub fn send(&self, command: Command<dyn Model>) {
         self.worker.send(command);
+    }
+
+    /// Asks the model a question (see `crate::views`); its answer arrives in a later frame,
+    /// to be taken with `take::<T>()` where `T` is the question's answer type.
+    pub fn ask(&self, question: Question<dyn Model>) {
+        self.worker.send(Command::Ask(question));
+    }
+
+    /// The newest unread answer of type `T`, dropping older ones of that type.
+    pub fn take<T: Any>(&mut self) -> Option<T> {
+        let queue = self.answers.get_mut(&TypeId::of::<T>())?;
+        let newest = queue.pop_back();
+        queue.clear();
+        newest.and_then(|a| a.downcast::<T>().ok()).map(|t| *t)
+    }
+
+    /// Every unread answer of type `T`, oldest first.
+    pub fn take_all<T: Any>(&mut self) -> Vec<T> {
+        let Some(queue) = self.answers.get_mut(&TypeId::of::<T>()) else { return Vec::new() };
+        queue.drain(..).filter_map(|a| a.downcast::<T>().ok()).map(|t| *t).collect()
+    }
+
+    /// The newest answer of type `T`, left in place (for a result shown until a newer one).
+    pub fn latest<T: Any>(&self) -> Option<&T> {
+        self.answers.get(&TypeId::of::<T>())?.back()?.downcast_ref::<T>()
     }
 
     pub fn error(&mut self, text: String) {
@@ -249,10 +221,10 @@ impl Session {
     fn apply(&mut self, event: Event) {
         self.last_event_explained = matches!(event, Event::Error(_) | Event::Paused { reason: Some(_) } | Event::Stopped);
         match event {
-            Event::Ready { description, num_params, hyper } => {
+            Event::Ready { description, num_params, knobs } => {
                 self.description = description;
                 self.num_params = num_params;
-                self.hyper = hyper;
+                self.knobs = knobs;
             }
             Event::Losses { step, terms } => {
                 self.history.push(step, &terms);
@@ -267,33 +239,13 @@ impl Session {
             Event::Samples { samples: Samples::Images(batch), .. } => self.samples.set(&self.ctx, batch, 8),
             Event::Samples { seed, samples: Samples::Points(points), .. } => self.points = Some((seed, points)),
             Event::Samples { step, samples: Samples::Text(texts), .. } => self.texts = Some((step, texts)),
-            Event::PixelsFilled { x, n, from, count, probs, next_visible } => {
-                self.pixels_filled = Some(PixelsFilled { x, n, from, count, probs, next_visible })
+            Event::Answer(answer) => {
+                let queue = self.answers.entry((*answer).type_id()).or_default();
+                if queue.len() >= KEEP_ANSWERS {
+                    queue.pop_front();
+                }
+                queue.push_back(answer);
             }
-            Event::NextToken(next) => self.next_token = Some(next),
-            Event::Generated { prompt, tokens } => self.generated = Some((prompt, tokens)),
-            Event::Witness { step, field, fakes } => self.witness = Some((step, field, fakes)),
-            Event::FlowPicture { step, log_density, layers, latent } => self.flow_picture = Some((step, log_density, layers, latent)),
-            Event::GibbsPicture { step, filters, chain } => self.gibbs_picture = Some((step, filters, chain)),
-            Event::Game { step, snapshot } => self.game = Some((step, snapshot)),
-            Event::PlayerStepped { player, terms } => self.player_step = Some((player, terms)),
-            Event::Reconstructions { inputs, outputs } => {
-                let cols = inputs.n;
-                self.recon_inputs.set(&self.ctx, inputs, cols);
-                self.recon_outputs.set(&self.ctx, outputs, cols);
-            }
-            Event::Encoded { points, dim, labels } => self.encoded = Some((points, dim, labels)),
-            Event::Decoded { tag, images } => {
-                self.decoded.insert(tag, images);
-            }
-            Event::Interpolation { images, .. } => {
-                let cols = images.n;
-                self.interpolation.set(&self.ctx, images, cols);
-            }
-            Event::Trajectory { step, trajectory } => self.trajectory = Some((step, trajectory)),
-            Event::NoiseField { t, eps } => self.noise_field = Some((t, eps)),
-            Event::LossByT(buckets) => self.loss_by_t = buckets,
-            Event::Likelihood(rows) => self.likelihood = Some((self.step, rows)),
             Event::Saved(path) => {
                 self.notice(format!("saved checkpoint {}", path.display()));
                 self.saved = Some(path);
@@ -334,24 +286,16 @@ impl Session {
     pub fn batch_size_ui(ui: &mut egui::Ui, batch_size: &mut usize, max: usize, session: Option<&Session>) {
         if ui.add(egui::Slider::new(batch_size, 8..=max).logarithmic(true).text("batch size")).changed() {
             if let Some(s) = session {
-                s.send(Command::SetHyper { name: "batch_size".into(), value: *batch_size as f64 });
+                s.send(Command::SetBatchSize(*batch_size));
             }
         }
     }
 
-    /// A slider per live hyper-parameter (except those `skip` names); changes reach the worker
-    /// at once.
-    pub fn hyper_sliders_ui(&mut self, ui: &mut egui::Ui, skip: &dyn Fn(&str) -> bool) {
-        let mut changed = Vec::new();
-        for p in self.hyper.iter_mut().filter(|p| !skip(p.name)) {
-            let slider = egui::Slider::new(&mut p.value, p.min..=p.max).logarithmic(p.logarithmic).text(p.name);
-            let slider = if p.integer { slider.integer() } else { slider };
-            if ui.add(slider).on_hover_text(p.help).changed() {
-                changed.push((p.name.to_string(), p.value));
-            }
-        }
-        for (name, value) in changed {
-            self.send(Command::SetHyper { name, value });
+    /// A control per live knob (a slider, or a combo box for a choice); changes reach the
+    /// worker at once.
+    pub fn knobs_ui(&mut self, ui: &mut egui::Ui) {
+        for (name, value) in super::knobs::knobs_ui(ui, &mut self.knobs) {
+            self.send(Command::SetKnob { name, value });
         }
     }
 

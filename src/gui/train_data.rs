@@ -1,76 +1,36 @@
-//! What a tab trains on, for the tabs that take any 2-D toy or image dataset: drawn or loaded
-//! once per choice, the same way for every family. Images load on a background thread
-//! (`Loading`), so a large folder or a hostile file never freezes the window.
+//! What a tab trains on: a 2-D toy, an image dataset or a text, drawn or loaded once per
+//! choice, the same way for every family and for `genlab train` (`TrainData::load`). Images
+//! and texts load on a background thread (`Loading`), so a large folder or a hostile file
+//! never freezes the window.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId};
-use crate::rng::Rng;
+use crate::data::{DatasetId, ImageData, ImageDatasetId, TextData};
 use crate::train::TrainData;
 
 use super::loading::Loading;
 
 /// Points drawn from a 2-D toy as the training set.
-pub const TOY_POINTS: usize = 50_000;
+pub use crate::train::dataset::TOY_POINTS;
 
-/// The training data for `dataset`; a message for a person when it cannot be loaded.
+/// The training data for `dataset` (the same path as `genlab train`'s, with seed 0); a
+/// message for a person when it cannot be loaded.
 pub fn train_data(dataset: DatasetId, data_dir: Option<&Path>) -> Result<TrainData, String> {
-    match dataset {
-        DatasetId::Toy(kind) => {
-            let (points, labels) = kind.sample(TOY_POINTS, &mut Rng::new(0x7EA1));
-            Ok(TrainData::Points { points: Arc::new(points), labels: Arc::new(labels) })
-        }
-        DatasetId::Images(id) => {
-            let data = load_images(id, data_dir)?;
-            check_images(&data)?;
-            Ok(TrainData::Images(Arc::new(data)))
-        }
-        DatasetId::Text => Err("this tab trains on 2-D points or images, not text".into()),
+    if dataset == DatasetId::Text {
+        return Err("this tab trains on 2-D points or images, not text".into());
     }
+    TrainData::load(dataset, data_dir, None, 0)
 }
 
-/// What every family needs of an image dataset, checked once here so that an odd file gives a
-/// message in the tab instead of a training step that fails later: both splits hold images of
-/// one size, at least 1×1, with every label one of the classes.
-fn check_images(data: &ImageData) -> Result<(), String> {
-    let source = &data.source;
-    for (split, set) in [("training", &data.train), ("test", &data.test)] {
-        if set.is_empty() {
-            return Err(format!("{source}: the {split} split has no images"));
-        }
-        if set.width == 0 || set.height == 0 {
-            return Err(format!("{source}: the {split} images are {}×{} pixels", set.width, set.height));
-        }
-        if set.len().checked_mul(set.pixels_per_image()) != Some(set.pixels.len()) {
-            return Err(format!(
-                "{source}: the {split} split has {} pixel values for {} images of {}×{}",
-                set.pixels.len(),
-                set.len(),
-                set.width,
-                set.height
-            ));
-        }
-        if let Some(label) = set.labels.iter().find(|&&l| l as usize >= data.num_classes()) {
-            return Err(format!("{source}: a {split} label is {label}, but there are {} classes", data.num_classes()));
-        }
-    }
-    if (data.train.width, data.train.height) != (data.test.width, data.test.height) {
-        return Err(format!(
-            "{source}: training images are {}×{} but test images {}×{}",
-            data.train.width, data.train.height, data.test.width, data.test.height
-        ));
-    }
-    Ok(())
-}
-
-/// What the "Loading …" line says for `dataset`.
-fn describe(dataset: DatasetId, data_dir: Option<&Path>) -> String {
-    match (dataset, data_dir) {
-        (DatasetId::Images(ImageDatasetId::Shapes), _) | (_, None) => dataset.label().to_string(),
-        (_, Some(dir)) => format!("{} from {}", dataset.label(), dir.display()),
+/// What the "Loading …" line says for `dataset` (read from `text` when it is a text).
+fn describe(dataset: DatasetId, text: Option<&Path>, data_dir: Option<&Path>) -> String {
+    match (dataset, text, data_dir) {
+        (DatasetId::Text, Some(file), _) => file.display().to_string(),
+        (DatasetId::Text, None, _) => "the built-in Shakespeare".to_string(),
+        (DatasetId::Images(ImageDatasetId::Shapes), _, _) | (_, _, None) => dataset.label().to_string(),
+        (_, _, Some(dir)) => format!("{} from {}", dataset.label(), dir.display()),
     }
 }
 
@@ -82,15 +42,18 @@ pub fn shown_points(data: &TrainData, n: usize) -> Vec<[f32; 2]> {
     }
 }
 
-/// A tab's training data: loaded once per choice of dataset, and again when the data folder
-/// changes (the tab then drops its run). A load still running when another dataset or folder
-/// is chosen is forgotten, and its result discarded when it arrives.
+/// What a tab picked: a dataset and, for a text, its file (none: the built-in corpus).
+type Choice = (DatasetId, Option<PathBuf>);
+
+/// A tab's training data: loaded once per choice of dataset (and text file), and again when
+/// the data folder changes (the tab then drops its run). A load still running when another
+/// dataset or folder is chosen is forgotten, and its result discarded when it arrives.
 #[derive(Default)]
 pub struct TabData {
-    /// The data, and which dataset it is.
-    data: Option<(DatasetId, TrainData)>,
+    /// The data, and what was picked to get it.
+    data: Option<(Choice, TrainData)>,
     version: Option<u64>,
-    loading: Option<(DatasetId, Loading<TrainData>)>,
+    loading: Option<(Choice, Loading<TrainData>)>,
 }
 
 impl TabData {
@@ -110,37 +73,41 @@ impl TabData {
         self.loading = None;
     }
 
-    /// The data for `dataset`: `None` while it loads (show `loading_ui`), then `Some` once.
-    /// Images load on a background thread started by the first call; a failed load is
-    /// reported once and tried again on the next call. 2-D toys are drawn at once.
-    pub fn get(&mut self, dataset: DatasetId, data_dir: Option<&Path>, ctx: &egui::Context) -> Option<Result<TrainData, String>> {
-        if let Some((id, d)) = &self.data
-            && *id == dataset
+    /// The data for `dataset` (a text from the file `text`, or the built-in corpus; images
+    /// from `data_dir` or the embedded sets): `None` while it loads (show `loading_ui`), then
+    /// `Some` once. Images and texts load on a background thread started by the first call; a
+    /// failed load is reported once and tried again on the next call. 2-D toys are drawn at
+    /// once. A text comes in examples one token long: the family cuts it into its windows.
+    pub fn get(&mut self, dataset: DatasetId, text: Option<&Path>, data_dir: Option<&Path>, ctx: &egui::Context) -> Option<Result<TrainData, String>> {
+        let choice: Choice = (dataset, text.map(Path::to_path_buf));
+        if let Some((picked, d)) = &self.data
+            && *picked == choice
         {
             return Some(Ok(d.clone()));
         }
         self.data = None;
-        if self.loading.as_ref().is_some_and(|(id, _)| *id != dataset) {
+        if self.loading.as_ref().is_some_and(|(picked, _)| *picked != choice) {
             self.loading = None;
         }
         if dataset.toy().is_some() {
             // 50,000 points from a formula: milliseconds, no file involved.
-            return Some(self.keep(dataset, train_data(dataset, data_dir)));
+            return Some(self.keep(choice, TrainData::load(dataset, data_dir, None, 0)));
         }
         if self.loading.is_none() {
-            let dir = data_dir.map(Path::to_path_buf);
-            let loading = Loading::start(describe(dataset, data_dir), ctx, move || train_data(dataset, dir.as_deref()));
-            self.loading = Some((dataset, loading));
+            let (file, dir) = (choice.1.clone(), data_dir.map(Path::to_path_buf));
+            let what = describe(dataset, text, data_dir);
+            let loading = Loading::start(what, ctx, move || TrainData::load(dataset, dir.as_deref(), file.as_deref(), 0));
+            self.loading = Some((choice, loading));
             return None;
         }
         let result = self.loading.as_ref().and_then(|(_, loading)| loading.poll())?;
         self.loading = None;
-        Some(self.keep(dataset, result))
+        Some(self.keep(choice, result))
     }
 
-    fn keep(&mut self, dataset: DatasetId, result: Result<TrainData, String>) -> Result<TrainData, String> {
+    fn keep(&mut self, choice: Choice, result: Result<TrainData, String>) -> Result<TrainData, String> {
         if let Ok(d) = &result {
-            self.data = Some((dataset, d.clone()));
+            self.data = Some((choice, d.clone()));
         }
         result
     }
@@ -163,6 +130,14 @@ impl TabData {
             _ => None,
         }
     }
+
+    /// The text, once loaded.
+    pub fn text(&self) -> Option<&TextData> {
+        match &self.data {
+            Some((_, TrainData::Text { text, .. })) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -170,12 +145,12 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::data::{ImageSet, ToyKind};
+    use crate::data::ToyKind;
 
     fn wait(data: &mut TabData, dataset: DatasetId, ctx: &egui::Context) -> Result<TrainData, String> {
         let start = Instant::now();
         loop {
-            if let Some(result) = data.get(dataset, None, ctx) {
+            if let Some(result) = data.get(dataset, None, None, ctx) {
                 return result;
             }
             assert!(start.elapsed() < Duration::from_secs(60), "the load never finished");
@@ -189,17 +164,17 @@ mod tests {
         let mut data = TabData::default();
         let shapes = DatasetId::Images(ImageDatasetId::Shapes);
         // The first call only starts the load: the tab draws its "Loading" line this frame.
-        assert!(data.get(shapes, None, &ctx).is_none());
+        assert!(data.get(shapes, None, None, &ctx).is_none());
         assert!(data.is_loading());
         // Another dataset picked meanwhile: the load in flight is forgotten.
         let ring = DatasetId::Toy(ToyKind::Ring8);
-        assert!(matches!(data.get(ring, None, &ctx), Some(Ok(TrainData::Points { .. }))));
+        assert!(matches!(data.get(ring, None, None, &ctx), Some(Ok(TrainData::Points { .. }))));
         assert!(!data.is_loading());
         assert!(data.images().is_none());
         // Back to the shapes: loaded afresh, then kept.
         assert!(matches!(wait(&mut data, shapes, &ctx), Ok(TrainData::Images(_))));
         assert!(data.images().is_some_and(|d| !d.train.is_empty()));
-        assert!(matches!(data.get(shapes, None, &ctx), Some(Ok(TrainData::Images(_)))));
+        assert!(matches!(data.get(shapes, None, None, &ctx), Some(Ok(TrainData::Images(_)))));
     }
 
     #[test]
@@ -210,20 +185,5 @@ mod tests {
         let error = wait(&mut data, DatasetId::Images(ImageDatasetId::Folder), &ctx).unwrap_err();
         assert!(!error.is_empty());
         assert!(!data.is_loading());
-    }
-
-    #[test]
-    fn images_with_no_pixels_or_foreign_labels_are_refused() {
-        let set = |width: usize, height: usize, labels: Vec<u8>| ImageSet { width, height, pixels: vec![0.0; labels.len() * width * height], labels };
-        let data = |train: ImageSet, test: ImageSet| ImageData { source: "odd.idx".into(), class_names: vec!["a".into(), "b".into()], train, test };
-        assert!(check_images(&data(set(2, 2, vec![0, 1]), set(2, 2, vec![1]))).is_ok());
-        let empty = check_images(&data(set(2, 2, vec![]), set(2, 2, vec![1]))).unwrap_err();
-        assert!(empty.contains("training split has no images"), "{empty}");
-        let flat = check_images(&data(set(0, 0, vec![0]), set(0, 0, vec![1]))).unwrap_err();
-        assert!(flat.contains("0×0"), "{flat}");
-        let label = check_images(&data(set(2, 2, vec![0, 7]), set(2, 2, vec![1]))).unwrap_err();
-        assert!(label.contains("label is 7"), "{label}");
-        let sizes = check_images(&data(set(2, 2, vec![0]), set(3, 3, vec![1]))).unwrap_err();
-        assert!(sizes.contains("2×2") && sizes.contains("3×3"), "{sizes}");
     }
 }

@@ -3,9 +3,33 @@
 //! (e.g. Burda et al. 2016, Table 1; van den Oord et al. 2016).
 
 use crate::data::ImageSet;
-use crate::train::LikelihoodModel;
 
 use super::MetricResult;
+
+/// One per-example log-likelihood estimate, in nats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLikelihood {
+    /// What it is, e.g. "ELBO" or "IWAE bound (k = 64)".
+    pub name: String,
+    /// Exact log p(x) (flows, PixelCNN) rather than a lower bound on it (VAE).
+    pub exact: bool,
+    pub per_example: Vec<f64>,
+}
+
+/// Families with a likelihood: the evaluation's NLL column. Later families (PixelCNN, flows)
+/// return one exact estimate; the VAE returns its ELBO and an importance-weighted bound.
+pub trait LikelihoodModel {
+    /// log p(x) or lower bounds on it for `n` examples, each estimate named.
+    /// `importance_samples` is k of the importance-weighted bound (ignored when exact).
+    fn log_likelihood(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        labels: &[u8],
+        importance_samples: usize,
+        seed: u64,
+    ) -> Result<Vec<LogLikelihood>, String>;
+}
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LikelihoodSummary {

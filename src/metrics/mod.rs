@@ -14,7 +14,7 @@ pub mod prdc;
 pub use features::Features;
 pub use frechet::{frechet_distance, Frechet};
 pub use inception_score::{inception_score, softmax_rows, InceptionScore};
-pub use likelihood::{evaluate_likelihood, evaluate_text_likelihood, LikelihoodSummary};
+pub use likelihood::{evaluate_likelihood, evaluate_text_likelihood, LikelihoodModel, LikelihoodSummary, LogLikelihood};
 pub use mmd::{mmd2, Mmd};
 pub use mode_coverage::{mode_coverage, ModeCoverage};
 pub use prdc::{prdc, Prdc, DEFAULT_K};

@@ -1,6 +1,7 @@
-//! Model families. Each is a folder: config + module + forward, and a `Family` impl that wraps
-//! the network in its process (loss, sampler, views). Adding a family adds a folder, a variant
-//! here and a tab file; the trainer does not change.
+//! Model families. Each is a folder: config + module + forward, a `Family` impl that wraps
+//! the network in its process (loss, sampler), its views (`crate::views::Model`), and an
+//! `entry.rs` for the registry (`registry.rs`). Adding a family adds a folder, one line in
+//! `registry::FAMILIES` and a tab file; the trainer does not change.
 
 pub mod autoencoder;
 pub mod charlm;
@@ -13,6 +14,8 @@ pub mod gmmn;
 pub mod one_hot;
 pub mod pixelcnn;
 pub mod rbm;
+pub mod registry;
+pub mod settings;
 pub mod vae;
 pub mod weights;
 
@@ -20,67 +23,25 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
 
 use crate::train::checkpoint::{read_config, CONFIG_FILE};
-use crate::train::Family;
+use crate::views::Model;
 
-/// The families genlab can build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum FamilyKind {
-    Vae,
-    /// A plain autoencoder with the VAE's networks: the baseline the VAE improves on.
-    Autoencoder,
-    Gan,
-    Diffusion,
-    /// PixelCNN: an autoregressive model of binarized images with an exact likelihood.
-    Pixelcnn,
-    /// A character-level transformer language model.
-    Charlm,
-    /// RealNVP, a normalizing flow with an exact likelihood.
-    Flow,
-    /// A restricted Boltzmann machine trained with contrastive divergence.
-    Rbm,
-    /// A generative moment matching network: a generator trained on MMD².
-    Gmmn,
-}
+pub use registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind, FAMILIES};
+pub use settings::Settings;
 
-impl FamilyKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            FamilyKind::Vae => "VAE",
-            FamilyKind::Autoencoder => "Autoencoder",
-            FamilyKind::Gan => "GAN",
-            FamilyKind::Diffusion => "Diffusion",
-            FamilyKind::Pixelcnn => "PixelCNN",
-            FamilyKind::Charlm => "Character model",
-            FamilyKind::Flow => "Flow",
-            FamilyKind::Rbm => "RBM",
-            FamilyKind::Gmmn => "GMMN",
-        }
-    }
-}
+/// Every family, in the order of the GUI's tabs (the registry's list).
+pub const ALL_FAMILIES: &[FamilyKind] = &registry::FAMILIES;
 
 /// Rebuilds whatever family a checkpoint directory holds (its `config.json` names it). The
-/// configuration is checked against the bounds of `bounds` and the weights against it before
+/// configuration is checked against the family's bounds and the weights against it before
 /// anything is applied: a hand-edited or corrupted checkpoint is an error, never a panic.
-pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Family>, String> {
-    match checkpoint_family(dir)? {
-        FamilyKind::Vae | FamilyKind::Autoencoder => Ok(Box::new(vae::VaeFamily::load(dir, device)?)),
-        FamilyKind::Gan => Ok(Box::new(gan::GanFamily::load(dir, device)?)),
-        FamilyKind::Diffusion => Ok(Box::new(diffusion::DiffusionFamily::load(dir, device)?)),
-        FamilyKind::Pixelcnn => Ok(Box::new(pixelcnn::PixelCnnFamily::load(dir, device)?)),
-        FamilyKind::Charlm => Ok(Box::new(charlm::CharLmFamily::load(dir, device)?)),
-        FamilyKind::Flow => Ok(Box::new(flow::FlowFamily::load(dir, device)?)),
-        FamilyKind::Rbm => Ok(Box::new(rbm::RbmFamily::load(dir, device)?)),
-        FamilyKind::Gmmn => Ok(Box::new(gmmn::GmmnFamily::load(dir, device)?)),
-    }
+pub fn load_family(dir: &Path, device: &Device) -> Result<Box<dyn Model>, String> {
+    (checkpoint_family(dir)?.entry().load)(dir, device)
 }
 
-/// Which family a checkpoint holds, from the `family` field of its `config.json`. A plain
-/// autoencoder is saved under its own name ("autoencoder"); a checkpoint named "vae" whose
-/// configuration says `"variational": false` is one too (it trains and samples as one).
+/// Which family a checkpoint holds, from the `family` field of its `config.json` (and, for
+/// a "vae" checkpoint, its `variational` setting: see each entry's `holds`).
 pub fn checkpoint_family(dir: &Path) -> Result<FamilyKind, String> {
     let json = read_config(dir)?;
     let file = dir.join(CONFIG_FILE);
@@ -89,74 +50,18 @@ pub fn checkpoint_family(dir: &Path) -> Result<FamilyKind, String> {
         Some(other) => return Err(format!("{}: the \"family\" field is {other}, not a family name", file.display())),
         None => return Err(format!("{}: no \"family\" field", file.display())),
     };
-    let variational = json.get("config").and_then(|c| c.get("variational")).and_then(serde_json::Value::as_bool);
-    Ok(match name {
-        vae::family::FAMILY_NAME if variational == Some(false) => FamilyKind::Autoencoder,
-        vae::family::FAMILY_NAME => FamilyKind::Vae,
-        autoencoder::FAMILY_NAME => FamilyKind::Autoencoder,
-        gan::family::FAMILY_NAME => FamilyKind::Gan,
-        diffusion::family::FAMILY_NAME => FamilyKind::Diffusion,
-        pixelcnn::family::FAMILY_NAME => FamilyKind::Pixelcnn,
-        charlm::family::FAMILY_NAME => FamilyKind::Charlm,
-        flow::family::FAMILY_NAME => FamilyKind::Flow,
-        rbm::family::FAMILY_NAME => FamilyKind::Rbm,
-        gmmn::family::FAMILY_NAME => FamilyKind::Gmmn,
-        other => {
-            let known: Vec<&str> = ALL_FAMILIES.iter().map(|k| k.name()).collect();
-            return Err(format!("{}: unknown family \"{other}\" (genlab writes {})", file.display(), known.join(", ")));
-        }
-    })
-}
-
-/// Every family, in the order of the GUI's tabs.
-pub const ALL_FAMILIES: [FamilyKind; 9] = [
-    FamilyKind::Vae,
-    FamilyKind::Autoencoder,
-    FamilyKind::Gan,
-    FamilyKind::Diffusion,
-    FamilyKind::Pixelcnn,
-    FamilyKind::Charlm,
-    FamilyKind::Flow,
-    FamilyKind::Rbm,
-    FamilyKind::Gmmn,
-];
-
-impl FamilyKind {
-    /// The name a checkpoint's `config.json` stores in its `family` field.
-    pub fn name(self) -> &'static str {
-        match self {
-            FamilyKind::Vae => vae::family::FAMILY_NAME,
-            FamilyKind::Autoencoder => autoencoder::FAMILY_NAME,
-            FamilyKind::Gan => gan::family::FAMILY_NAME,
-            FamilyKind::Diffusion => diffusion::family::FAMILY_NAME,
-            FamilyKind::Pixelcnn => pixelcnn::family::FAMILY_NAME,
-            FamilyKind::Charlm => charlm::family::FAMILY_NAME,
-            FamilyKind::Flow => flow::family::FAMILY_NAME,
-            FamilyKind::Rbm => rbm::family::FAMILY_NAME,
-            FamilyKind::Gmmn => gmmn::family::FAMILY_NAME,
-        }
+    let config = json.get("config");
+    if let Some(kind) = FAMILIES.iter().copied().find(|k| (k.entry().holds)(name, config)) {
+        return Ok(kind);
     }
-
-    /// "a GAN", "an autoencoder": the family with its article, for sentences.
-    fn with_article(self) -> &'static str {
-        match self {
-            FamilyKind::Vae => "a VAE",
-            FamilyKind::Autoencoder => "an autoencoder",
-            FamilyKind::Gan => "a GAN",
-            FamilyKind::Diffusion => "a diffusion",
-            FamilyKind::Pixelcnn => "a PixelCNN",
-            FamilyKind::Charlm => "a character-model",
-            FamilyKind::Flow => "a flow",
-            FamilyKind::Rbm => "an RBM",
-            FamilyKind::Gmmn => "a GMMN",
-        }
-    }
+    let known: Vec<&str> = FAMILIES.iter().map(|k| k.name()).collect();
+    Err(format!("{}: unknown family \"{name}\" (genlab writes {})", file.display(), known.join(", ")))
 }
 
 /// Loads a checkpoint only when it holds one of the `expected` families (a tab's "Load
 /// checkpoint"): another family's checkpoint is refused before anything is built, with a
 /// message saying what it holds and where to open it.
-pub fn load_family_expecting(dir: &Path, device: &Device, expected: &[FamilyKind]) -> Result<Box<dyn Family>, String> {
+pub fn load_family_expecting(dir: &Path, device: &Device, expected: &[FamilyKind]) -> Result<Box<dyn Model>, String> {
     let kind = checkpoint_family(dir)?;
     if !expected.contains(&kind) {
         let wanted: Vec<&str> = expected.iter().map(|k| k.label()).collect();
@@ -168,7 +73,7 @@ pub fn load_family_expecting(dir: &Path, device: &Device, expected: &[FamilyKind
             kind.label()
         ));
     }
-    load_family(dir, device)
+    (kind.entry().load)(dir, device)
 }
 
 /// Checks a checkpoint's configuration against the bounds of its family without building
@@ -177,25 +82,7 @@ pub fn load_family_expecting(dir: &Path, device: &Device, expected: &[FamilyKind
 pub fn validate_checkpoint(dir: &Path) -> Result<FamilyKind, String> {
     let kind = checkpoint_family(dir)?;
     let json = read_config(dir)?;
-    let in_file = |e: String| format!("{}: {e}", dir.join(CONFIG_FILE).display());
-    match kind {
-        FamilyKind::Vae | FamilyKind::Autoencoder => {
-            weights::config_from_json::<vae::VaeConfig>(&json, dir, "VAE")?.validate().map_err(in_file)?
-        }
-        FamilyKind::Gan => weights::config_from_json::<gan::GanConfig>(&json, dir, "GAN")?.validate().map_err(in_file)?,
-        FamilyKind::Diffusion => {
-            weights::config_from_json::<diffusion::DiffusionConfig>(&json, dir, "diffusion")?.validate().map_err(in_file)?
-        }
-        FamilyKind::Pixelcnn => {
-            weights::config_from_json::<pixelcnn::PixelCnnConfig>(&json, dir, "PixelCNN")?.validate().map_err(in_file)?
-        }
-        FamilyKind::Charlm => {
-            weights::config_from_json::<charlm::CharLmConfig>(&json, dir, "character-model")?.validate().map_err(in_file)?
-        }
-        FamilyKind::Flow => weights::config_from_json::<flow::FlowConfig>(&json, dir, "flow")?.validate().map_err(in_file)?,
-        FamilyKind::Rbm => weights::config_from_json::<rbm::RbmConfig>(&json, dir, "RBM")?.validate().map_err(in_file)?,
-        FamilyKind::Gmmn => weights::config_from_json::<gmmn::GmmnConfig>(&json, dir, "GMMN")?.validate().map_err(in_file)?,
-    }
+    (kind.entry().validate)(&json, dir)?;
     Ok(kind)
 }
 

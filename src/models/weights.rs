@@ -1,6 +1,7 @@
-//! What every family with one network does the same way: read results back from the device,
-//! write and read its weights beside its config, keep the last known-good weights for the
-//! trainer's NaN recovery, and offer Adam's step size as a live knob.
+//! What every family does the same way: read results back from the device, write and read
+//! its weights beside its config (one file per network: a GAN writes two, diffusion its
+//! weight average too), keep the last known-good weights for the trainer's NaN recovery,
+//! offer Adam's step size as a live knob, and check a knob's value.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -15,18 +16,29 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
-use crate::train::family::{FamilyResult, HyperParam};
+use crate::train::family::{FamilyResult, Knob, KnobKind, KnobValue};
 
 /// A tensor's values on the host, with a message for a person when the device fails.
 pub fn read_back<const D: usize>(t: Tensor<D>) -> FamilyResult<Vec<f32>> {
     t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
 }
 
-/// Writes `model` to `dir/file` and `{ "family": family, "config": config }` to the config
-/// file (atomically).
-pub fn save_checkpoint<M: Module + Clone>(model: &M, dir: &Path, file: &str, family: &str, config: &impl Serialize) -> FamilyResult<()> {
+/// Writes a family with one network: `model` to `dir/file`, then its config file.
+pub fn save_checkpoint<M: Module>(model: &M, dir: &Path, file: &str, family: &str, config: &impl Serialize) -> FamilyResult<()> {
+    save_weights(model.clone(), dir, file)?;
+    save_config(dir, family, config)
+}
+
+/// Writes one network's weights to `dir/file`. A family with several calls it once per
+/// network, then `save_config`.
+pub fn save_weights<M: Module>(model: M, dir: &Path, file: &str) -> FamilyResult<()> {
     let path = dir.join(file);
-    model.clone().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+    model.save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))
+}
+
+/// Writes `{ "family": family, "config": config }` to the checkpoint's config file
+/// (atomically), after its weights.
+pub fn save_config(dir: &Path, family: &str, config: &impl Serialize) -> FamilyResult<()> {
     let json = serde_json::json!({ "family": family, "config": config });
     let text = serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?;
     write_atomic(&dir.join(CONFIG_FILE), &text)
@@ -197,7 +209,8 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
-/// `fresh` (built from the checkpoint's config) with the weights of `dir/file`. The file is
+/// `fresh` (built from the checkpoint's config) with the weights of `dir/file`; a family with
+/// several networks loads each from its own file. The file is
 /// checked against the module before anything is applied (its size against the parameter
 /// count, then every tensor's name, shape and data type from its header), so weights of
 /// another configuration or a corrupted file are an error naming the file. burn's own load
@@ -232,10 +245,22 @@ impl<M> Default for KnownGood<M> {
 
 impl<M: Clone> KnownGood<M> {
     pub fn remember(&mut self, current: Option<&M>) {
+        self.remember_copy(current.cloned());
+    }
+
+    /// `remember` for a copy already made, such as several networks cloned into a tuple.
+    pub fn remember_copy(&mut self, copy: Option<M>) {
         if self.pending.is_some() {
             self.good = self.pending.take();
         }
-        self.pending = current.cloned();
+        self.pending = copy;
+    }
+
+    /// Puts the weights to go back to into `slot` (left as it is when there are none).
+    pub fn restore_into(&mut self, slot: &mut Option<M>) {
+        if let Some(good) = self.restore() {
+            *slot = Some(good);
+        }
     }
 
     /// The weights to go back to after a NaN; the unvalidated copy is dropped.
@@ -246,15 +271,42 @@ impl<M: Clone> KnownGood<M> {
     }
 }
 
-/// Adam's step size as a live hyper-parameter.
-pub fn learning_rate_param(value: f64) -> HyperParam {
-    HyperParam {
-        name: "learning_rate",
-        help: "Adam step size: larger learns faster but can diverge",
-        value,
-        min: 1e-5,
-        max: 1e-1,
-        logarithmic: true,
-        integer: false,
+/// Adam's step size as a live knob.
+pub fn learning_rate_knob(value: f64) -> Knob {
+    Knob::real("learning_rate", "learning rate", "Adam's step size: larger learns faster but can diverge", value, (1e-5, 1e-1), true)
+}
+
+/// The new step size of a family whose one live knob is Adam's learning rate: `value`
+/// checked against that knob (`owner` names the model in a refusal).
+pub fn learning_rate_change(current: f64, name: &str, value: KnobValue, owner: &str) -> FamilyResult<f64> {
+    check_knob(&[learning_rate_knob(current)], name, value, owner)?;
+    Ok(value.as_f64())
+}
+
+/// Checks `value` against the knob `name` among a family's `knobs` (`owner` names the model
+/// in the sentence): refused when there is no such knob, or the value is of another kind or
+/// outside the knob's range.
+pub fn check_knob(knobs: &[Knob], name: &str, value: KnobValue, owner: &str) -> FamilyResult<()> {
+    let Some(knob) = knobs.iter().find(|k| k.name == name) else {
+        return Err(format!("the {owner} has no live knob \"{name}\""));
+    };
+    if knob.accepts(value) {
+        return Ok(());
     }
+    let label = knob.label;
+    let given = match value {
+        KnobValue::Real(v) => format!("the number {v}"),
+        KnobValue::Whole(v) => format!("the whole number {v}"),
+        KnobValue::Choice(i) => format!("option {i}"),
+    };
+    Err(match (&knob.kind, value) {
+        (KnobKind::Real { min, max, .. }, KnobValue::Real(_)) => format!("{label} must lie between {min} and {max}, not {given}"),
+        (KnobKind::Whole { min, max, .. }, KnobValue::Whole(_)) => format!("{label} must lie between {min} and {max}, not {given}"),
+        (KnobKind::Choice { options }, KnobValue::Choice(_)) => {
+            format!("{label} is one of {} options ({}), not {given}", options.len(), options.join(", "))
+        }
+        (KnobKind::Real { .. }, _) => format!("{label} is a number, not {given}"),
+        (KnobKind::Whole { .. }, _) => format!("{label} is a whole number, not {given}"),
+        (KnobKind::Choice { options }, _) => format!("{label} is a choice among {}, not {given}", options.join(", ")),
+    })
 }

@@ -110,7 +110,7 @@ pub fn check_out_folder(dir: &Path) -> Result<OutFolder, String> {
 /// into a hidden folder beside `dir`, then moved into place one file at a time (each move is
 /// an atomic rename), weights first and `progress.json` last. Files of `dir` that are not
 /// part of the checkpoint stay. Leftovers of an interrupted save are cleaned up first.
-pub fn save(family: &dyn Family, progress: &Progress, dir: &Path) -> Result<(), String> {
+pub fn save<M: Family + ?Sized>(family: &M, progress: &Progress, dir: &Path) -> Result<(), String> {
     let kind = check_out_folder(dir)?;
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| format!("{}: cannot create the folder ({e})", parent.display()))?;

@@ -1,18 +1,19 @@
 //! The family-blind, GUI-blind trainer: batches, the worker thread and its protocol,
-//! loss history and checkpoints.
+//! live knobs, loss history and checkpoints. It knows the `Family` trait and nothing of any
+//! family or view, and imports nothing from the models.
 
 pub mod batches;
 pub mod checkpoint;
+pub mod dataset;
 pub mod family;
 pub mod history;
+pub mod knob;
 pub mod protocol;
 pub mod worker;
 
 pub use batches::TrainData;
-pub use family::{
-    Batch, DenoisingView, DrawnToken, Family, FlowView, GibbsView, WitnessView, GameSnapshot, GameView, HyperParam, ImageBatch, LatentModel, LikelihoodModel, LogLikelihood,
-    LossBucket, LossTerms, NextToken, PixelView, Player, Samples, TokenView, Trajectory, TrajectoryStep,
-};
+pub use family::{Batch, Family, FamilyResult, ImageBatch, LossTerms, Samples};
 pub use history::LossHistory;
-pub use protocol::{Command, Event};
-pub use worker::{spawn, WorkerHandle, WorkerOptions};
+pub use knob::{Knob, KnobKind, KnobValue};
+pub use protocol::{Answer, Command, Context, Event, PreviewQuestion, Question, MAX_BATCH};
+pub use worker::{spawn, panic_message, Loader, Notify, WorkerHandle, WorkerOptions};

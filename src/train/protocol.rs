@@ -1,56 +1,90 @@
 //! The command/event protocol between a training worker and its clients (GUI, CLI, tests).
+//!
+//! A small core (start, pause, step, knobs, batch size, sample, save, load, stop) plus one
+//! generic way to ask the model a question between steps: `Command::Ask` carries a closure
+//! that runs on the worker thread with the model and a [`Context`], and its typed answer comes
+//! back as `Event::Answer`. The questions themselves (encode these images, run the sampler
+//! step by step…) are written beside the views they use, outside the trainer.
 
+use std::any::Any;
+use std::fmt;
 use std::path::PathBuf;
 
-use super::family::{DrawnToken, GameSnapshot, ImageBatch, LossBucket, LossTerms, NextToken, Player, Samples, Trajectory};
-use crate::models::charlm::SamplingSettings;
+use super::batches::{Batcher, TrainData};
+use super::family::{Batch, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+
+/// A typed answer to a question; the client downcasts it to the type the question returns.
+pub type Answer = Box<dyn Any + Send>;
+
+/// A question for the model `M`, answered once on the worker thread between steps.
+pub type Question<M> = Box<dyn FnOnce(&mut M, &mut Context) -> Result<Answer, String> + Send>;
+
+/// A question asked again with every preview while training (reconstructions, the loss by
+/// timestep): `None` when it does not apply to the current model.
+pub type PreviewQuestion<M> = Box<dyn FnMut(&mut M, &mut Context) -> Option<Result<Answer, String>> + Send>;
+
+/// What a question sees besides the model: the run's data, its step, and fresh batches.
+pub struct Context<'a> {
+    pub step: u64,
+    batcher: &'a mut Batcher,
+    batch_size: usize,
+}
+
+impl<'a> Context<'a> {
+    pub(super) fn new(step: u64, batcher: &'a mut Batcher, batch_size: usize) -> Self {
+        Self { step, batcher, batch_size }
+    }
+
+    pub fn data(&self) -> &TrainData {
+        self.batcher.data()
+    }
+
+    /// The next training batch at the run's batch size (the GAN lab's single-player steps).
+    pub fn next_batch(&mut self) -> Batch<'_> {
+        self.batcher.next_batch(self.batch_size)
+    }
+
+    /// Test images by index (an index past the end is the last image): the pixels, labels,
+    /// width and height; `None` when the run's data are not images.
+    pub fn test_images(&self, indices: &[usize]) -> Option<(ImageBatch, Vec<u8>)> {
+        let TrainData::Images(data) = self.data() else { return None };
+        let set = &data.test;
+        let mut pixels = Vec::with_capacity(indices.len() * set.pixels_per_image());
+        let mut labels = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let i = i.min(set.len().saturating_sub(1));
+            pixels.extend_from_slice(set.image(i));
+            labels.push(set.labels[i]);
+        }
+        Some((ImageBatch { n: labels.len(), width: set.width, height: set.height, pixels }, labels))
+    }
+
+    /// Test images in the run's data (0 for points and text).
+    pub fn test_len(&self) -> usize {
+        match self.data() {
+            TrainData::Images(d) => d.test.len(),
+            TrainData::Points { .. } | TrainData::Text { .. } => 0,
+        }
+    }
+}
 
 /// What a client asks the worker to do.
-#[derive(Clone, Debug)]
-pub enum Command {
+pub enum Command<M: ?Sized = dyn super::family::Family> {
     /// Train continuously until paused.
     Start,
     Pause,
     /// Run exactly `n` steps, then pause.
     Step(u32),
-    /// Change a family hyper-parameter, or the trainer's own `batch_size`.
-    SetHyper { name: String, value: f64 },
+    /// Change one of the model's live knobs.
+    SetKnob { name: String, value: KnobValue },
+    /// Examples per training step from now on (1 … `MAX_BATCH`).
+    SetBatchSize(usize),
     /// Draw `n` samples with a seed (a chosen class for conditional models).
     Sample { n: usize, seed: u64, label: Option<u8> },
-    /// Encode up to `n` test images for the latent map.
-    Encode { n: usize },
-    /// Decode latent points; `tag` comes back so the client can match answers to requests.
-    Decode { tag: u64, z: Vec<f32>, n: usize, label: Option<u8> },
-    /// Encode two test images and decode `steps` points between them.
-    Interpolate { a: usize, b: usize, steps: usize, spherical: bool },
-    /// Reconstruct `n` test images.
-    Reconstruct { n: usize },
-    /// Estimate the test-set likelihood (families with a likelihood view) on up to
-    /// `max_examples` test images; `importance_samples` is k of a bound that has one.
-    Likelihood { max_examples: usize, importance_samples: usize },
-    /// One update of one player of a two-player game, on the next batch (the GAN lab).
-    PlayerStep(Player),
-    /// The GAN lab's picture: D at `field` points, and G's points and pulls for `n` latent
-    /// rows `z`.
-    Game { field: Vec<[f32; 2]>, z: Vec<f32>, n: usize },
-    /// A diffusion model's sampling run with every step kept (the step-through).
-    Trajectory { n: usize, seed: u64, label: Option<u8> },
-    /// A 2-D diffusion model's predicted noise at `points` at timestep `t`.
-    NoiseField { points: Vec<[f32; 2]>, t: usize },
-    /// Sample pixels `from..from + count` of `n` images `x` one at a time (PixelCNN).
-    FillPixels { x: Vec<f32>, n: usize, from: usize, count: usize, seed: u64, label: Option<u8> },
-    /// The next-token distribution and attention maps after `context` (character model).
-    NextToken { context: Vec<u32> },
-    /// Continue `prompt` by `n` tokens (character model).
-    Generate { prompt: Vec<u32>, n: usize, settings: SamplingSettings, seed: u64 },
-    /// The GMMN's witness over `field` points against `n` real and `n` generated points.
-    Witness { field: Vec<[f32; 2]>, n: usize },
-    /// A 2-D flow's picture: log-density at `field` points, `grid` base points pushed through
-    /// each layer, and `data` points mapped back to the base space.
-    FlowPicture { field: Vec<[f32; 2]>, grid: Vec<[f32; 2]>, data: Vec<[f32; 2]> },
-    /// An RBM's picture: `filters` hidden units' weights, and a Gibbs chain of `steps` steps for
-    /// `chains` chains from noise (or from test images), keeping every `every`-th.
-    GibbsPicture { filters: usize, chains: usize, steps: usize, every: usize, from_test: bool, seed: u64 },
+    /// Ask the model a question between steps; the answer comes back as `Event::Answer`.
+    Ask(Question<M>),
+    /// Questions asked again with every preview while training, replacing earlier ones.
+    Preview(Vec<PreviewQuestion<M>>),
     /// Write a checkpoint directory (weights + config JSON), atomically.
     Save(PathBuf),
     /// Replace the model with the checkpoint in this directory.
@@ -59,46 +93,40 @@ pub enum Command {
     Stop,
 }
 
+/// The most examples per step a run takes: far above every default (32-256); the command
+/// line checks a batch's memory against this machine's as well.
+pub const MAX_BATCH: usize = 4096;
+
+impl<M: ?Sized> fmt::Debug for Command<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Command::Start => write!(f, "Start"),
+            Command::Pause => write!(f, "Pause"),
+            Command::Step(n) => write!(f, "Step({n})"),
+            Command::SetKnob { name, value } => write!(f, "SetKnob({name} = {value:?})"),
+            Command::SetBatchSize(n) => write!(f, "SetBatchSize({n})"),
+            Command::Sample { n, seed, label } => write!(f, "Sample {{ n: {n}, seed: {seed}, label: {label:?} }}"),
+            Command::Ask(_) => write!(f, "Ask(..)"),
+            Command::Preview(q) => write!(f, "Preview({} questions)", q.len()),
+            Command::Save(dir) => write!(f, "Save({})", dir.display()),
+            Command::Load(dir) => write!(f, "Load({})", dir.display()),
+            Command::Stop => write!(f, "Stop"),
+        }
+    }
+}
+
 /// What the worker reports.
-#[derive(Clone, Debug)]
 pub enum Event {
-    /// The model is ready: its description and parameter count.
-    Ready { description: String, num_params: usize, hyper: Vec<super::family::HyperParam> },
+    /// The model is ready: its description, parameter count and live knobs.
+    Ready { description: String, num_params: usize, knobs: Vec<Knob> },
     /// One step's loss terms.
     Losses { step: u64, terms: LossTerms },
     /// Throughput, sent about twice a second while training.
     Progress { step: u64, samples_seen: u64, steps_per_sec: f64, running: bool },
     /// A preview or requested sample batch; `seed` is the seed it was drawn with.
     Samples { step: u64, seed: u64, samples: Samples },
-    Reconstructions { inputs: ImageBatch, outputs: ImageBatch },
-    /// Encoded test points (posterior means), `dim` values each, with labels.
-    Encoded { points: Vec<f32>, dim: usize, labels: Vec<u8> },
-    Decoded { tag: u64, images: ImageBatch },
-    Interpolation { images: ImageBatch, spherical: bool },
-    /// Test-set likelihood estimates (nats per image, bits per dimension).
-    Likelihood(Vec<crate::metrics::LikelihoodSummary>),
-    /// The GAN lab's picture, answering `Command::Game`, at this step.
-    Game { step: u64, snapshot: GameSnapshot },
-    /// One player's update was made (`Command::PlayerStep`); its loss terms.
-    PlayerStepped { player: Player, terms: LossTerms },
-    /// The sampling run asked for by `Command::Trajectory`, at this training step.
-    Trajectory { step: u64, trajectory: Trajectory },
-    /// The predicted noise at the points asked for by `Command::NoiseField`.
-    NoiseField { t: usize, eps: Vec<[f32; 2]> },
-    /// A diffusion model's loss by timestep range, sent with every preview.
-    LossByT(Vec<LossBucket>),
-    /// Pixels filled in (answering `Command::FillPixels`): the images, each filled pixel's
-    /// probability of being on (`n × count`), and what the next pixel can see.
-    PixelsFilled { x: Vec<f32>, n: usize, from: usize, count: usize, probs: Vec<f32>, next_visible: Vec<bool> },
-    NextToken(NextToken),
-    /// Generated tokens after `prompt`, each with the probability it was drawn with.
-    Generated { prompt: Vec<u32>, tokens: Vec<DrawnToken> },
-    /// The witness values at the requested field points, and the generated points.
-    Witness { step: u64, field: Vec<f32>, fakes: Vec<[f32; 2]> },
-    /// Answer to `Command::FlowPicture`.
-    FlowPicture { step: u64, log_density: Vec<f32>, layers: Vec<Vec<[f32; 2]>>, latent: Vec<[f32; 2]> },
-    /// Answer to `Command::GibbsPicture`: the filters and the chain's frames.
-    GibbsPicture { step: u64, filters: ImageBatch, chain: Vec<ImageBatch> },
+    /// The answer to a `Command::Ask` (or a preview question), typed by the question.
+    Answer(Answer),
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).
@@ -107,4 +135,55 @@ pub enum Event {
     /// Something failed; the text is meant for a person.
     Error(String),
     Stopped,
+}
+
+impl Event {
+    /// The answer inside, when this is an answer of type `T`.
+    pub fn answer<T: Any>(&self) -> Option<&T> {
+        match self {
+            Event::Answer(a) => a.downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The answer of type `T`, taken out of the event (`Err` gives the event back).
+    pub fn into_answer<T: Any>(self) -> Result<T, Event> {
+        match self {
+            Event::Answer(a) => match a.downcast::<T>() {
+                Ok(t) => Ok(*t),
+                Err(a) => Err(Event::Answer(a)),
+            },
+            other => Err(other),
+        }
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Ready { description, num_params, knobs } => {
+                write!(f, "Ready {{ {description}, {num_params} parameters, {} knobs }}", knobs.len())
+            }
+            Event::Losses { step, terms } => write!(f, "Losses {{ step: {step}, terms: {terms:?} }}"),
+            Event::Progress { step, samples_seen, steps_per_sec, running } => write!(
+                f,
+                "Progress {{ step: {step}, samples_seen: {samples_seen}, steps_per_sec: {steps_per_sec:.2}, running: {running} }}"
+            ),
+            Event::Samples { step, seed, samples } => {
+                let what = match samples {
+                    Samples::Images(b) => format!("{} images", b.n),
+                    Samples::Points(p) => format!("{} points", p.len()),
+                    Samples::Text(t) => format!("{} texts", t.len()),
+                };
+                write!(f, "Samples {{ step: {step}, seed: {seed}, {what} }}")
+            }
+            Event::Answer(_) => write!(f, "Answer(..)"),
+            Event::Saved(dir) => write!(f, "Saved({})", dir.display()),
+            Event::Loaded(dir) => write!(f, "Loaded({})", dir.display()),
+            Event::Paused { reason } => write!(f, "Paused {{ reason: {reason:?} }}"),
+            Event::Running => write!(f, "Running"),
+            Event::Error(e) => write!(f, "Error({e:?})"),
+            Event::Stopped => write!(f, "Stopped"),
+        }
+    }
 }

@@ -8,13 +8,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::batches::{Batcher, TrainData};
-use crate::data::DatasetId;
 use super::checkpoint;
-use super::family::{Family, GameSnapshot, ImageBatch, Player};
-use super::protocol::{Command, Event};
+use super::family::Family;
+use super::protocol::{Command, Context, Event, PreviewQuestion, MAX_BATCH};
+use crate::data::DatasetId;
 
-/// Builds a family from a checkpoint directory (for `Command::Load`).
-pub type Loader = Box<dyn Fn(&Path) -> Result<Box<dyn Family>, String> + Send>;
+/// Builds a model from a checkpoint directory (for `Command::Load`).
+pub type Loader<M> = Box<dyn Fn(&Path) -> Result<Box<M>, String> + Send>;
 
 /// Called after every event, so a GUI can wake up and repaint.
 pub type Notify = Box<dyn Fn() + Send>;
@@ -41,15 +41,16 @@ impl Default for WorkerOptions {
     }
 }
 
-/// The client side: send commands, receive events.
-pub struct WorkerHandle {
-    commands: Sender<Command>,
+/// The client side: send commands, receive events. `M` is the type the worker holds the
+/// model as (`dyn Family`, or a richer trait object whose questions reach the views).
+pub struct WorkerHandle<M: ?Sized + 'static = dyn Family> {
+    commands: Sender<Command<M>>,
     events: Receiver<Event>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl WorkerHandle {
-    pub fn send(&self, command: Command) {
+impl<M: ?Sized + 'static> WorkerHandle<M> {
+    pub fn send(&self, command: Command<M>) {
         // A worker that has stopped has already said why through an event.
         let _ = self.commands.send(command);
     }
@@ -89,20 +90,20 @@ impl WorkerHandle {
     }
 }
 
-impl Drop for WorkerHandle {
+impl<M: ?Sized + 'static> Drop for WorkerHandle<M> {
     fn drop(&mut self) {
         self.shutdown();
     }
 }
 
 /// Starts a worker thread that owns `family` and trains it on `data`.
-pub fn spawn(
-    family: Box<dyn Family>,
+pub fn spawn<M: Family + ?Sized + 'static>(
+    family: Box<M>,
     data: TrainData,
     options: WorkerOptions,
-    loader: Loader,
+    loader: Loader<M>,
     notify: Option<Notify>,
-) -> WorkerHandle {
+) -> WorkerHandle<M> {
     let (command_tx, command_rx) = mpsc::channel();
     let (event_tx, event_rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
@@ -131,11 +132,13 @@ pub fn spawn(
     handle
 }
 
-struct Worker {
-    family: Box<dyn Family>,
+struct Worker<M: ?Sized + 'static> {
+    family: Box<M>,
     batcher: Batcher,
     options: WorkerOptions,
-    loader: Loader,
+    loader: Loader<M>,
+    /// Asked again with every preview (`Command::Preview`).
+    preview_questions: Vec<PreviewQuestion<M>>,
     events: Sender<Event>,
     notify: Option<Notify>,
     running: bool,
@@ -152,12 +155,12 @@ struct Worker {
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
-impl Worker {
+impl<M: Family + ?Sized + 'static> Worker<M> {
     fn new(
-        family: Box<dyn Family>,
+        family: Box<M>,
         data: TrainData,
         options: WorkerOptions,
-        loader: Loader,
+        loader: Loader<M>,
         events: Sender<Event>,
         notify: Option<Notify>,
     ) -> Self {
@@ -167,6 +170,7 @@ impl Worker {
             batcher,
             options,
             loader,
+            preview_questions: Vec::new(),
             events,
             notify,
             running: false,
@@ -191,7 +195,7 @@ impl Worker {
         self.running || self.steps_left > 0
     }
 
-    fn run(&mut self, commands: Receiver<Command>) {
+    fn run(&mut self, commands: Receiver<Command<M>>) {
         self.family.remember_good();
         self.emit_ready();
         loop {
@@ -240,11 +244,11 @@ impl Worker {
         self.emit(Event::Ready {
             description: self.family.describe(),
             num_params: self.family.num_params(),
-            hyper: self.family.hyper_params(),
+            knobs: self.family.knobs(),
         });
     }
 
-    fn handle(&mut self, command: Command) {
+    fn handle(&mut self, command: Command<M>) {
         match command {
             Command::Start => {
                 self.running = true;
@@ -262,124 +266,33 @@ impl Worker {
                 self.running = false;
                 self.steps_left = n.max(1);
             }
-            Command::SetHyper { name, value } => {
-                if name == "batch_size" {
-                    self.options.batch_size = value.round().clamp(1.0, 4096.0) as usize;
-                } else if let Err(e) = self.family.set_hyper(&name, value) {
+            Command::SetKnob { name, value } => {
+                if let Err(e) = self.family.set_knob(&name, value) {
                     self.emit(Event::Error(e));
+                }
+            }
+            Command::SetBatchSize(n) => {
+                if (1..=MAX_BATCH).contains(&n) {
+                    self.options.batch_size = n;
+                } else {
+                    self.emit(Event::Error(format!(
+                        "a batch of {n} examples is out of range (1 to {MAX_BATCH}); the batch stays at {}",
+                        self.options.batch_size
+                    )));
                 }
             }
             Command::Sample { n, seed, label } => match self.family.sample(n, seed, label) {
                 Ok(samples) => self.emit(Event::Samples { step: self.step, seed, samples }),
                 Err(e) => self.emit(Event::Error(e)),
             },
-            Command::Encode { n } => self.encode(n),
-            Command::Decode { tag, z, n, label } => {
-                let Some(latent) = self.family.latent() else { return };
-                let labels = vec![label.unwrap_or(0); n];
-                match latent.decode(&z, n, &labels) {
-                    Ok(images) => self.emit(Event::Decoded { tag, images }),
+            Command::Ask(question) => {
+                let mut context = Context::new(self.step, &mut self.batcher, self.options.batch_size);
+                match question(&mut *self.family, &mut context) {
+                    Ok(answer) => self.emit(Event::Answer(answer)),
                     Err(e) => self.emit(Event::Error(e)),
                 }
             }
-            Command::Interpolate { a, b, steps, spherical } => self.interpolate(a, b, steps, spherical),
-            Command::Reconstruct { n } => self.reconstruct(n),
-            Command::Likelihood { max_examples, importance_samples } => self.likelihood(max_examples, importance_samples),
-            Command::PlayerStep(player) => self.player_step(player),
-            Command::Game { field, z, n } => self.game(&field, &z, n),
-            Command::Trajectory { n, seed, label } => {
-                let step = self.step;
-                let Some(view) = self.family.denoising() else {
-                    return self.emit(Event::Error("this model has no denoising steps to show".into()));
-                };
-                match view.trajectory(n, seed, label) {
-                    Ok(trajectory) => self.emit(Event::Trajectory { step, trajectory }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::NoiseField { points, t } => {
-                let Some(view) = self.family.denoising() else { return };
-                match view.noise_field(&points, t) {
-                    Ok(eps) => self.emit(Event::NoiseField { t, eps }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::FillPixels { mut x, n, from, count, seed, label } => {
-                let Some(view) = self.family.pixels() else {
-                    return self.emit(Event::Error("this model does not draw images pixel by pixel".into()));
-                };
-                match view.fill(&mut x, n, from, count, seed, label) {
-                    Ok(probs) => {
-                        let next_visible = view.visible_pixels(from + count);
-                        self.emit(Event::PixelsFilled { x, n, from, count, probs, next_visible })
-                    }
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::NextToken { context } => {
-                let Some(view) = self.family.tokens() else {
-                    return self.emit(Event::Error("this model does not predict text".into()));
-                };
-                match view.next_token(&context) {
-                    Ok(next) => self.emit(Event::NextToken(next)),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::Generate { prompt, n, settings, seed } => {
-                let Some(view) = self.family.tokens() else {
-                    return self.emit(Event::Error("this model does not predict text".into()));
-                };
-                match view.generate(&prompt, n, &settings, seed) {
-                    Ok(tokens) => self.emit(Event::Generated { prompt, tokens }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::Witness { field, n } => {
-                let real: Vec<[f32; 2]> = match self.batcher.data() {
-                    TrainData::Points { points, .. } => points.iter().take(n).copied().collect(),
-                    _ => return self.emit(Event::Error("the witness function is drawn for 2-D data".into())),
-                };
-                let (step, seed) = (self.step, self.step);
-                let Some(view) = self.family.witness() else {
-                    return self.emit(Event::Error("this model has no witness function".into()));
-                };
-                match view.witness(&field, &real, real.len(), seed) {
-                    Ok((values, fakes)) => self.emit(Event::Witness { step, field: values, fakes }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::FlowPicture { field, grid, data } => {
-                let step = self.step;
-                let Some(view) = self.family.flow() else {
-                    return self.emit(Event::Error("this model is not a 2-D flow".into()));
-                };
-                let picture = view.log_density(&field).and_then(|density| {
-                    let layers = view.push_forward(&grid)?;
-                    Ok((density, layers, view.to_latent(&data)?))
-                });
-                match picture {
-                    Ok((log_density, layers, latent)) => self.emit(Event::FlowPicture { step, log_density, layers, latent }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
-            Command::GibbsPicture { filters, chains, steps, every, from_test, seed } => {
-                let (start, n) = if from_test {
-                    let indices: Vec<usize> = (0..chains.min(self.test_len())).collect();
-                    let n = indices.len();
-                    (self.test_images(&indices).map(|(x, _, _, _)| x), n)
-                } else {
-                    (None, chains)
-                };
-                let step = self.step;
-                let Some(view) = self.family.gibbs() else {
-                    return self.emit(Event::Error("this model has no Gibbs sampler".into()));
-                };
-                let picture = view.filters(filters).and_then(|f| Ok((f, view.gibbs_chain(start.as_deref(), n, steps, every, seed)?)));
-                match picture {
-                    Ok((filters, chain)) => self.emit(Event::GibbsPicture { step, filters, chain }),
-                    Err(e) => self.emit(Event::Error(e)),
-                }
-            }
+            Command::Preview(questions) => self.preview_questions = questions,
             Command::Save(dir) => self.save(&dir),
             Command::Load(dir) => self.load(dir),
             Command::Stop => {}
@@ -448,38 +361,6 @@ impl Worker {
         }
     }
 
-    fn player_step(&mut self, player: Player) {
-        let batch = self.batcher.next_batch(self.options.batch_size);
-        let Some(game) = self.family.game() else {
-            return self.emit(Event::Error("this model is not a two-player game".into()));
-        };
-        match game.step_player(&batch, player) {
-            Ok(terms) if terms.iter().all(|(_, v)| v.is_finite()) => self.emit(Event::PlayerStepped { player, terms }),
-            Ok(terms) => {
-                self.family.restore_good();
-                self.emit(Event::Paused {
-                    reason: Some(format!("a single step gave {terms:?}: the weights went back to the last good ones")),
-                });
-            }
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
-    fn game(&mut self, field: &[[f32; 2]], z: &[f32], n: usize) {
-        let step = self.step;
-        let Some(game) = self.family.game() else {
-            return self.emit(Event::Error("this model has no 2-D game to draw".into()));
-        };
-        let result = game.critic_field(field).and_then(|field| {
-            let (points, pull) = game.generator_pull(z, n)?;
-            Ok(GameSnapshot { field, points, pull })
-        });
-        match result {
-            Ok(snapshot) => self.emit(Event::Game { step, snapshot }),
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
     fn send_progress(&mut self) {
         let secs = self.last_progress.elapsed().as_secs_f64();
         let steps_per_sec = if secs > 0.0 { self.progress_steps as f64 / secs } else { 0.0 };
@@ -501,103 +382,29 @@ impl Worker {
             Ok(samples) => self.emit(Event::Samples { step: self.step, seed, samples }),
             Err(e) => self.emit(Event::Error(e)),
         }
-        self.reconstruct(8);
-        if let Some(view) = self.family.denoising() {
-            let buckets = view.loss_by_t();
-            self.emit(Event::LossByT(buckets));
+        let mut questions = std::mem::take(&mut self.preview_questions);
+        for question in &mut questions {
+            let mut context = Context::new(self.step, &mut self.batcher, self.options.batch_size);
+            match question(&mut *self.family, &mut context) {
+                Some(Ok(answer)) => self.emit(Event::Answer(answer)),
+                Some(Err(e)) => self.emit(Event::Error(e)),
+                None => {}
+            }
         }
+        self.preview_questions = questions;
         self.preview_cost = started.elapsed();
         self.last_preview = Instant::now();
     }
 
-    fn test_images(&self, indices: &[usize]) -> Option<(Vec<f32>, Vec<u8>, usize, usize)> {
-        let TrainData::Images(data) = self.batcher.data() else { return None };
-        let set = &data.test;
-        let mut x = Vec::with_capacity(indices.len() * set.pixels_per_image());
-        let mut labels = Vec::with_capacity(indices.len());
-        for &i in indices {
-            let i = i.min(set.len().saturating_sub(1));
-            x.extend_from_slice(set.image(i));
-            labels.push(set.labels[i]);
-        }
-        Some((x, labels, set.width, set.height))
-    }
-
-    fn test_len(&self) -> usize {
-        match self.batcher.data() {
-            TrainData::Images(d) => d.test.len(),
-            TrainData::Points { .. } | TrainData::Text { .. } => 0,
-        }
-    }
-
-    fn encode(&mut self, n: usize) {
-        let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
-        let Some((x, labels, _, _)) = self.test_images(&indices) else { return };
-        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
-        let dim = latent.latent_dim();
-        match latent.encode(&x, labels.len(), &labels) {
-            Ok(points) => self.emit(Event::Encoded { points, dim, labels }),
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
-    fn reconstruct(&mut self, n: usize) {
-        let indices: Vec<usize> = (0..n.min(self.test_len())).collect();
-        let Some((x, labels, width, height)) = self.test_images(&indices) else { return };
-        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
-        let n = labels.len();
-        let result = latent.encode(&x, n, &labels).and_then(|z| latent.decode(&z, n, &labels));
-        match result {
-            Ok(outputs) => {
-                let inputs = ImageBatch { n, width, height, pixels: x };
-                self.emit(Event::Reconstructions { inputs, outputs });
-            }
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
-    fn likelihood(&mut self, max_examples: usize, importance_samples: usize) {
-        let data = self.batcher.data().clone();
-        let Some(model) = self.family.likelihood() else {
-            return self.emit(Event::Error("this family has no likelihood to measure".into()));
-        };
-        let result = match &data {
-            TrainData::Images(images) => {
-                crate::metrics::evaluate_likelihood(model, &images.test, max_examples, importance_samples, 0, &mut |_, _| true)
-            }
-            TrainData::Text { text, window } => crate::metrics::evaluate_text_likelihood(model, &text.test, *window, max_examples),
-            TrainData::Points { .. } => Err("a likelihood on the test set needs image or text data".into()),
-        };
-        match result {
-            Ok(rows) => self.emit(Event::Likelihood(rows)),
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
-    fn interpolate(&mut self, a: usize, b: usize, steps: usize, spherical: bool) {
-        let Some((x, labels, _, _)) = self.test_images(&[a, b]) else { return };
-        let Some(latent) = self.family.latent().filter(|l| l.has_encoder()) else { return };
-        let dim = latent.latent_dim();
-        let result = latent.encode(&x, 2, &labels).and_then(|z| {
-            let path = crate::math::interpolate(&z[..dim], &z[dim..], steps.max(2), spherical);
-            latent.decode(&path, steps.max(2), &vec![labels[0]; steps.max(2)])
-        });
-        match result {
-            Ok(images) => self.emit(Event::Interpolation { images, spherical }),
-            Err(e) => self.emit(Event::Error(e)),
-        }
-    }
-
     fn save(&mut self, dir: &Path) {
-        let progress =
-checkpoint::Progress {
+        let progress = checkpoint::Progress {
             step: self.step,
             samples_seen: self.samples_seen,
             dataset: self.options.dataset,
             // Absolute, so the checkpoint still finds its data from another working folder.
             data_dir: self.options.data_dir.as_ref().map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())),
         };
-        match checkpoint::save(self.family.as_ref(), &progress, dir) {
+        match checkpoint::save(&*self.family, &progress, dir) {
             Ok(()) => self.emit(Event::Saved(dir.to_path_buf())),
             Err(e) => self.emit(Event::Error(e)),
         }

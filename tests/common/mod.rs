@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use genlab::data::images::find_idx_files;
 use genlab::data::{IdxDataset, ToyKind};
 use genlab::rng::Rng;
-use genlab::train::{Batch, Family, Samples};
+use genlab::train::{Batch, Samples};
+use genlab::views::Model;
 
 /// The MNIST sample in assets/mnist (8,000 train / 2,000 test images; the files the binary
 /// embeds). Every test that only needs MNIST reads it from here, so a fresh clone runs it.
@@ -45,7 +46,7 @@ pub fn points(s: Samples) -> Vec<[f32; 2]> {
 }
 
 /// `steps` training steps at batch 256 on 20,000 seeded ring points; every loss finite.
-pub fn train_ring(model: &mut dyn Family, steps: usize, seed: u64) {
+pub fn train_ring(model: &mut dyn Model, steps: usize, seed: u64) {
     let (pts, labels) = ToyKind::Ring8.sample(20_000, &mut Rng::new(seed));
     let x: Vec<f32> = pts.iter().flat_map(|p| *p).collect();
     let mut rng = Rng::new(seed + 1);

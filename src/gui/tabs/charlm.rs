@@ -3,26 +3,23 @@
 //! sliders move, generation one character at a time with each character's probability, and
 //! the attention of every layer and head over the current context.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use burn::tensor::Device;
 use eframe::egui;
 
-use crate::data::text::{builtin_corpus, decode, load_text_file};
-use crate::data::{DatasetId, TextData};
+use crate::data::text::decode;
+use crate::data::DatasetId;
 use crate::models::charlm::{draw, next_token_distribution, softmax_with_temperature, CharLmConfig, CharLmFamily, SamplingSettings};
-use crate::models::FamilyKind;
 use crate::rng::Rng;
-use crate::train::{Command, NextToken, TrainData};
+use crate::train::{Command, KnobValue, TrainData};
+use crate::views::likelihood::{likelihood, Likelihoods};
+use crate::views::tokens::{generate, next_token, Generated, NextToken};
 
-use super::super::dialogs::{PendingDialog, Purpose};
-use super::super::loading::{without_panics, Loading};
 use super::super::session::Session;
-use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::attention_map::attention_map_ui;
 use super::super::widgets::token_bars::{show_char, token_bars_ui};
-use super::super::widgets::{loss_plot_ui, LossPlotState};
 
 /// How often the distribution is asked for again while the model trains.
 const REFRESH_EVERY: Duration = Duration::from_millis(1000);
@@ -35,17 +32,10 @@ const LIVE_LIKELIHOOD_EVERY: Duration = Duration::from_secs(10);
 const DEFAULT_PROMPT: &str = "ROMEO:\nWhat light through yonder ";
 
 pub struct CharLmTab {
-    /// The user's text file; None: the built-in corpus.
-    file: Option<PathBuf>,
-    text: Option<Arc<TextData>>,
-    /// The text being read in the background (a large or odd file must not freeze the window).
-    text_loading: Option<Loading<TextData>>,
+    /// The configuration the next Reset builds (its characters come from the text).
     config: CharLmConfig,
-    batch_size: usize,
-    seed: u64,
-    session: Option<Session>,
-    load_error: Option<String>,
-    plot: LossPlotState,
+    /// The text's unigram entropy: the loss of the best model that ignores context.
+    unigram: Option<f64>,
     settings: SamplingSettings,
     prompt: String,
     /// The last answer, and the prompt it answers.
@@ -60,23 +50,16 @@ pub struct CharLmTab {
     head: usize,
     generate_seed: u64,
     last_likelihood: Option<Instant>,
-    dialog: Option<PendingDialog>,
 }
 
-impl Default for CharLmTab {
-    fn default() -> Self {
+impl CharLmTab {
+    pub fn tab() -> RunTab<Self> {
         let config = CharLmConfig::default();
-        Self {
-            file: None,
-            text: None,
-            text_loading: None,
-            batch_size: config.default_batch_size(),
+        let shell = RunShell::new(crate::models::charlm::KIND, DatasetId::Text, config.default_batch_size());
+        let tab = Self {
             settings: config.sampling,
             config,
-            seed: 0,
-            session: None,
-            load_error: None,
-            plot: LossPlotState::default(),
+            unigram: None,
             prompt: DEFAULT_PROMPT.to_string(),
             next: None,
             asked_for: None,
@@ -88,290 +71,30 @@ impl Default for CharLmTab {
             head: 0,
             generate_seed: 1,
             last_likelihood: None,
-            dialog: None,
-        }
-    }
-}
-
-impl CharLmTab {
-    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.session.is_some() || self.load_error.is_some() {
-            return;
-        }
-        if self.text.is_none() {
-            if self.text_loading.is_none() {
-                let file = self.file.clone();
-                let what = match &file {
-                    Some(path) => path.display().to_string(),
-                    None => "the built-in Shakespeare".to_string(),
-                };
-                self.text_loading = Some(Loading::start(what, ctx, move || match file {
-                    Some(path) => load_text_file(&path),
-                    None => Ok(builtin_corpus()),
-                }));
-                return;
-            }
-            let Some(loaded) = self.text_loading.as_ref().and_then(Loading::poll) else { return };
-            self.text_loading = None;
-            match loaded {
-                Ok(text) => self.text = Some(Arc::new(text)),
-                Err(e) => {
-                    self.load_error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(text) = self.text.clone() else { return };
-        self.config.vocab = text.vocab.clone();
-        self.config.sampling = self.settings;
-        let window = self.config.block_size + 1;
-        if text.train.len() < window {
-            self.load_error = Some(format!("{}: shorter than one context of {window} characters", text.source));
-            return;
-        }
-        match without_panics("building the model", || CharLmFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
-            Ok(family) => {
-                let session = Session::start(
-                    Box::new(family),
-                    &[FamilyKind::Charlm],
-                    TrainData::Text { text, window },
-                    Some(DatasetId::Text),
-                    self.file.clone(),
-                    self.batch_size,
-                    2,
-                    &shared.device,
-                    ctx,
-                );
-                self.session = Some(session);
-                self.next = None;
-                self.asked_for = None;
-                self.in_flight = false;
-                self.drawn.clear();
-                self.last_likelihood = None;
-            }
-            Err(e) => self.load_error = Some(e),
-        }
-    }
-
-    fn reset(&mut self) {
-        self.session = None;
-        self.load_error = None;
+        };
+        RunTab::new(shell, tab)
     }
 
     fn vocab(&self) -> &[char] {
         &self.config.vocab
     }
 
-    /// Asks for the distribution after the prompt when it changed, and again now and then
-    /// while the model trains; takes the answers.
-    fn update(&mut self) {
-        let Some(session) = &mut self.session else { return };
-        if let Some(next) = session.next_token.take() {
-            // A loaded checkpoint may know other characters than the text picked here.
-            if next.vocab != self.config.vocab {
-                self.config.vocab = next.vocab.clone();
-            }
-            self.next = Some(next);
-            self.in_flight = false;
-        }
-        if let Some((_, tokens)) = session.generated.take() {
-            for t in tokens {
-                let c = self.config.vocab.get(t.token as usize).copied().unwrap_or('?');
-                self.prompt.push(c);
-                self.drawn.push((c, t.probability));
-            }
-        }
-        let stale = self.asked_for.as_deref() != Some(self.prompt.as_str())
-            || (session.running && self.last_ask.is_none_or(|t| t.elapsed() >= REFRESH_EVERY));
-        let context = if stale && !self.in_flight { crate::data::text::encode(&self.config.vocab, &self.prompt) } else { Vec::new() };
-        if !context.is_empty() {
-            session.send(Command::NextToken { context });
-            self.asked_for = Some(self.prompt.clone());
-            self.in_flight = true;
-            self.last_ask = Some(Instant::now());
-        }
-        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
-        if session.running && session.step > 0 && due {
-            session.send(Command::Likelihood { max_examples: LIVE_TEST_WINDOWS, importance_samples: 1 });
-            self.last_likelihood = Some(Instant::now());
-        }
-    }
-
-    /// Forgets the text and any read in flight (another text was picked).
-    fn forget_text(&mut self) {
-        self.text = None;
-        self.text_loading = None;
-    }
-
-    fn poll_dialog(&mut self) {
-        let Some(dialog) = &self.dialog else { return };
-        // A save or load waits for the model (after a Reset, or while the text loads).
-        if dialog.purpose != Purpose::OpenText && self.session.is_none() {
-            return;
-        }
-        let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
-        let purpose = self.dialog.take().map(|d| d.purpose);
-        let Some(path) = answer else { return };
-        match purpose {
-            Some(Purpose::OpenText) => {
-                self.file = Some(path);
-                self.forget_text();
-                self.reset();
-            }
-            Some(Purpose::SaveCheckpoint) => {
-                if let Some(s) = &self.session {
-                    s.save(path)
+    fn likelihood_ui(ui: &mut egui::Ui, session: &Session) {
+        ui.strong("Test-set likelihood");
+        match session.latest::<Likelihoods>() {
+            Some(Likelihoods { step, rows }) => {
+                for r in rows {
+                    ui.label(egui::RichText::new(format!("{:.3} nats/char ({:.3} bits/char)", r.nll_nats, r.bits_per_dim)).strong());
+                    ui.weak(format!("at step {step}, on {} held-out characters", r.examples));
                 }
             }
-            Some(Purpose::LoadCheckpoint) => {
-                if let Some(s) = &self.session {
-                    s.load(path)
-                }
+            None => {
+                ui.weak(format!("measured every {} s while training", LIVE_LIKELIHOOD_EVERY.as_secs()));
             }
-            _ => {}
         }
     }
 
-    fn open_dialog(&mut self, purpose: Purpose, ctx: &egui::Context) {
-        if self.dialog.is_none() {
-            self.dialog = Some(PendingDialog::open(purpose, ctx));
-        }
-    }
-
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Character model");
-        ui.weak(
-            "A small transformer reads a text one character at a time and learns to predict the next one. Each \
-             position may only attend to itself and the positions before it, so the model can write text by \
-             predicting a character, drawing one, and feeding it back in.",
-        );
-        ui.separator();
-
-        ui.strong("Text");
-        let ctx = ui.ctx().clone();
-        ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(self.file.is_some(), egui::Button::new("Built-in Shakespeare")).clicked() {
-                self.file = None;
-                self.forget_text();
-                self.reset();
-            }
-            if ui.button("Open text file…").on_hover_text("any UTF-8 .txt file of at least 1,000 characters").clicked() {
-                self.open_dialog(Purpose::OpenText, &ctx);
-            }
-        });
-        if let Some(text) = &self.text {
-            ui.weak(format!(
-                "{}: {} training and {} test characters, {} distinct",
-                text.source,
-                text.train.len(),
-                text.test.len(),
-                text.vocab.len()
-            ));
-            ui.weak(format!(
-                "Unigram entropy {:.2} nats/char: the loss of the best model that ignores context. Below it, the model uses what came before.",
-                text.unigram_entropy()
-            ));
-        }
-        ui.separator();
-
-        ui.strong("Training");
-        ui.horizontal(|ui| {
-            if let Some(session) = &self.session {
-                session.run_buttons_ui(ui, "one optimisation step");
-            }
-            if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
-                self.reset();
-            }
-        });
-        Session::batch_size_ui(ui, &mut self.batch_size, 256, self.session.as_ref());
-        if let Some(session) = &mut self.session {
-            session.hyper_sliders_ui(ui, &|name| matches!(name, "temperature" | "top_k" | "top_p"));
-        }
-        ui.separator();
-
-        ui.strong("Model (applied on Reset)");
-        ui.add(egui::Slider::new(&mut self.config.layers, 1..=6).text("layers"));
-        ui.add(egui::Slider::new(&mut self.config.heads, 1..=8).text("heads"));
-        ui.add(egui::Slider::new(&mut self.config.d_model, 32..=256).step_by(32.0).text("d_model"));
-        ui.add(egui::Slider::new(&mut self.config.block_size, 8..=256).logarithmic(true).text("context"));
-        if self.config.d_model % self.config.heads != 0 {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "d_model must be a multiple of the heads");
-        }
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
-        ui.separator();
-
-        ui.strong("Files");
-        let ready = self.session.is_some();
-        ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
-                self.open_dialog(Purpose::SaveCheckpoint, &ctx);
-            }
-            if ui
-                .add_enabled(ready, egui::Button::new("Load checkpoint…"))
-                .on_hover_text("a folder written by this tab or by genlab train --family charlm")
-                .clicked()
-            {
-                self.open_dialog(Purpose::LoadCheckpoint, &ctx);
-            }
-        });
-        if let Some(session) = &self.session {
-            ui.separator();
-            ui.strong("Test-set likelihood");
-            match &session.likelihood {
-                Some((step, rows)) => {
-                    for r in rows {
-                        ui.label(egui::RichText::new(format!("{:.3} nats/char ({:.3} bits/char)", r.nll_nats, r.bits_per_dim)).strong());
-                        ui.weak(format!("at step {step}, on {} held-out characters", r.examples));
-                    }
-                }
-                None => {
-                    ui.weak(format!("measured every {} s while training", LIVE_LIKELIHOOD_EVERY.as_secs()));
-                }
-            }
-            ui.separator();
-            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
-        }
-    }
-
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.load_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-            if ui.button("Use the built-in Shakespeare instead").clicked() {
-                self.file = None;
-                self.forget_text();
-                self.reset();
-            }
-        }
-        let Some(session) = &mut self.session else {
-            if let Some(loading) = &self.text_loading {
-                loading.ui(ui);
-            }
-            return;
-        };
-        session.notices_ui(ui);
-        if session.step == 0 && !session.running {
-            ui.label(egui::RichText::new("Press Start to train. Untrained, every character is about equally likely.").strong());
-        }
-        let unigram = self.text.as_ref().map(|t| t.unigram_entropy());
-        ui.columns(2, |cols| {
-            cols[0].strong("Cross-entropy of the next character (training batches)");
-            if let Some(h) = unigram {
-                cols[0].weak(format!("nats per character; a uniform guess scores {:.2}, the character frequencies alone {h:.2}.", (self.config.vocab.len() as f64).ln()));
-            }
-            loss_plot_ui(&mut cols[0], "charlm-loss", &session.history, &mut self.plot, 240.0);
-            cols[1].strong("Samples");
-            cols[1].weak("Generated from a new line with the sampling settings below; refreshed while training.");
-            let sample = session.texts.as_ref().and_then(|(_, t)| t.first().cloned()).unwrap_or_default();
-            egui::ScrollArea::vertical().id_salt("charlm-sample").max_height(240.0).show(&mut cols[1], |ui| {
-                ui.monospace(if sample.is_empty() { "samples appear after the first steps" } else { sample.as_str() });
-            });
-        });
-        ui.separator();
-        self.next_character_ui(ui);
-    }
-
-    fn next_character_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(session) = &self.session else { return };
+    fn next_character_ui(&mut self, ui: &mut egui::Ui, session: &Session) {
         ui.strong("What comes next");
         ui.weak(
             "Type a context. Faint bars: the model's probabilities; solid bars: what a character is actually drawn \
@@ -388,11 +111,11 @@ impl CharLmTab {
         if changed {
             // The previews and `genlab sample` draw with the same settings.
             for (name, value) in [
-                ("temperature", self.settings.temperature),
-                ("top_k", self.settings.top_k as f64),
-                ("top_p", self.settings.top_p),
+                ("temperature", KnobValue::Real(self.settings.temperature)),
+                ("top_k", KnobValue::Whole(self.settings.top_k as i64)),
+                ("top_p", KnobValue::Real(self.settings.top_p)),
             ] {
-                session.send(Command::SetHyper { name: name.into(), value });
+                session.send(Command::SetKnob { name: name.into(), value });
             }
         }
         ui.horizontal(|ui| {
@@ -425,7 +148,7 @@ impl CharLmTab {
         }
         if write_more {
             let context = crate::data::text::encode(&self.config.vocab, &self.prompt);
-            session.send(Command::Generate { prompt: context, n: 200, settings: self.settings, seed: self.generate_seed });
+            session.ask(generate(context, 200, self.settings, self.generate_seed));
             self.generate_seed += 1;
         }
         if clear {
@@ -466,6 +189,114 @@ impl CharLmTab {
     }
 }
 
+impl FamilyTab for CharLmTab {
+    fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
+        let TrainData::Text { text, .. } = &data else { return Err("this tab trains on text".into()) };
+        self.config.vocab = text.vocab.clone();
+        self.config.sampling = self.settings;
+        self.unigram = Some(text.unigram_entropy());
+        // One example: a context and the character after it.
+        let data = data.with_text_window(self.config.block_size + 1)?;
+        let model = CharLmFamily::new(self.config.clone(), device, seed)?;
+        Ok(NewRun { model: Box::new(model), data, preview_n: 2 })
+    }
+
+    fn started(&mut self, _session: &Session) {
+        self.next = None;
+        self.asked_for = None;
+        self.in_flight = false;
+        self.drawn.clear();
+        self.last_likelihood = None;
+    }
+
+    /// Asks for the distribution after the prompt when it changed, and again now and then
+    /// while the model trains; takes the answers.
+    fn update(&mut self, session: &mut Session, _ctx: &egui::Context) {
+        if let Some(next) = session.take::<NextToken>() {
+            // A loaded checkpoint may know other characters than the text picked here.
+            if next.vocab != self.config.vocab {
+                self.config.vocab = next.vocab.clone();
+            }
+            self.next = Some(next);
+            self.in_flight = false;
+        }
+        if let Some(Generated { tokens, .. }) = session.take::<Generated>() {
+            for t in tokens {
+                let c = self.config.vocab.get(t.token as usize).copied().unwrap_or('?');
+                self.prompt.push(c);
+                self.drawn.push((c, t.probability));
+            }
+        }
+        let stale = self.asked_for.as_deref() != Some(self.prompt.as_str())
+            || (session.running && self.last_ask.is_none_or(|t| t.elapsed() >= REFRESH_EVERY));
+        let context = if stale && !self.in_flight { crate::data::text::encode(&self.config.vocab, &self.prompt) } else { Vec::new() };
+        if !context.is_empty() {
+            session.ask(next_token(context));
+            self.asked_for = Some(self.prompt.clone());
+            self.in_flight = true;
+            self.last_ask = Some(Instant::now());
+        }
+        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
+        if session.running && session.step > 0 && due {
+            session.ask(likelihood(LIVE_TEST_WINDOWS, 1));
+            self.last_likelihood = Some(Instant::now());
+        }
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        ui.heading("Character model");
+        ui.weak(
+            "A small transformer reads a text one character at a time and learns to predict the next one. Each \
+             position may only attend to itself and the positions before it, so the model can write text by \
+             predicting a character, drawing one, and feeding it back in.",
+        );
+        ui.separator();
+        shell.data_ui(ui);
+        ui.separator();
+        shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
+        ui.separator();
+
+        ui.strong("Model (applied on Reset)");
+        ui.add(egui::Slider::new(&mut self.config.layers, 1..=6).text("layers"));
+        ui.add(egui::Slider::new(&mut self.config.heads, 1..=8).text("heads"));
+        ui.add(egui::Slider::new(&mut self.config.d_model, 32..=256).step_by(32.0).text("d_model"));
+        ui.add(egui::Slider::new(&mut self.config.block_size, 8..=256).logarithmic(true).text("context"));
+        if self.config.d_model % self.config.heads != 0 {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "d_model must be a multiple of the heads");
+        }
+        shell.seed_ui(ui);
+        ui.separator();
+        shell.files_ui(ui);
+        if let Some(session) = &shell.session {
+            ui.separator();
+            Self::likelihood_ui(ui, session);
+        }
+        shell.description_ui(ui);
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        shell.notices_ui(ui);
+        shell.until_trained_ui(ui, "Press Start to train. Untrained, every character is about equally likely.");
+        let Some(session) = &shell.session else { return };
+        let unigram = self.unigram;
+        ui.columns(2, |cols| {
+            cols[0].strong("Cross-entropy of the next character (training batches)");
+            if let Some(h) = unigram {
+                cols[0].weak(format!("nats per character; a uniform guess scores {:.2}, the character frequencies alone {h:.2}.", (self.config.vocab.len() as f64).ln()));
+            }
+            shell.plot.ui(&mut cols[0], &session.history, 240.0);
+            cols[1].strong("Samples");
+            cols[1].weak("Generated from a new line with the sampling settings below; refreshed while training.");
+            let sample = session.texts.as_ref().and_then(|(_, t)| t.first().cloned()).unwrap_or_default();
+            egui::ScrollArea::vertical().id_salt("charlm-sample").max_height(240.0).show(&mut cols[1], |ui| {
+                ui.monospace(if sample.is_empty() { "samples appear after the first steps" } else { sample.as_str() });
+            });
+        });
+        ui.separator();
+        self.next_character_ui(ui, session);
+    }
+}
+
 fn tail(s: &str, n: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     chars[chars.len().saturating_sub(n)..].iter().collect()
@@ -485,30 +316,4 @@ fn drawn_ui(ui: &mut egui::Ui, drawn: &[(char, f64)]) {
                 .on_hover_text(format!("p = {p:.3}"));
         }
     });
-}
-
-impl Tab for CharLmTab {
-    fn poll_in_background(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "Character model"
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        self.ensure_session(ui.ctx(), shared);
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-        self.update();
-        self.poll_dialog();
-        side_and_central_ui(ui, "charlm-controls", 290.0, self, Self::controls_ui, Self::views_ui);
-    }
-
-    fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(Session::status)
-    }
 }

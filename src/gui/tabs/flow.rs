@@ -4,32 +4,25 @@
 
 use std::time::{Duration, Instant};
 
+use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::{DatasetId, ToyKind};
 use crate::models::flow::{FlowConfig, FlowFamily};
-use crate::models::FamilyKind;
 use crate::rng::Rng;
-use crate::train::{Command, TrainData};
+use crate::train::TrainData;
+use crate::views::flow::{flow_picture, FlowPicture};
+use crate::views::likelihood::{likelihood, Likelihoods};
 
-use super::super::loading::without_panics;
 use super::super::session::Session;
-use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::{shown_points, TabData};
+use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::train_data::shown_points;
 use super::super::widgets::game_plane::GamePlane;
-use super::super::widgets::{dataset_picker_ui, loss_plot_ui, LossPlotState};
 
 const SHOWN_REAL: usize = 800;
 const PICTURE_EVERY: Duration = Duration::from_millis(500);
 
 pub struct FlowTab {
-    dataset: DatasetId,
-    batch_size: usize,
-    seed: u64,
-    data: TabData,
-    session: Option<Session>,
-    load_error: Option<String>,
-    plot: LossPlotState,
     /// Data space: the density, the pushed grid, samples.
     plane: Option<GamePlane>,
     /// Base space: data mapped back, over N(0, I) draws.
@@ -49,16 +42,15 @@ pub struct FlowTab {
     in_flight: bool,
 }
 
-impl Default for FlowTab {
-    fn default() -> Self {
-        Self {
-            dataset: DatasetId::Toy(ToyKind::TwoMoons),
-            batch_size: FlowConfig::default().default_batch_size(),
-            seed: 0,
-            data: TabData::default(),
-            session: None,
-            load_error: None,
-            plot: LossPlotState::default(),
+/// The base grid, MESH_RES² points over [−2.5, 2.5]², row by row.
+fn base_grid() -> Vec<[f32; 2]> {
+    GamePlane::mesh_latents(2).chunks(2).map(|p| [p[0], p[1]]).collect()
+}
+
+impl FlowTab {
+    pub fn tab() -> RunTab<Self> {
+        let shell = RunShell::new(crate::models::flow::KIND, DatasetId::Toy(ToyKind::TwoMoons), FlowConfig::default().default_batch_size());
+        let tab = Self {
             plane: None,
             base: None,
             base_reference: Vec::new(),
@@ -71,29 +63,42 @@ impl Default for FlowTab {
             last_picture: None,
             picture_step: u64::MAX,
             in_flight: false,
+        };
+        RunTab::new(shell, tab)
+    }
+
+    /// Hands the last picture to the two planes, when it changed.
+    fn refresh_planes(&mut self, session: &Session, ctx: &egui::Context) {
+        if !std::mem::take(&mut self.planes_dirty) {
+            return;
+        }
+        let samples = session.points.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
+        let mesh = self.layers.get(self.shown_layer).cloned().unwrap_or_default();
+        if let Some(plane) = &mut self.plane {
+            plane.set_parts(ctx, &self.density, mesh, samples, Vec::new(), None);
+        }
+        if let Some(base) = &mut self.base {
+            base.set_parts(ctx, &[], base_grid(), self.latent.clone(), Vec::new(), None);
+        }
+    }
+
+    fn likelihood_ui(ui: &mut egui::Ui, session: &Session) {
+        ui.strong("Exact test likelihood");
+        if ui.button("Measure on 2,000 test images").clicked() {
+            session.ask(likelihood(2000, 1));
+        }
+        if let Some(Likelihoods { step, rows }) = session.latest::<Likelihoods>() {
+            for r in rows {
+                ui.label(format!("NLL {:.1} nats/image ({:.3} bits/dim) at step {step}", r.nll_nats, r.bits_per_dim));
+            }
         }
     }
 }
 
-/// The base grid, MESH_RES² points over [−2.5, 2.5]², row by row.
-fn base_grid() -> Vec<[f32; 2]> {
-    GamePlane::mesh_latents(2).chunks(2).map(|p| [p[0], p[1]]).collect()
-}
+impl FamilyTab for FlowTab {
+    const SIDE_WIDTH: f32 = 280.0;
 
-impl FlowTab {
-    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data.folder_changed(shared.data_version) {
-            self.session = None;
-            self.load_error = None;
-        }
-        if self.session.is_some() || self.load_error.is_some() {
-            return;
-        }
-        let data = match self.data.get(self.dataset, shared.data_dir.as_deref(), ctx) {
-            None => return,
-            Some(Ok(d)) => d,
-            Some(Err(e)) => return self.load_error = Some(e),
-        };
+    fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let config = match &data {
             TrainData::Images(d) => FlowConfig::images(d.train.width, d.train.height),
             _ => FlowConfig::default(),
@@ -106,37 +111,28 @@ impl FlowTab {
         for plane in self.plane.iter_mut().chain(self.base.iter_mut()) {
             plane.show_arrows = false;
         }
-        match without_panics("building the flow", || FlowFamily::new(config, &shared.device.device, self.seed)) {
-            Ok(family) => {
-                let preview = if self.real.is_empty() { 64 } else { 600 };
-                self.session = Some(Session::start(
-                    Box::new(family),
-                    &[FamilyKind::Flow],
-                    data,
-                    Some(self.dataset),
-                    shared.data_dir.clone(),
-                    self.batch_size,
-                    preview,
-                    &shared.device,
-                    ctx,
-                ));
-                self.last_picture = None;
-                self.picture_step = u64::MAX;
-                self.in_flight = false;
-                self.layers.clear();
-            }
-            Err(e) => self.load_error = Some(e),
-        }
+        let model = FlowFamily::new(config, device, seed)?;
+        let preview_n = if self.real.is_empty() { 64 } else { 600 };
+        Ok(NewRun { model: Box::new(model), data, preview_n })
     }
 
-    fn reset(&mut self) {
-        self.session = None;
-        self.load_error = None;
+    fn started(&mut self, _session: &Session) {
+        self.last_picture = None;
+        self.picture_step = u64::MAX;
+        self.in_flight = false;
+        self.layers.clear();
     }
 
-    fn update(&mut self) {
-        let (Some(session), Some(plane)) = (&mut self.session, &self.plane) else { return };
-        if let Some((_, density, layers, latent)) = session.flow_picture.take() {
+    fn dataset_picked(&mut self, dataset: DatasetId) -> Option<usize> {
+        Some(match dataset {
+            DatasetId::Toy(_) => FlowConfig::default().default_batch_size(),
+            _ => FlowConfig::images(28, 28).default_batch_size(),
+        })
+    }
+
+    fn update(&mut self, session: &mut Session, ctx: &egui::Context) {
+        let Some(plane) = &self.plane else { return };
+        if let Some(FlowPicture { log_density: density, layers, latent, .. }) = session.take::<FlowPicture>() {
             // log p(x), floored 8 nats below its peak: p(x) itself is so concentrated on thin
             // shapes that its map is one bright line.
             let peak = density.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -151,29 +147,15 @@ impl FlowTab {
         }
         let due = self.last_picture.is_none_or(|t| t.elapsed() >= PICTURE_EVERY) && session.step != self.picture_step;
         if due && !self.in_flight {
-            session.send(Command::FlowPicture { field: plane.field_points(), grid: base_grid(), data: self.real.clone() });
+            session.ask(flow_picture(plane.field_points(), base_grid(), self.real.clone()));
             self.last_picture = Some(Instant::now());
             self.picture_step = session.step;
             self.in_flight = true;
         }
+        self.refresh_planes(session, ctx);
     }
 
-    /// Hands the last picture to the two planes, when it changed.
-    fn refresh_planes(&mut self, ctx: &egui::Context) {
-        if !std::mem::take(&mut self.planes_dirty) {
-            return;
-        }
-        let samples = self.session.as_ref().and_then(|s| s.points.as_ref().map(|(_, p)| p.clone())).unwrap_or_default();
-        let mesh = self.layers.get(self.shown_layer).cloned().unwrap_or_default();
-        if let Some(plane) = &mut self.plane {
-            plane.set_parts(ctx, &self.density, mesh, samples, Vec::new(), None);
-        }
-        if let Some(base) = &mut self.base {
-            base.set_parts(ctx, &[], base_grid(), self.latent.clone(), Vec::new(), None);
-        }
-    }
-
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.heading("Normalizing flow (RealNVP)");
         ui.weak(
             "An invertible map between the data and a standard normal. Each affine coupling layer leaves half the \
@@ -182,66 +164,32 @@ impl FlowTab {
              therefore exact: log p(x) = log N(f(x)) + the sum of the layers' log-determinants.",
         );
         ui.separator();
-        ui.strong("Data");
-        if dataset_picker_ui(ui, &mut self.dataset) {
-            self.data.clear();
-            self.batch_size = match self.dataset {
-                DatasetId::Toy(_) => FlowConfig::default().default_batch_size(),
-                _ => FlowConfig::images(28, 28).default_batch_size(),
-            };
-            self.reset();
-        }
-        if matches!(self.dataset, DatasetId::Images(_)) {
+        shell.data_ui(ui);
+        if matches!(shell.dataset(), DatasetId::Images(_)) {
             ui.weak("Images are dequantized with uniform noise and logit-transformed (Dinh et al. 2017, §4.1); the NLL is in 8-bit units.");
         }
         ui.separator();
-        ui.strong("Training");
-        ui.horizontal(|ui| {
-            if let Some(session) = &self.session {
-                session.run_buttons_ui(ui, "one optimisation step");
-            }
-            if ui.button("Reset").on_hover_text("a fresh flow (the identity map)").clicked() {
-                self.reset();
-            }
-        });
-        Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
-        if let Some(session) = &mut self.session {
-            session.hyper_sliders_ui(ui, &|_| false);
-            if self.plane.is_none() {
-                ui.separator();
-                ui.strong("Exact test likelihood");
-                if ui.button("Measure on 2,000 test images").clicked() {
-                    session.send(Command::Likelihood { max_examples: 2000, importance_samples: 1 });
-                }
-                if let Some((step, rows)) = &session.likelihood {
-                    for r in rows {
-                        ui.label(format!("NLL {:.1} nats/image ({:.3} bits/dim) at step {step}", r.nll_nats, r.bits_per_dim));
-                    }
-                }
-            }
+        shell.training_ui(ui, "one optimisation step", "a fresh flow (the identity map)", 512);
+        if let Some(session) = shell.session.as_ref().filter(|_| self.plane.is_none()) {
             ui.separator();
-            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+            Self::likelihood_ui(ui, session);
         }
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
+        shell.description_ui(ui);
+        shell.seed_ui(ui);
+        ui.separator();
+        shell.files_ui(ui);
     }
 
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.load_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-        }
-        if self.session.is_none() {
-            self.data.loading_ui(ui);
-            return;
-        }
-        self.refresh_planes(ui.ctx());
-        let Some(session) = &mut self.session else { return };
-        session.notices_ui(ui);
+    fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        shell.notices_ui(ui);
+        let Some(session) = &shell.session else { return };
         let width = ui.available_width();
+        let images = self.plane.is_none();
         ui.columns(2, |cols| {
             cols[0].strong("Negative log-likelihood of the training batches");
             cols[0].weak("Exact, in nats per example: −log N(f(x)) minus the sum of the log-determinants.");
-            loss_plot_ui(&mut cols[0], "flow-loss", &session.history, &mut self.plot, 240.0);
-            if self.plane.is_none() {
+            shell.plot.ui(&mut cols[0], &session.history, 240.0);
+            if images {
                 cols[1].strong("Samples: the inverse of f at z ~ N(0, I)");
                 session.samples.ui(&mut cols[1], (width / 2.0 - 20.0).min(330.0), "samples appear after the first steps");
             }
@@ -251,10 +199,8 @@ impl FlowTab {
         let layers = self.layers.len().saturating_sub(1);
         ui.horizontal(|ui| {
             ui.strong("The transform, layer by layer");
-            if layers > 0 {
-                if ui.add(egui::Slider::new(&mut self.shown_layer, 0..=layers).text("couplings applied")).changed() {
-                    self.planes_dirty = true;
-                }
+            if layers > 0 && ui.add(egui::Slider::new(&mut self.shown_layer, 0..=layers).text("couplings applied")).changed() {
+                self.planes_dirty = true;
             }
         });
         ui.weak(
@@ -268,31 +214,6 @@ impl FlowTab {
             plane.ui(ui, side, &self.real);
             base.ui(ui, side, &self.base_reference);
         });
-    }
-}
-
-impl Tab for FlowTab {
-    fn poll_in_background(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "Flow"
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        self.ensure_session(ui.ctx(), shared);
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-        self.update();
-        side_and_central_ui(ui, "flow-controls", 280.0, self, Self::controls_ui, Self::views_ui);
-    }
-
-    fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(Session::status)
     }
 }
 

@@ -1,4 +1,5 @@
-//! The family tabs, in the order the tab bar shows them. A new family adds a file and a line.
+//! The tabs, in the order the tab bar shows them: one per family, each in its shell
+//! (`super::shell`), then the Compare tab. A new family adds a file and a line.
 
 pub mod charlm;
 pub mod compare;
@@ -13,12 +14,16 @@ pub mod vae;
 use super::tab::Tab;
 
 pub fn all_tabs() -> Vec<Box<dyn Tab>> {
-    vec![Box::new(vae::VaeTab::default()), Box::new(vae::VaeTab::autoencoder()), Box::new(gan::GanTab::default()),
-        Box::new(diffusion::DiffusionTab::default()),
-        Box::new(pixelcnn::PixelCnnTab::default()),
-        Box::new(charlm::CharLmTab::default()),
-        Box::new(flow::FlowTab::default()),
-        Box::new(rbm::RbmTab::default()),
-        Box::new(gmmn::GmmnTab::default()),
-        Box::new(compare::CompareTab::default())]
+    vec![
+        Box::new(vae::VaeTab::vae()),
+        Box::new(vae::VaeTab::autoencoder()),
+        Box::new(gan::GanTab::tab()),
+        Box::new(diffusion::DiffusionTab::tab()),
+        Box::new(pixelcnn::PixelCnnTab::tab()),
+        Box::new(charlm::CharLmTab::tab()),
+        Box::new(flow::FlowTab::tab()),
+        Box::new(rbm::RbmTab::tab()),
+        Box::new(gmmn::GmmnTab::tab()),
+        Box::new(compare::CompareTab::default()),
+    ]
 }

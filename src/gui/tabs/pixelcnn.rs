@@ -4,21 +4,18 @@
 
 use std::time::{Duration, Instant};
 
+use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::{DatasetId, ImageDatasetId};
-use crate::export::save_grid_png;
 use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
-use crate::models::FamilyKind;
-use crate::train::{Command, TrainData};
+use crate::train::TrainData;
+use crate::views::likelihood::{likelihood, Likelihoods};
+use crate::views::pixels::{fill_pixels, PixelsFilled};
 
-use super::super::dialogs::{PendingDialog, Purpose};
-use super::super::loading::without_panics;
 use super::super::session::Session;
-use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::TabData;
+use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::pixel_canvas::{heat_colour, PixelCanvas};
-use super::super::widgets::{loss_plot_ui, LossPlotState};
 
 /// Test images the live likelihood is measured on while training.
 const LIVE_TEST_IMAGES: usize = 500;
@@ -75,288 +72,45 @@ impl PixelWalk {
 }
 
 pub struct PixelCnnTab {
-    dataset: ImageDatasetId,
+    /// The configuration the next Reset builds (its image size comes from the data).
     config: PixelCnnConfig,
-    batch_size: usize,
-    seed: u64,
-    data: TabData,
-    session: Option<Session>,
-    load_error: Option<String>,
-    plot: LossPlotState,
     walk: PixelWalk,
     last_likelihood: Option<Instant>,
-    dialog: Option<PendingDialog>,
-}
-
-impl Default for PixelCnnTab {
-    fn default() -> Self {
-        let config = PixelCnnConfig::default();
-        Self {
-            dataset: ImageDatasetId::Mnist,
-            batch_size: config.default_batch_size(),
-            walk: PixelWalk::new(config.pixels(), 1),
-            config,
-            seed: 0,
-            data: TabData::default(),
-            session: None,
-            load_error: None,
-            plot: LossPlotState::default(),
-            last_likelihood: None,
-            dialog: None,
-        }
-    }
 }
 
 impl PixelCnnTab {
-    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data.folder_changed(shared.data_version) {
-            self.session = None;
-            self.load_error = None;
-        }
-        if self.session.is_some() || self.load_error.is_some() {
-            return;
-        }
-        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
-            None => return,
-            Some(Ok(TrainData::Images(d))) => d,
-            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
-            Some(Err(e)) => return self.load_error = Some(e),
-        };
-        self.config.num_classes = data.num_classes();
-        self.config.width = data.train.width;
-        self.config.height = data.train.height;
-        match without_panics("building the model", || PixelCnnFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
-            Ok(family) => {
-                // Previews are 16 images of 784 network passes each: the worker spaces them
-                // so that they take at most a fifth of the time.
-                let session = Session::start(
-                    Box::new(family),
-                    &[FamilyKind::Pixelcnn],
-                    TrainData::Images(data),
-                    Some(DatasetId::Images(self.dataset)),
-                    shared.data_dir.clone(),
-                    self.batch_size,
-                    16,
-                    &shared.device,
-                    ctx,
-                );
-                self.session = Some(session);
-                self.walk = PixelWalk::new(self.config.pixels(), self.walk.seed);
-                self.last_likelihood = None;
-            }
-            Err(e) => self.load_error = Some(e),
-        }
+    pub fn tab() -> RunTab<Self> {
+        let config = PixelCnnConfig::default();
+        let shell = RunShell::new(crate::models::pixelcnn::KIND, DatasetId::Images(ImageDatasetId::Mnist), config.default_batch_size());
+        let tab = Self { walk: PixelWalk::new(config.pixels(), 1), config, last_likelihood: None };
+        RunTab::new(shell.with_export(4), tab)
     }
 
-    fn reset(&mut self) {
-        self.session = None;
-        self.load_error = None;
-    }
-
-    /// Takes filled pixels from the worker and asks for the next ones while playing; measures
-    /// the test likelihood now and then while training.
-    fn update(&mut self) {
-        let Some(session) = &mut self.session else { return };
-        if let Some(filled) = session.pixels_filled.take() {
-            let walk = &mut self.walk;
-            walk.in_flight = false;
-            if filled.from == walk.next && filled.x.len() == walk.values.len() {
-                for i in filled.from..filled.from + filled.count.min(walk.values.len() - filled.from) {
-                    walk.values[i] = filled.x[i];
-                    walk.probs[i] = filled.probs[i - filled.from];
-                }
-                walk.next = (filled.from + filled.count).min(walk.values.len());
-                walk.visible = filled.next_visible;
-            }
-            if walk.next >= walk.values.len() {
-                walk.playing = false;
-            }
+    fn likelihood_ui(ui: &mut egui::Ui, session: &Session) {
+        ui.strong("Exact test likelihood");
+        ui.weak(format!("Measured every {} s while training, on {LIVE_TEST_IMAGES} test images.", LIVE_LIKELIHOOD_EVERY.as_secs()));
+        if ui.button("Measure on 2,000 now").clicked() {
+            session.ask(likelihood(2000, 1));
         }
-        let walk = &mut self.walk;
-        if walk.playing && !walk.in_flight && walk.next < walk.values.len() {
-            session.send(Command::FillPixels {
-                x: walk.image(),
-                n: 1,
-                from: walk.next,
-                count: walk.speed,
-                seed: walk.seed,
-                label: self.config.conditional.then_some(walk.label),
-            });
-            walk.in_flight = true;
-        }
-        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
-        if session.running && session.step > 0 && due {
-            session.send(Command::Likelihood { max_examples: LIVE_TEST_IMAGES, importance_samples: 1 });
-            self.last_likelihood = Some(Instant::now());
-        }
-    }
-
-    fn poll_dialog(&mut self) {
-        // A save or load waits for the model (after a Reset, or while the data loads).
-        if self.session.is_none() {
-            return;
-        }
-        let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
-        let purpose = self.dialog.take().map(|d| d.purpose);
-        let (Some(path), Some(session)) = (answer, &mut self.session) else { return };
-        match purpose {
-            Some(Purpose::SaveCheckpoint) => session.save(path),
-            Some(Purpose::LoadCheckpoint) => session.load(path),
-            Some(Purpose::ExportSamples) => {
-                let result = match session.samples.batch() {
-                    Some(batch) => save_grid_png(batch, 4, 4, &path),
-                    None => Err("no samples to export yet".into()),
-                };
-                match result {
-                    Ok(()) => session.notice(format!("exported {}", path.display())),
-                    Err(e) => session.error(e),
+        match session.latest::<Likelihoods>() {
+            Some(Likelihoods { step, rows }) => {
+                for r in rows {
+                    ui.label(egui::RichText::new(format!("NLL {:.1} nats/image ({:.4} bits/dim)", r.nll_nats, r.bits_per_dim)).strong());
+                    ui.weak(format!("at step {step}, on {} test images, ± {:.1}", r.examples, r.std_error));
                 }
             }
-            _ => {}
+            None => {
+                ui.weak("not measured yet");
+            }
         }
+        ui.weak(format!(
+            "For scale: van den Oord et al. (2016, Table 4) report {PAPER_NLL} nats for PixelCNN on \
+             stochastically binarized MNIST, a harder dataset than this fixed threshold. Here, a model that treats \
+             every pixel as independent (the best one that ignores context) scores {INDEPENDENT_NLL} nats."
+        ));
     }
 
-    fn open_dialog(&mut self, purpose: Purpose, ctx: &egui::Context) {
-        if self.dialog.is_none() {
-            self.dialog = Some(PendingDialog::open(purpose, ctx));
-        }
-    }
-
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("PixelCNN");
-        ui.weak(
-            "An autoregressive model: the probability of an image is the product, pixel by pixel in reading order, \
-             of the probability of each pixel given all the pixels before it. Masked convolutions make sure a pixel's \
-             prediction never looks at itself or later pixels, so the likelihood is exact, and sampling draws one \
-             pixel at a time.",
-        );
-        ui.separator();
-
-        ui.strong("Data");
-        let before = self.dataset;
-        egui::ComboBox::from_label("dataset").selected_text(self.dataset.label()).show_ui(ui, |ui| {
-            for id in ImageDatasetId::ALL {
-                ui.selectable_value(&mut self.dataset, id, id.label());
-            }
-        });
-        if before != self.dataset {
-            self.data.clear();
-            self.reset();
-        }
-        if let Some(data) = self.data.images() {
-            ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
-        }
-        ui.weak("Binarized: a pixel is 1 when its grey value is above 0.5, else 0 (the same fixed threshold for training and test).");
-        ui.separator();
-
-        ui.strong("Training");
-        ui.horizontal(|ui| {
-            if let Some(session) = &self.session {
-                session.run_buttons_ui(ui, "one optimisation step");
-            }
-            if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
-                self.reset();
-            }
-        });
-        Session::batch_size_ui(ui, &mut self.batch_size, 256, self.session.as_ref());
-        if let Some(session) = &mut self.session {
-            session.hyper_sliders_ui(ui, &|_| false);
-        }
-        ui.separator();
-
-        ui.strong("Model (applied on Reset)");
-        ui.add(egui::Slider::new(&mut self.config.channels, 8..=128).logarithmic(true).text("channels"));
-        ui.add(egui::Slider::new(&mut self.config.layers, 0..=12).text("mask-B layers"));
-        ui.checkbox(&mut self.config.conditional, "class-conditional");
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
-        ui.separator();
-
-        ui.strong("Files");
-        let ctx = ui.ctx().clone();
-        let ready = self.session.is_some();
-        ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
-                self.open_dialog(Purpose::SaveCheckpoint, &ctx);
-            }
-            if ui
-                .add_enabled(ready, egui::Button::new("Load checkpoint…"))
-                .on_hover_text("a folder written by this tab or by genlab train --family pixelcnn")
-                .clicked()
-            {
-                self.open_dialog(Purpose::LoadCheckpoint, &ctx);
-            }
-            if ui.add_enabled(ready, egui::Button::new("Export samples PNG…")).clicked() {
-                self.open_dialog(Purpose::ExportSamples, &ctx);
-            }
-        });
-        if let Some(session) = &self.session {
-            ui.separator();
-            ui.strong("Exact test likelihood");
-            ui.weak(format!("Measured every {} s while training, on {LIVE_TEST_IMAGES} test images.", LIVE_LIKELIHOOD_EVERY.as_secs()));
-            if ui.button("Measure on 2,000 now").clicked() {
-                session.send(Command::Likelihood { max_examples: 2000, importance_samples: 1 });
-            }
-            match &session.likelihood {
-                Some((step, rows)) => {
-                    for r in rows {
-                        ui.label(
-                            egui::RichText::new(format!("NLL {:.1} nats/image ({:.4} bits/dim)", r.nll_nats, r.bits_per_dim)).strong(),
-                        );
-                        ui.weak(format!("at step {step}, on {} test images, ± {:.1}", r.examples, r.std_error));
-                    }
-                }
-                None => {
-                    ui.weak("not measured yet");
-                }
-            }
-            ui.weak(format!(
-                "For scale: van den Oord et al. (2016, Table 4) report {PAPER_NLL} nats for PixelCNN on \
-                 stochastically binarized MNIST, a harder dataset than this fixed threshold. Here, a model that treats \
-                 every pixel as independent (the best one that ignores context) scores {INDEPENDENT_NLL} nats."
-            ));
-            ui.separator();
-            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
-        }
-    }
-
-    fn notices_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.load_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-            if ui.button("Use the built-in shapes instead").clicked() {
-                self.dataset = ImageDatasetId::Shapes;
-                self.data.clear();
-                self.reset();
-            }
-        }
-        if let Some(session) = &mut self.session {
-            session.notices_ui(ui);
-        }
-    }
-
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        self.notices_ui(ui);
-        let Some(session) = &mut self.session else {
-            self.data.loading_ui(ui);
-            return;
-        };
-        if session.step == 0 && !session.running {
-            ui.label(egui::RichText::new("Press Start to train. Until then every pixel is a coin flip.").strong());
-        }
-        let half = (ui.available_width() - 16.0) / 2.0;
-        ui.columns(2, |cols| {
-            cols[0].strong("Negative log-likelihood of the training batches");
-            cols[0].weak("Nats per image: −log p(x), summed over the 784 pixels (divide by 784 ln 2 for bits per pixel).");
-            loss_plot_ui(&mut cols[0], "pixelcnn-loss", &session.history, &mut self.plot, 260.0);
-            cols[1].strong("Samples (16, fixed seed)");
-            cols[1].weak("Each drawn pixel by pixel; refreshed while training (each takes 784 network passes).");
-            session.samples.ui(&mut cols[1], (half - 20.0).min(300.0), "samples appear after the first steps");
-        });
-        ui.separator();
-        self.pixel_walk_ui(ui);
-    }
-
-    fn pixel_walk_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(session) = &self.session else { return };
+    fn pixel_walk_ui(&mut self, ui: &mut egui::Ui, session: &Session) {
         let walk = &mut self.walk;
         let (w, h) = (self.config.width, self.config.height);
         ui.strong("Pixel by pixel");
@@ -371,14 +125,7 @@ impl PixelCnnTab {
                 walk.playing = !walk.playing;
             }
             if ui.add_enabled(!walk.playing && !walk.in_flight && walk.next < w * h, egui::Button::new("One pixel")).clicked() {
-                session.send(Command::FillPixels {
-                    x: walk.image(),
-                    n: 1,
-                    from: walk.next,
-                    count: 1,
-                    seed: walk.seed,
-                    label: self.config.conditional.then_some(walk.label),
-                });
+                session.ask(fill_pixels(walk.image(), 1, walk.next, 1, walk.seed, self.config.conditional.then_some(walk.label)));
                 walk.in_flight = true;
             }
             if ui.button("New image").on_hover_text("start again from a blank image with the next seed").clicked() {
@@ -454,28 +201,96 @@ impl PixelCnnTab {
     }
 }
 
-impl Tab for PixelCnnTab {
-    fn poll_in_background(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.poll();
+impl FamilyTab for PixelCnnTab {
+    fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
+        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        self.config.num_classes = images.num_classes();
+        self.config.width = images.train.width;
+        self.config.height = images.train.height;
+        let model = PixelCnnFamily::new(self.config.clone(), device, seed)?;
+        // Previews are 16 images of 784 network passes each: the worker spaces them so that
+        // they take at most a fifth of the time.
+        Ok(NewRun { model: Box::new(model), data, preview_n: 16 })
+    }
+
+    fn started(&mut self, _session: &Session) {
+        self.walk = PixelWalk::new(self.config.pixels(), self.walk.seed);
+        self.last_likelihood = None;
+    }
+
+    /// Takes filled pixels from the worker and asks for the next ones while playing; measures
+    /// the test likelihood now and then while training.
+    fn update(&mut self, session: &mut Session, _ctx: &egui::Context) {
+        if let Some(filled) = session.take::<PixelsFilled>() {
+            let walk = &mut self.walk;
+            walk.in_flight = false;
+            if filled.from == walk.next && filled.x.len() == walk.values.len() {
+                for i in filled.from..filled.from + filled.count.min(walk.values.len() - filled.from) {
+                    walk.values[i] = filled.x[i];
+                    walk.probs[i] = filled.probs[i - filled.from];
+                }
+                walk.next = (filled.from + filled.count).min(walk.values.len());
+                walk.visible = filled.next_visible;
+            }
+            if walk.next >= walk.values.len() {
+                walk.playing = false;
+            }
+        }
+        let walk = &mut self.walk;
+        if walk.playing && !walk.in_flight && walk.next < walk.values.len() {
+            session.ask(fill_pixels(walk.image(), 1, walk.next, walk.speed, walk.seed, self.config.conditional.then_some(walk.label)));
+            walk.in_flight = true;
+        }
+        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
+        if session.running && session.step > 0 && due {
+            session.ask(likelihood(LIVE_TEST_IMAGES, 1));
+            self.last_likelihood = Some(Instant::now());
         }
     }
 
-    fn name(&self) -> &'static str {
-        "PixelCNN"
-    }
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        ui.heading("PixelCNN");
+        ui.weak(
+            "An autoregressive model: the probability of an image is the product, pixel by pixel in reading order, \
+             of the probability of each pixel given all the pixels before it. Masked convolutions make sure a pixel's \
+             prediction never looks at itself or later pixels, so the likelihood is exact, and sampling draws one \
+             pixel at a time.",
+        );
+        ui.separator();
+        shell.data_ui(ui);
+        ui.weak("Binarized: a pixel is 1 when its grey value is above 0.5, else 0 (the same fixed threshold for training and test).");
+        ui.separator();
+        shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
+        ui.separator();
 
-    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        self.ensure_session(ui.ctx(), shared);
-        if let Some(session) = &mut self.session {
-            session.poll();
+        ui.strong("Model (applied on Reset)");
+        ui.add(egui::Slider::new(&mut self.config.channels, 8..=128).logarithmic(true).text("channels"));
+        ui.add(egui::Slider::new(&mut self.config.layers, 0..=12).text("mask-B layers"));
+        ui.checkbox(&mut self.config.conditional, "class-conditional");
+        shell.seed_ui(ui);
+        ui.separator();
+        shell.files_ui(ui);
+        if let Some(session) = &shell.session {
+            ui.separator();
+            Self::likelihood_ui(ui, session);
         }
-        self.update();
-        self.poll_dialog();
-        side_and_central_ui(ui, "pixelcnn-controls", 290.0, self, Self::controls_ui, Self::views_ui);
+        shell.description_ui(ui);
     }
 
-    fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(Session::status)
+    fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        shell.notices_ui(ui);
+        shell.until_trained_ui(ui, "Press Start to train. Until then every pixel is a coin flip.");
+        let Some(session) = &shell.session else { return };
+        let half = (ui.available_width() - 16.0) / 2.0;
+        ui.columns(2, |cols| {
+            cols[0].strong("Negative log-likelihood of the training batches");
+            cols[0].weak("Nats per image: −log p(x), summed over the 784 pixels (divide by 784 ln 2 for bits per pixel).");
+            shell.plot.ui(&mut cols[0], &session.history, 260.0);
+            cols[1].strong("Samples (16, fixed seed)");
+            cols[1].weak("Each drawn pixel by pixel; refreshed while training (each takes 784 network passes).");
+            session.samples.ui(&mut cols[1], (half - 20.0).min(300.0), "samples appear after the first steps");
+        });
+        ui.separator();
+        self.pixel_walk_ui(ui, session);
     }
 }

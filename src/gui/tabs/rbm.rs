@@ -3,32 +3,25 @@
 
 use std::time::{Duration, Instant};
 
+use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::rbm::{RbmConfig, RbmFamily};
-use crate::models::FamilyKind;
-use crate::train::{Command, ImageBatch, TrainData};
+use crate::train::{ImageBatch, TrainData};
+use crate::views::gibbs::{gibbs_picture, GibbsPicture};
 
-use super::super::loading::without_panics;
 use super::super::session::Session;
-use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::TabData;
-use super::super::widgets::{loss_plot_ui, ImageGrid, LossPlotState};
+use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::widgets::ImageGrid;
 
 const FILTERS: usize = 64;
 const CHAINS: usize = 16;
 const FILTERS_EVERY: Duration = Duration::from_secs(2);
 
 pub struct RbmTab {
-    dataset: ImageDatasetId,
+    /// The configuration the next Reset builds (its image size comes from the data).
     config: RbmConfig,
-    batch_size: usize,
-    seed: u64,
-    data: TabData,
-    session: Option<Session>,
-    load_error: Option<String>,
-    plot: LossPlotState,
     filters: ImageGrid,
     frame: ImageGrid,
     chain: Vec<ImageBatch>,
@@ -44,18 +37,12 @@ pub struct RbmTab {
     in_flight: bool,
 }
 
-impl Default for RbmTab {
-    fn default() -> Self {
+impl RbmTab {
+    pub fn tab() -> RunTab<Self> {
         let config = RbmConfig::default();
-        Self {
-            dataset: ImageDatasetId::Mnist,
-            batch_size: config.default_batch_size(),
+        let shell = RunShell::new(crate::models::rbm::KIND, DatasetId::Images(ImageDatasetId::Mnist), config.default_batch_size());
+        let tab = Self {
             config,
-            seed: 0,
-            data: TabData::default(),
-            session: None,
-            load_error: None,
-            plot: LossPlotState::default(),
             filters: ImageGrid::new("rbm-filters"),
             frame: ImageGrid::new("rbm-chain"),
             chain: Vec::new(),
@@ -68,71 +55,38 @@ impl Default for RbmTab {
             chain_seed: 1,
             last_filters: None,
             in_flight: false,
-        }
-    }
-}
-
-impl RbmTab {
-    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data.folder_changed(shared.data_version) {
-            self.session = None;
-            self.load_error = None;
-        }
-        if self.session.is_some() || self.load_error.is_some() {
-            return;
-        }
-        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
-            None => return,
-            Some(Ok(TrainData::Images(d))) => d,
-            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
-            Some(Err(e)) => return self.load_error = Some(e),
         };
-        self.config.width = data.train.width;
-        self.config.height = data.train.height;
-        match without_panics("building the model", || RbmFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
-            Ok(family) => {
-                self.session = Some(Session::start(
-                    Box::new(family),
-                    &[FamilyKind::Rbm],
-                    TrainData::Images(data),
-                    Some(DatasetId::Images(self.dataset)),
-                    shared.data_dir.clone(),
-                    self.batch_size,
-                    64,
-                    &shared.device,
-                    ctx,
-                ));
-                self.chain.clear();
-                self.last_filters = None;
-                self.in_flight = false;
-            }
-            Err(e) => self.load_error = Some(e),
-        }
+        RunTab::new(shell, tab)
     }
 
-    fn reset(&mut self) {
-        self.session = None;
-        self.load_error = None;
-    }
-
-    fn request(&mut self, with_chain: bool) {
-        let Some(session) = &self.session else { return };
+    /// Asks for the filters, and a Gibbs chain of `chain_steps` when `with_chain`.
+    fn request(&mut self, session: &Session, with_chain: bool) {
         let steps = if with_chain { self.chain_steps } else { 0 };
-        session.send(Command::GibbsPicture {
-            filters: FILTERS,
-            chains: CHAINS,
-            steps,
-            every: (steps / 50).max(1),
-            from_test: self.from_test,
-            seed: self.chain_seed,
-        });
+        session.ask(gibbs_picture(FILTERS, CHAINS, steps, (steps / 50).max(1), self.from_test, self.chain_seed));
         self.in_flight = true;
         self.last_filters = Some(Instant::now());
     }
+}
 
-    fn update(&mut self, ctx: &egui::Context) {
-        let Some(session) = &mut self.session else { return };
-        if let Some((_, filters, chain)) = session.gibbs_picture.take() {
+impl FamilyTab for RbmTab {
+    const SIDE_WIDTH: f32 = 280.0;
+
+    fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
+        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        self.config.width = images.train.width;
+        self.config.height = images.train.height;
+        let model = RbmFamily::new(self.config.clone(), device, seed)?;
+        Ok(NewRun { model: Box::new(model), data, preview_n: 64 })
+    }
+
+    fn started(&mut self, _session: &Session) {
+        self.chain.clear();
+        self.last_filters = None;
+        self.in_flight = false;
+    }
+
+    fn update(&mut self, session: &mut Session, ctx: &egui::Context) {
+        if let Some(GibbsPicture { filters, chain, .. }) = session.take::<GibbsPicture>() {
             self.filters.set(ctx, filters, 8);
             if chain.len() > 1 {
                 self.chain = chain;
@@ -142,11 +96,10 @@ impl RbmTab {
             }
             self.in_flight = false;
         }
-        let running = session.running;
-        if running && !self.in_flight && self.last_filters.is_none_or(|t| t.elapsed() >= FILTERS_EVERY) {
-            self.request(false);
+        if session.running && !self.in_flight && self.last_filters.is_none_or(|t| t.elapsed() >= FILTERS_EVERY) {
+            self.request(session, false);
         } else if self.last_filters.is_none() && !self.in_flight {
-            self.request(true);
+            self.request(session, true);
         }
         if self.playing && self.last_frame.elapsed() >= Duration::from_millis(80) {
             self.shown += 1;
@@ -157,15 +110,15 @@ impl RbmTab {
             }
             ctx.request_repaint_after(Duration::from_millis(80));
         }
-        if self.frame_shown != Some(self.shown) {
-            if let Some(frame) = self.chain.get(self.shown) {
-                self.frame.set(ctx, frame.clone(), 4);
-                self.frame_shown = Some(self.shown);
-            }
+        if self.frame_shown != Some(self.shown)
+            && let Some(frame) = self.chain.get(self.shown)
+        {
+            self.frame.set(ctx, frame.clone(), 4);
+            self.frame_shown = Some(self.shown);
         }
     }
 
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.heading("Restricted Boltzmann machine");
         ui.weak(
             "Binary pixels v and binary hidden units h with an energy E(v, h) = −b·v − c·h − v·Wh; low energy means \
@@ -173,54 +126,25 @@ impl RbmTab {
              the two. Contrastive divergence lowers the energy of the data and raises it where a short chain wanders.",
         );
         ui.separator();
-        ui.strong("Data");
-        let before = self.dataset;
-        egui::ComboBox::from_label("dataset").selected_text(self.dataset.label()).show_ui(ui, |ui| {
-            for id in ImageDatasetId::ALL {
-                ui.selectable_value(&mut self.dataset, id, id.label());
-            }
-        });
-        if before != self.dataset {
-            self.data.clear();
-            self.reset();
-        }
+        shell.data_ui(ui);
         ui.weak("Binarized at 0.5, as for PixelCNN.");
         ui.separator();
-        ui.strong("Training");
-        ui.horizontal(|ui| {
-            if let Some(session) = &self.session {
-                session.run_buttons_ui(ui, "one CD update");
-            }
-            if ui.button("Reset").clicked() {
-                self.reset();
-            }
-        });
-        Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
-        if let Some(session) = &mut self.session {
-            session.hyper_sliders_ui(ui, &|_| false);
-        }
+        shell.training_ui(ui, "one CD update", "a fresh model with the settings below", 512);
         ui.separator();
         ui.strong("Model (applied on Reset)");
         ui.add(egui::Slider::new(&mut self.config.hidden, 16..=512).logarithmic(true).text("hidden units"));
         ui.checkbox(&mut self.config.persistent, "persistent chains (PCD)")
             .on_hover_text("Tieleman 2008: the negative chains continue from one update to the next instead of restarting at the data");
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
-        if let Some(session) = &self.session {
-            ui.separator();
-            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
-        }
+        shell.seed_ui(ui);
+        shell.description_ui(ui);
+        ui.separator();
+        shell.files_ui(ui);
     }
 
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.load_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-        }
+    fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        shell.notices_ui(ui);
         let width = ui.available_width();
-        let Some(session) = &mut self.session else {
-            self.data.loading_ui(ui);
-            return;
-        };
-        session.notices_ui(ui);
+        let Some(session) = &shell.session else { return };
         ui.columns(2, |cols| {
             cols[0].strong("Loss terms");
             cols[0].weak(
@@ -228,7 +152,7 @@ impl RbmTab {
                  reconstruction, a stochastic estimate of −pseudo-log-likelihood (Besag 1975), and the free energy of \
                  the data and of the negative chains. Data below the chains: the model prefers the data.",
             );
-            loss_plot_ui(&mut cols[0], "rbm-loss", &session.history, &mut self.plot, 240.0);
+            shell.plot.ui(&mut cols[0], &session.history, 240.0);
             cols[1].strong("Filters: the weights of 64 hidden units");
             cols[1].weak("Each hidden unit's weights to the 784 pixels; white pushes the unit on, black off. Strokes and blobs appear as it learns.");
             self.filters.ui(&mut cols[1], (width / 2.0 - 20.0).min(330.0), "filters appear after the first steps");
@@ -245,7 +169,7 @@ impl RbmTab {
         });
         if run {
             self.chain_seed += 1;
-            self.request(true);
+            self.request(session, true);
         }
         if !self.chain.is_empty() {
             let last = self.chain.len() - 1;
@@ -253,30 +177,5 @@ impl RbmTab {
             ui.add(egui::Slider::new(&mut self.shown, 0..=last).custom_formatter(move |v, _| format!("step {}", (v as usize * every))).text("Gibbs step"));
             self.frame.ui(ui, (width * 0.45).clamp(200.0, 420.0), "");
         }
-    }
-}
-
-impl Tab for RbmTab {
-    fn poll_in_background(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "RBM"
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        self.ensure_session(ui.ctx(), shared);
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-        self.update(ui.ctx());
-        side_and_central_ui(ui, "rbm-controls", 280.0, self, Self::controls_ui, Self::views_ui);
-    }
-
-    fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(Session::status)
     }
 }

@@ -4,21 +4,19 @@
 
 use std::time::{Duration, Instant};
 
+use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::{DatasetId, ImageDatasetId};
-use crate::export::save_grid_png;
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
-use crate::models::FamilyKind;
 use crate::train::{Command, TrainData};
+use crate::views::latent::{decode, encode, interpolate, Decoded, Encoded, Interpolation, Reconstructions};
+use crate::views::likelihood::{likelihood, Likelihoods};
 
-use super::super::dialogs::{PendingDialog, Purpose};
-use super::super::loading::without_panics;
 use super::super::session::Session;
-use super::super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
-use super::super::train_data::TabData;
+use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::latent_map::Projection;
-use super::super::widgets::{class_colour, loss_plot_ui, ImageGrid, LatentMap, LossPlotState};
+use super::super::widgets::{class_colour, ImageGrid, LatentMap};
 
 const TAG_CURSOR: u64 = 1;
 const TAG_GRID: u64 = 2;
@@ -27,17 +25,13 @@ const MAP_POINTS: usize = 1000;
 const ENCODE_EVERY: Duration = Duration::from_millis(1500);
 
 pub struct VaeTab {
-    dataset: ImageDatasetId,
     /// The configuration the next Reset builds.
     config: VaeConfig,
-    batch_size: usize,
-    seed: u64,
-    data: TabData,
-    session: Option<Session>,
-    load_error: Option<String>,
-    plot: LossPlotState,
     map: LatentMap,
     cursor_image: ImageGrid,
+    recon_inputs: ImageGrid,
+    recon_outputs: ImageGrid,
+    interpolation: ImageGrid,
     cursor_in_flight: bool,
     cursor_dirty: bool,
     cursor_label: u8,
@@ -48,31 +42,31 @@ pub struct VaeTab {
     slerp: bool,
     sample_seed: u64,
     sample_label: u8,
-    dialog: Option<PendingDialog>,
     /// false: the plain autoencoder's tab.
     variational: bool,
 }
 
 impl VaeTab {
-    /// The plain autoencoder's tab: the VAE's networks without noise or KL.
-    pub fn autoencoder() -> Self {
-        Self { variational: false, config: crate::models::autoencoder::plain(VaeConfig::default()), ..Self::default() }
+    /// The VAE's tab.
+    pub fn vae() -> RunTab<Self> {
+        Self::tab(VaeConfig::default(), true)
     }
-}
 
-impl Default for VaeTab {
-    fn default() -> Self {
-        Self {
-            dataset: ImageDatasetId::Mnist,
-            config: VaeConfig::default(),
-            batch_size: 128,
-            seed: 0,
-            data: TabData::default(),
-            session: None,
-            load_error: None,
-            plot: LossPlotState::default(),
+    /// The plain autoencoder's tab: the VAE's networks without noise or KL.
+    pub fn autoencoder() -> RunTab<Self> {
+        Self::tab(crate::models::autoencoder::plain(VaeConfig::default()), false)
+    }
+
+    fn tab(config: VaeConfig, variational: bool) -> RunTab<Self> {
+        let kind = if variational { crate::models::vae::KIND } else { crate::models::autoencoder::KIND };
+        let shell = RunShell::new(kind, DatasetId::Images(ImageDatasetId::Mnist), 128).with_export(8);
+        let tab = Self {
+            config,
             map: LatentMap::default(),
             cursor_image: ImageGrid::new("latent-cursor"),
+            recon_inputs: ImageGrid::new("recon-in"),
+            recon_outputs: ImageGrid::new("recon-out"),
+            interpolation: ImageGrid::new("interpolation"),
             cursor_in_flight: false,
             cursor_dirty: true,
             cursor_label: 0,
@@ -83,130 +77,90 @@ impl Default for VaeTab {
             slerp: true,
             sample_seed: 1234,
             sample_label: 0,
-            dialog: None,
-            variational: true,
+            variational,
+        };
+        RunTab::new(shell, tab)
+    }
+
+    fn likelihood_ui(ui: &mut egui::Ui, session: &Session) {
+        ui.strong("Test-set likelihood");
+        if ui
+            .button("Measure")
+            .on_hover_text("ELBO and the importance-weighted bound (k = 64, Burda et al. 2016) on up to 2,000 test images")
+            .clicked()
+        {
+            session.ask(likelihood(2000, 64));
+        }
+        if let Some(Likelihoods { step, rows }) = session.latest::<Likelihoods>() {
+            ui.weak(format!("at step {step}, on {} test images:", rows.first().map_or(0, |r| r.examples)));
+            for r in rows {
+                ui.label(format!("-{}: {:.2} nats/image ({:.4} bits/dim)", r.name, r.nll_nats, r.bits_per_dim));
+            }
+            ui.weak("Upper bounds on the negative log-likelihood: lower is better; the IWAE bound is the tighter one.");
         }
     }
 }
 
-impl VaeTab {
-    /// The family kind this tab trains (and the checkpoints it loads).
-    fn kind(&self) -> FamilyKind {
-        if self.variational { FamilyKind::Vae } else { FamilyKind::Autoencoder }
+impl FamilyTab for VaeTab {
+    fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
+        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        self.config.num_classes = images.num_classes();
+        self.config.width = images.train.width;
+        self.config.height = images.train.height;
+        let model = VaeFamily::new(self.config.clone(), device, seed)?;
+        Ok(NewRun { model: Box::new(model), data, preview_n: 64 })
     }
 
-    /// (Re)loads the dataset when it or the data folder changed (in the background), and
-    /// (re)builds the model once it is there.
-    fn ensure_session(&mut self, ctx: &egui::Context, shared: &Shared) {
-        if self.data.folder_changed(shared.data_version) {
-            self.session = None;
-            self.load_error = None;
-        }
-        if self.session.is_some() || self.load_error.is_some() {
-            return;
-        }
-        let data = match self.data.get(DatasetId::Images(self.dataset), shared.data_dir.as_deref(), ctx) {
-            None => return,
-            Some(Ok(TrainData::Images(d))) => d,
-            Some(Ok(_)) => return self.load_error = Some("this tab trains on images".into()),
-            Some(Err(e)) => return self.load_error = Some(e),
-        };
-        self.config.num_classes = data.num_classes();
-        self.config.width = data.train.width;
-        self.config.height = data.train.height;
-        match without_panics("building the model", || VaeFamily::new(self.config.clone(), &shared.device.device, self.seed)) {
-            Ok(family) => {
-                let session = Session::start(
-                    Box::new(family),
-                    &[self.kind()],
-                    TrainData::Images(data),
-                    Some(DatasetId::Images(self.dataset)),
-                    shared.data_dir.clone(),
-                    self.batch_size,
-                    64,
-                    &shared.device,
-                    ctx,
-                );
-                session.send(Command::Sample { n: 64, seed: 1234, label: None });
-                self.session = Some(session);
-                self.map = LatentMap::default();
-                self.cursor_dirty = true;
-                self.cursor_in_flight = false;
-                self.last_encode = None;
-                self.encoded_at_step = u64::MAX;
-            }
-            Err(e) => self.load_error = Some(e),
-        }
-    }
-
-    fn reset(&mut self) {
-        self.session = None;
-        self.load_error = None;
+    fn started(&mut self, session: &Session) {
+        session.send(Command::Sample { n: 64, seed: 1234, label: None });
+        self.map = LatentMap::default();
+        self.cursor_dirty = true;
+        self.cursor_in_flight = false;
+        self.last_encode = None;
+        self.encoded_at_step = u64::MAX;
     }
 
     /// Takes what the worker sent for the latent views and asks for fresh ones when due.
-    fn update_latent_views(&mut self, ctx: &egui::Context) {
-        let Some(session) = &mut self.session else { return };
-        if let Some((points, dim, labels)) = session.encoded.take() {
+    fn update(&mut self, session: &mut Session, ctx: &egui::Context) {
+        if let Some(Encoded { points, dim, labels }) = session.take::<Encoded>() {
             self.map.set_points(points, dim, labels);
-            session.send(Command::Decode { tag: TAG_GRID, z: self.map.grid_latents(), n: 144, label: Some(self.cursor_label) });
+            session.ask(decode(TAG_GRID, self.map.grid_latents(), 144, Some(self.cursor_label)));
             self.cursor_dirty = true;
         }
-        if let Some(images) = session.decoded.remove(&TAG_GRID) {
-            self.map.set_grid_images(ctx, &images);
+        for Decoded { tag, images } in session.take_all::<Decoded>() {
+            if tag == TAG_GRID {
+                self.map.set_grid_images(ctx, &images);
+            } else if tag == TAG_CURSOR {
+                self.cursor_image.set(ctx, images, 1);
+                self.cursor_in_flight = false;
+            }
         }
-        if let Some(images) = session.decoded.remove(&TAG_CURSOR) {
-            self.cursor_image.set(ctx, images, 1);
-            self.cursor_in_flight = false;
+        if let Some(Reconstructions { inputs, outputs }) = session.take::<Reconstructions>() {
+            let cols = inputs.n;
+            self.recon_inputs.set(ctx, inputs, cols);
+            self.recon_outputs.set(ctx, outputs, cols);
+        }
+        if let Some(Interpolation { images, .. }) = session.take::<Interpolation>() {
+            let cols = images.n;
+            self.interpolation.set(ctx, images, cols);
         }
         let due = match self.last_encode {
             None => true,
             Some(t) => session.step != self.encoded_at_step && (t.elapsed() >= ENCODE_EVERY || !session.running),
         };
         if due {
-            session.send(Command::Encode { n: MAP_POINTS });
+            session.ask(encode(MAP_POINTS));
             self.last_encode = Some(Instant::now());
             self.encoded_at_step = session.step;
         }
         if self.cursor_dirty && !self.cursor_in_flight && self.map.dim() > 0 {
-            session.send(Command::Decode { tag: TAG_CURSOR, z: self.map.cursor_latent(), n: 1, label: Some(self.cursor_label) });
+            session.ask(decode(TAG_CURSOR, self.map.cursor_latent(), 1, Some(self.cursor_label)));
             self.cursor_in_flight = true;
             self.cursor_dirty = false;
         }
     }
 
-    fn poll_dialog(&mut self) {
-        // A save or load waits for the model (after a Reset, or while the data loads).
-        if self.session.is_none() {
-            return;
-        }
-        let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) else { return };
-        let purpose = self.dialog.take().map(|d| d.purpose);
-        let (Some(path), Some(session)) = (answer, &mut self.session) else { return };
-        match purpose {
-            Some(Purpose::SaveCheckpoint) => session.save(path),
-            Some(Purpose::LoadCheckpoint) => session.load(path),
-            Some(Purpose::ExportSamples) => {
-                let result = match session.samples.batch() {
-                    Some(batch) => save_grid_png(batch, 8, 4, &path),
-                    None => Err("no samples to export yet".into()),
-                };
-                match result {
-                    Ok(()) => session.notice(format!("exported {}", path.display())),
-                    Err(e) => session.error(e),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn open_dialog(&mut self, purpose: Purpose, ctx: &egui::Context) {
-        if self.dialog.is_none() {
-            self.dialog = Some(PendingDialog::open(purpose, ctx));
-        }
-    }
-
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         if self.variational {
             ui.heading("Variational autoencoder");
             ui.weak("An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.");
@@ -215,38 +169,9 @@ impl VaeTab {
             ui.weak("The VAE's encoder and decoder, trained only to reconstruct: each image gets one code, with no noise and no pull towards N(0, I). It compresses well, but nothing says where the codes lie, so decoding random N(0, I) points mostly gives images that are not digits. Compare the latent map and the samples with the VAE tab.");
         }
         ui.separator();
-
-        ui.strong("Data");
-        let before = self.dataset;
-        egui::ComboBox::from_label("dataset")
-            .selected_text(self.dataset.label())
-            .show_ui(ui, |ui| {
-                for id in ImageDatasetId::ALL {
-                    ui.selectable_value(&mut self.dataset, id, id.label());
-                }
-            });
-        if before != self.dataset {
-            self.data.clear();
-            self.reset();
-        }
-        if let Some(data) = self.data.images() {
-            ui.weak(format!("{} — {} train / {} test images", data.source, data.train.len(), data.test.len()));
-        }
+        shell.data_ui(ui);
         ui.separator();
-
-        ui.strong("Training");
-        ui.horizontal(|ui| {
-            if let Some(session) = &self.session {
-                session.run_buttons_ui(ui, "one optimisation step");
-            }
-            if ui.button("Reset").on_hover_text("a fresh model with the settings below").clicked() {
-                self.reset();
-            }
-        });
-        Session::batch_size_ui(ui, &mut self.batch_size, 512, self.session.as_ref());
-        if let Some(session) = &mut self.session {
-            session.hyper_sliders_ui(ui, &|_| false);
-        }
+        shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 512);
         ui.separator();
 
         ui.strong("Model (applied on Reset)");
@@ -266,69 +191,20 @@ impl VaeTab {
                 ui.selectable_value(&mut self.config.likelihood, Likelihood::Gaussian, "Gaussian");
             });
         ui.checkbox(&mut self.config.conditional, "class-conditional (CVAE)");
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
+        shell.seed_ui(ui);
         ui.separator();
-
-        ui.strong("Files");
-        let ctx = ui.ctx().clone();
-        let ready = self.session.is_some();
-        ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(ready, egui::Button::new("Save checkpoint…")).clicked() {
-                self.open_dialog(Purpose::SaveCheckpoint, &ctx);
-            }
-            let load = format!("a folder written by this tab or by genlab train --family {}", if self.variational { "vae" } else { "autoencoder" });
-            if ui.add_enabled(ready, egui::Button::new("Load checkpoint…")).on_hover_text(load).clicked() {
-                self.open_dialog(Purpose::LoadCheckpoint, &ctx);
-            }
-            if ui.add_enabled(ready, egui::Button::new("Export samples PNG…")).clicked() {
-                self.open_dialog(Purpose::ExportSamples, &ctx);
-            }
-        });
-        if let Some(session) = self.session.as_ref().filter(|_| self.variational) {
+        shell.files_ui(ui);
+        if let Some(session) = shell.session.as_ref().filter(|_| self.variational) {
             ui.separator();
-            ui.strong("Test-set likelihood");
-            if ui
-                .button("Measure")
-                .on_hover_text("ELBO and the importance-weighted bound (k = 64, Burda et al. 2016) on up to 2,000 test images")
-                .clicked()
-            {
-                session.send(Command::Likelihood { max_examples: 2000, importance_samples: 64 });
-            }
-            if let Some((step, rows)) = &session.likelihood {
-                ui.weak(format!("at step {step}, on {} test images:", rows.first().map_or(0, |r| r.examples)));
-                for r in rows {
-                    ui.label(format!("-{}: {:.2} nats/image ({:.4} bits/dim)", r.name, r.nll_nats, r.bits_per_dim));
-                }
-                ui.weak("Upper bounds on the negative log-likelihood: lower is better; the IWAE bound is the tighter one.");
-            }
-            ui.separator();
-            ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+            Self::likelihood_ui(ui, session);
         }
+        shell.description_ui(ui);
     }
 
-    fn notices_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.load_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-            if ui.button("Use the built-in shapes instead").clicked() {
-                self.dataset = ImageDatasetId::Shapes;
-                self.data.clear();
-                self.reset();
-            }
-        }
-        if let Some(session) = &mut self.session {
-            session.notices_ui(ui);
-        }
-    }
-
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        self.notices_ui(ui);
-        let Some(session) = &mut self.session else {
-            self.data.loading_ui(ui);
-            return;
-        };
-        if session.step == 0 && !session.running {
-            ui.label(egui::RichText::new("Press Start to train. The samples below come from the untrained decoder: noise.").strong());
-        }
+    fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+        shell.notices_ui(ui);
+        shell.until_trained_ui(ui, "Press Start to train. The samples below come from the untrained decoder: noise.");
+        let Some(session) = &mut shell.session else { return };
         let half = (ui.available_width() - 16.0) / 2.0;
         ui.columns(2, |cols| {
             cols[0].strong("Loss per term (per image, nats)");
@@ -337,7 +213,7 @@ impl VaeTab {
             } else {
                 "Reconstruction only: −log p(x | code), the same term as the VAE's. With no KL to pay it falls lower, but the codes are free to go anywhere."
             });
-            loss_plot_ui(&mut cols[0], "vae-loss", &session.history, &mut self.plot, 260.0);
+            shell.plot.ui(&mut cols[0], &session.history, 260.0);
             cols[1].strong("Samples: decoded z ~ N(0, I), fixed seed");
             cols[1].weak(if self.variational {
                 "The same 64 latent points every time, so you watch them turn into images as training goes on."
@@ -372,7 +248,7 @@ impl VaeTab {
                     if ui.radio_value(&mut pca, true, "PCA plane").changed() | ui.radio_value(&mut pca, false, "two dims").changed() {
                         self.map.projection = if pca { Projection::Pca } else { Projection::Dims(0, 1) };
                         self.map.reproject();
-                        session.send(Command::Decode { tag: TAG_GRID, z: self.map.grid_latents(), n: 144, label: Some(self.cursor_label) });
+                        session.ask(decode(TAG_GRID, self.map.grid_latents(), 144, Some(self.cursor_label)));
                     }
                     if let Projection::Dims(mut i, mut j) = self.map.projection {
                         let a = ui.add(egui::DragValue::new(&mut i).range(0..=dim - 1).prefix("x: z"));
@@ -380,7 +256,7 @@ impl VaeTab {
                         if a.changed() || b.changed() {
                             self.map.projection = Projection::Dims(i, j);
                             self.map.reproject();
-                            session.send(Command::Decode { tag: TAG_GRID, z: self.map.grid_latents(), n: 144, label: Some(self.cursor_label) });
+                            session.ask(decode(TAG_GRID, self.map.grid_latents(), 144, Some(self.cursor_label)));
                         }
                     }
                 });
@@ -392,7 +268,7 @@ impl VaeTab {
                     ui.add(egui::DragValue::new(&mut self.cursor_label).range(0..=9).prefix("decode as class: "));
                     if before != self.cursor_label {
                         self.cursor_dirty = true;
-                        session.send(Command::Decode { tag: TAG_GRID, z: self.map.grid_latents(), n: 144, label: Some(self.cursor_label) });
+                        session.ask(decode(TAG_GRID, self.map.grid_latents(), 144, Some(self.cursor_label)));
                     }
                 }
             });
@@ -418,8 +294,8 @@ impl VaeTab {
             cols[1].strong("Reconstructions");
             cols[1].weak("Top: test images. Bottom: decoded from their encoding. Blur is the price of a small latent space.");
             let width = (half - 20.0).min(420.0);
-            session.recon_inputs.ui(&mut cols[1], width, "start training to see reconstructions");
-            session.recon_outputs.ui(&mut cols[1], width, "");
+            self.recon_inputs.ui(&mut cols[1], width, "start training to see reconstructions");
+            self.recon_outputs.ui(&mut cols[1], width, "");
             cols[1].add_space(8.0);
             cols[1].strong("Interpolation between two test images");
             cols[1].weak("Encode both, walk between the codes, decode each step. Slerp follows the sphere where most of N(0, I)'s mass lies.");
@@ -428,36 +304,11 @@ impl VaeTab {
                 ui.add(egui::DragValue::new(&mut self.interp_b).range(0..=1999).prefix("to #"));
                 ui.checkbox(&mut self.slerp, "slerp");
                 if ui.button("Interpolate").clicked() {
-                    session.send(Command::Interpolate { a: self.interp_a, b: self.interp_b, steps: 10, spherical: self.slerp });
+                    session.ask(interpolate(self.interp_a, self.interp_b, 10, self.slerp));
                 }
             });
-            session.interpolation.ui(&mut cols[1], width, "");
+            self.interpolation.ui(&mut cols[1], width, "");
         });
     }
 }
 
-impl Tab for VaeTab {
-    fn poll_in_background(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        if self.variational { "VAE" } else { "Autoencoder" }
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        self.ensure_session(ui.ctx(), shared);
-        if let Some(session) = &mut self.session {
-            session.poll();
-        }
-        self.update_latent_views(ui.ctx());
-        self.poll_dialog();
-        side_and_central_ui(ui, "vae-controls", 290.0, self, Self::controls_ui, Self::views_ui);
-    }
-
-    fn status(&self) -> Option<TabStatus> {
-        self.session.as_ref().map(Session::status)
-    }
-}

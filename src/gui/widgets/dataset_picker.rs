@@ -1,4 +1,4 @@
-//! The dataset combo box of the tabs that train on both 2-D toys and images.
+//! The dataset combo box: 2-D toys and images, or images only.
 
 use eframe::egui;
 
@@ -13,6 +13,17 @@ pub fn dataset_picker_ui(ui: &mut egui::Ui, dataset: &mut DatasetId) -> bool {
         }
         for id in ImageDatasetId::ALL {
             ui.selectable_value(dataset, DatasetId::Images(id), format!("images: {}", id.label()));
+        }
+    });
+    before != *dataset
+}
+
+/// Every image dataset (the families that train on images only); true when the choice changed.
+pub fn image_dataset_picker_ui(ui: &mut egui::Ui, dataset: &mut DatasetId) -> bool {
+    let before = *dataset;
+    egui::ComboBox::from_label("dataset").selected_text(dataset.label()).show_ui(ui, |ui| {
+        for id in ImageDatasetId::ALL {
+            ui.selectable_value(dataset, DatasetId::Images(id), id.label());
         }
     });
     before != *dataset

@@ -4,7 +4,7 @@
 
 use eframe::egui::{self, Color32, Pos2, Rect, Stroke};
 
-use crate::train::GameSnapshot;
+use crate::views::GameSnapshot;
 
 /// Heat-map resolution: D is evaluated at FIELD_RES² points.
 pub const FIELD_RES: usize = 48;

@@ -23,6 +23,27 @@ fn decade_marks(input: GridInput) -> Vec<GridMark> {
     ((lo.floor() as i32)..=(hi.ceil() as i32)).map(|e| GridMark { value: e as f64, step_size: 1.0 }).collect()
 }
 
+/// A run's loss plot: its id and its settings, kept when a run is replaced by another.
+pub struct LossPlot {
+    id: String,
+    pub state: LossPlotState,
+}
+
+impl LossPlot {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), state: LossPlotState::default() }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, history: &LossHistory, height: f32) {
+        loss_plot_ui(ui, &self.id, history, &mut self.state, height);
+    }
+
+    /// The terms whose names `keep` accepts.
+    pub fn terms_ui(&mut self, ui: &mut egui::Ui, history: &LossHistory, height: f32, keep: &dyn Fn(&str) -> bool) {
+        loss_plot_terms_ui(ui, &self.id, history, &mut self.state, height, keep);
+    }
+}
+
 pub fn loss_plot_ui(ui: &mut egui::Ui, id: &str, history: &LossHistory, state: &mut LossPlotState, height: f32) {
     loss_plot_terms_ui(ui, id, history, state, height, &|_| true);
 }

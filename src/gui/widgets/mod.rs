@@ -11,11 +11,11 @@ pub mod pixel_canvas;
 pub mod step_scrubber;
 pub mod token_bars;
 
-pub use dataset_picker::dataset_picker_ui;
+pub use dataset_picker::{dataset_picker_ui, image_dataset_picker_ui};
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
 pub use game_plane::GamePlane;
-pub use loss_plot::{loss_plot_terms_ui, loss_plot_ui, LossPlotState};
+pub use loss_plot::{loss_plot_terms_ui, loss_plot_ui, LossPlot, LossPlotState};
 pub use metric_bars::{metric_bars_ui, MetricColumn};
 pub use step_scrubber::StepScrubber;
 

@@ -9,13 +9,11 @@ use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
-use crate::train::family::{
-    Batch, DrawnToken, Family, FamilyResult, HyperParam, LikelihoodModel, LogLikelihood, LossTerms, NextToken, Samples,
-    TokenView,
-};
+use crate::models::weights::{check_knob, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{DrawnToken, LikelihoodModel, LogLikelihood, NextToken, TokenView};
 
-use super::config::CharLmConfig;
+use super::config::{CharLmConfig, MAX_SAMPLE_LENGTH, MAX_TEMPERATURE};
 use super::model::{one_hot_tokens, CharTransformer};
 use super::sampling::{draw, next_token_distribution, SamplingSettings};
 
@@ -120,6 +118,47 @@ impl CharLmFamily {
     fn crop<'a>(&self, context: &'a [u32]) -> &'a [u32] {
         &context[context.len().saturating_sub(self.config.block_size)..]
     }
+
+    /// How samples are drawn. `set_knob` takes these like the knobs, but `knobs()` does not
+    /// list them: the next-character view, which shows what they do to the distribution,
+    /// has its own controls for them (and `genlab sample` its flags).
+    fn sampling_knobs(&self) -> Vec<Knob> {
+        let c = &self.config;
+        vec![
+            Knob::real(
+                "temperature",
+                "temperature",
+                "divides the logits before the softmax: below 1 picks likely characters more often, above 1 takes more risks; 0 always takes the most likely",
+                c.sampling.temperature,
+                (0.0, MAX_TEMPERATURE),
+                false,
+            ),
+            Knob::whole(
+                "top_k",
+                "top-k",
+                "draw only from the k most likely characters (0: all)",
+                c.sampling.top_k as i64,
+                (0, self.vocab_size() as i64),
+                false,
+            ),
+            Knob::real(
+                "top_p",
+                "top-p",
+                "draw only from the most likely characters that together hold this much probability (1: all)",
+                c.sampling.top_p,
+                (0.0, 1.0),
+                false,
+            ),
+            Knob::whole(
+                "sample_length",
+                "sample length (characters)",
+                "characters per generated sample",
+                c.sample_length as i64,
+                (1, MAX_SAMPLE_LENGTH as i64),
+                true,
+            ),
+        ]
+    }
 }
 
 impl Family for CharLmFamily {
@@ -166,49 +205,22 @@ impl Family for CharLmFamily {
         Ok(Samples::Text(texts))
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
-        let c = &self.config;
-        vec![
-            learning_rate_param(c.learning_rate),
-            HyperParam {
-                name: "temperature",
-                help: "divides the logits before the softmax: below 1 picks likely characters more often, above 1 takes more risks; 0 always takes the most likely",
-                value: c.sampling.temperature,
-                min: 0.0,
-                max: 2.0,
-                logarithmic: false,
-                integer: false,
-            },
-            HyperParam {
-                name: "top_k",
-                help: "draw only from the k most likely characters (0: all)",
-                value: c.sampling.top_k as f64,
-                min: 0.0,
-                max: c.vocab_size() as f64,
-                logarithmic: false,
-                integer: true,
-            },
-            HyperParam {
-                name: "top_p",
-                help: "draw only from the most likely characters that together hold this much probability (1: all)",
-                value: c.sampling.top_p,
-                min: 0.05,
-                max: 1.0,
-                logarithmic: false,
-                integer: false,
-            },
-        ]
+    fn knobs(&self) -> Vec<Knob> {
+        vec![learning_rate_knob(self.config.learning_rate)]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        let mut accepted = self.knobs();
+        accepted.extend(self.sampling_knobs());
+        check_knob(&accepted, name, value, "character model")?;
         let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            "temperature" => next.sampling.temperature = value,
-            "top_k" => next.sampling.top_k = value.round().max(0.0) as usize,
-            "top_p" => next.sampling.top_p = value,
-            "sample_length" => next.sample_length = value.round().max(0.0) as usize,
-            other => return Err(format!("the character model has no live hyper-parameter \"{other}\"")),
+        match (name, value) {
+            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+            ("temperature", KnobValue::Real(v)) => next.sampling.temperature = v,
+            ("top_k", KnobValue::Whole(k)) => next.sampling.top_k = k as usize,
+            ("top_p", KnobValue::Real(v)) => next.sampling.top_p = v,
+            ("sample_length", KnobValue::Whole(n)) => next.sample_length = n as usize,
+            _ => return Err(format!("the character model has no live knob \"{name}\"")),
         }
         next.validate()?;
         self.config = next;
@@ -224,12 +236,12 @@ impl Family for CharLmFamily {
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.restore() {
-            self.model = Some(good);
-        }
+        self.good.restore_into(&mut self.model);
         self.optim = adam();
     }
+}
 
+impl crate::views::Model for CharLmFamily {
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
         Some(self)
     }

@@ -5,6 +5,7 @@
 pub mod attention;
 pub mod block;
 pub mod config;
+pub mod entry;
 pub mod family;
 pub mod model;
 pub mod sampling;
@@ -13,3 +14,5 @@ pub use config::CharLmConfig;
 pub use family::CharLmFamily;
 pub use model::CharTransformer;
 pub use sampling::{draw, next_token_distribution, softmax_with_temperature, top_k_filter, top_p_filter, SamplingSettings};
+
+pub use entry::{ENTRY, KIND};

@@ -3,37 +3,7 @@
 //! functions on plain slices, so the GUI redraws the bars as a slider moves without asking
 //! the model again.
 
-use serde::{Deserialize, Serialize};
-
-/// How the next token is drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SamplingSettings {
-    /// Divides the logits: below 1 sharpens the distribution, above 1 flattens it; 0 is
-    /// greedy (always the most probable token).
-    pub temperature: f64,
-    /// Keep only the k most probable tokens (0: off).
-    pub top_k: usize,
-    /// Keep the smallest set of most probable tokens whose mass reaches p (1: off).
-    pub top_p: f64,
-}
-
-impl Default for SamplingSettings {
-    fn default() -> Self {
-        Self { temperature: 0.8, top_k: 0, top_p: 1.0 }
-    }
-}
-
-impl SamplingSettings {
-    pub fn validate(&self) -> Result<(), String> {
-        if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
-            return Err(format!("temperature {} must be a finite number ≥ 0", self.temperature));
-        }
-        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Err(format!("top-p {} must be in (0, 1]", self.top_p));
-        }
-        Ok(())
-    }
-}
+pub use crate::views::tokens::SamplingSettings;
 
 /// Temperatures below this are treated as 0 (greedy): dividing by them overflows.
 const GREEDY_BELOW: f64 = 1e-4;

@@ -9,12 +9,9 @@ use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, load_config, load_weights};
-use crate::train::checkpoint::{write_atomic, CONFIG_FILE};
-use crate::train::family::{
-    Batch, DenoisingView, Family, FamilyResult, HyperParam, ImageBatch, LossBucket, LossTerms, Samples, Trajectory,
-    TrajectoryStep,
-};
+use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 
 use super::config::{DenoiserArch, DiffusionConfig};
 use super::nets::Denoiser;
@@ -40,8 +37,9 @@ pub struct DiffusionFamily {
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    good: Option<Denoiser>,
-    pending_good: Option<Denoiser>,
+    /// The last good network, weight average and its update count: a NaN step puts all three
+    /// back (an average that took in a non-finite step would stay NaN for good).
+    good: KnownGood<(Denoiser, Option<Denoiser>, u64)>,
     buckets: Vec<LossBucket>,
     /// The weight average sampling uses (`config.ema_decay`), an inference copy.
     ema: Option<Denoiser>,
@@ -68,10 +66,6 @@ fn from_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
     }
 }
 
-fn read(t: Tensor<2>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
-}
-
 fn empty_buckets(timesteps: usize) -> Vec<LossBucket> {
     (0..LOSS_BUCKETS)
         .map(|i| LossBucket { t_lo: i * timesteps / LOSS_BUCKETS, t_hi: (i + 1) * timesteps / LOSS_BUCKETS, loss: f64::NAN })
@@ -92,8 +86,7 @@ impl DiffusionFamily {
             schedule,
             config,
             device,
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
             ema: None,
             updates: 0,
         })
@@ -163,7 +156,7 @@ impl DiffusionFamily {
         }
         let x = Tensor::<2>::from_data(TensorData::new(xs, [rows, dim]), &device);
         let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&vec![t as f32; rows], s), [rows, s]), &device);
-        let out = read(net.forward(x, sin, self.labels(&ys, &device)))?;
+        let out = read_back(net.forward(x, sin, self.labels(&ys, &device)))?;
         if !guided {
             return Ok(out);
         }
@@ -301,7 +294,7 @@ impl Family for DiffusionFamily {
             None => per_example.clone().mean(),
         };
         // The plain MSE per example is what is shown (and kept by t), whatever the weighting.
-        let losses = read(per_example.without_autodiff())?;
+        let losses = read_back(per_example.without_autodiff())?;
         let mean = losses.iter().map(|&l| l as f64).sum::<f64>() / n.max(1) as f64;
         if mean.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &net);
@@ -324,70 +317,63 @@ impl Family for DiffusionFamily {
         Ok(self.shown(&x, n))
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
+    fn knobs(&self) -> Vec<Knob> {
         let c = &self.config;
-        let p = |name, help, value, min, max, logarithmic, integer| HyperParam { name, help, value, min, max, logarithmic, integer };
-        let mut params = vec![
-            p("learning_rate", "Adam's step size", c.learning_rate, 1e-5, 1e-2, true, false),
-            p(
+        let s = &c.sampler;
+        let mut knobs = vec![
+            Knob::real("learning_rate", "learning rate", "Adam's step size", c.learning_rate, (1e-5, 1e-2), true),
+            Knob::choice(
                 "sampler",
-                "0 DDPM (ancestral, noise at every step), 1 DDIM (deterministic at η = 0)",
-                if c.sampler.kind == SamplerKind::Ddpm { 0.0 } else { 1.0 },
-                0.0,
-                1.0,
-                false,
+                "sampling method",
+                "DDPM: ancestral, fresh noise at every step (Ho et al. 2020); DDIM: deterministic at η = 0, so few steps suffice (Song et al. 2021)",
+                SamplerKind::ALL.iter().position(|&k| k == s.kind).unwrap_or(0),
+                SamplerKind::ALL.iter().map(|k| k.label()).collect(),
+            ),
+            Knob::whole(
+                "sample_steps",
+                "sampling steps",
+                "denoising steps per sample: fewer is faster and coarser",
+                s.steps as i64,
+                (1, c.timesteps as i64),
                 true,
             ),
-            p("sample_steps", "denoising steps per sample: fewer is faster and coarser", c.sampler.steps as f64, 1.0, c.timesteps as f64, true, true),
-            p("eta", "DDIM's η: 0 deterministic, 1 as noisy as DDPM", c.sampler.eta, 0.0, 1.0, false, false),
-            p(
+            Knob::real("eta", "DDIM η (noise)", "DDIM only: 0 deterministic, 1 as much fresh noise as DDPM", s.eta, (0.0, 1.0), false),
+            Knob::choice(
                 "spacing",
-                "which timesteps the sampler visits: 0 leading (diffusers' default), 1 trailing (starts at T−1), 2 linspace",
-                match c.sampler.spacing {
-                    Spacing::Leading => 0.0,
-                    Spacing::Trailing => 1.0,
-                    Spacing::Linspace => 2.0,
-                },
-                0.0,
-                2.0,
-                false,
-                true,
+                "timestep spacing",
+                "which timesteps the sampler visits: leading (diffusers' default), trailing (starts at T−1), linspace",
+                Spacing::ALL.iter().position(|&sp| sp == s.spacing).unwrap_or(0),
+                Spacing::ALL.iter().map(|sp| sp.label()).collect(),
             ),
         ];
         if c.conditional {
-            params.push(p(
+            knobs.push(Knob::real(
                 "guidance",
-                "classifier-free guidance w: 0 ignores the label, 1 plain conditional, above 1 exaggerates the class",
-                c.sampler.guidance,
-                0.0,
-                10.0,
-                false,
+                "guidance scale w",
+                "classifier-free guidance: 0 ignores the label, 1 plain conditional, above 1 pushes harder towards the class",
+                s.guidance,
+                (0.0, 20.0),
                 false,
             ));
         }
-        params
+        knobs
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        if name == "guidance" && !self.config.conditional {
+            return Err("classifier-free guidance needs a class-conditional model (train it with the label)".into());
+        }
+        check_knob(&self.knobs(), name, value, "diffusion model")?;
         let mut next = self.config.clone();
         let s = &mut next.sampler;
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            "sampler" => s.kind = if value.round() < 0.5 { SamplerKind::Ddpm } else { SamplerKind::Ddim },
-            "sample_steps" => s.steps = value.round().max(1.0) as usize,
-            "eta" => s.eta = value,
-            "spacing" => {
-                s.spacing = match value.round() as i64 {
-                    0 => Spacing::Leading,
-                    1 => Spacing::Trailing,
-                    _ => Spacing::Linspace,
-                }
-            }
-            "guidance" if !next.conditional => {
-                return Err("classifier-free guidance needs a class-conditional model (train it with the label)".into())
-            }
-            "guidance" => s.guidance = value,
-            other => return Err(format!("the diffusion model has no live hyper-parameter \"{other}\"")),
+        match (name, value) {
+            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+            ("sampler", KnobValue::Choice(i)) => s.kind = SamplerKind::ALL[i],
+            ("sample_steps", KnobValue::Whole(n)) => s.steps = n as usize,
+            ("eta", KnobValue::Real(v)) => s.eta = v,
+            ("spacing", KnobValue::Choice(i)) => s.spacing = Spacing::ALL[i],
+            ("guidance", KnobValue::Real(v)) => s.guidance = v,
+            _ => return Err(format!("the diffusion model has no live knob \"{name}\"")),
         }
         next.validate()?;
         self.config = next;
@@ -395,31 +381,29 @@ impl Family for DiffusionFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        let path = dir.join(WEIGHTS_FILE);
-        self.net()?.valid().save_file(&path).map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
+        save_weights(self.net()?.valid(), dir, WEIGHTS_FILE)?;
         if let Some(ema) = &self.ema {
-            let path = dir.join(EMA_FILE);
-            ema.clone().save_file(&path).map_err(|e| format!("{}: cannot write the averaged weights ({e})", path.display()))?;
+            save_weights(ema.clone(), dir, EMA_FILE)?;
         }
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        write_atomic(&dir.join(CONFIG_FILE), &serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?)
+        save_config(dir, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.net.clone();
+        let copy = self.net.clone().map(|net| (net, self.ema.clone(), self.updates));
+        self.good.remember_copy(copy);
     }
 
     fn restore_good(&mut self) {
-        if let Some(net) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some((net, ema, updates)) = self.good.restore() {
             self.net = Some(net);
+            self.ema = ema;
+            self.updates = updates;
         }
         self.optim = adam();
-        self.pending_good = None;
     }
+}
 
+impl crate::views::Model for DiffusionFamily {
     fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
         Some(self as &mut dyn DenoisingView)
     }

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod ema;
+pub mod entry;
 pub mod family;
 pub mod mlp;
 pub mod nets;
@@ -19,3 +20,5 @@ pub use family::DiffusionFamily;
 pub use process::Prediction;
 pub use sampler::{SamplerKind, SamplerSettings, Spacing};
 pub use schedule::{Schedule, ScheduleKind};
+
+pub use entry::{ENTRY, KIND};

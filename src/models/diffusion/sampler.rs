@@ -18,6 +18,8 @@ pub enum SamplerKind {
 }
 
 impl SamplerKind {
+    pub const ALL: [SamplerKind; 2] = [SamplerKind::Ddpm, SamplerKind::Ddim];
+
     pub fn label(self) -> &'static str {
         match self {
             SamplerKind::Ddpm => "DDPM",

@@ -7,10 +7,9 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
-use crate::train::family::{
-    Batch, Family, FamilyResult, FlowView, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, Samples,
-};
+use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{FlowView, LikelihoodModel, LogLikelihood};
 
 use super::config::FlowConfig;
 use super::logit::{bins_correction, from_logit_space, to_logit_space};
@@ -162,18 +161,12 @@ impl Family for FlowFamily {
         }
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![learning_rate_param(self.config.learning_rate)]
+    fn knobs(&self) -> Vec<Knob> {
+        vec![learning_rate_knob(self.config.learning_rate)]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
-        let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            other => return Err(format!("the flow has no live hyper-parameter \"{other}\"")),
-        }
-        next.validate()?;
-        self.config = next;
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "flow")?;
         Ok(())
     }
 
@@ -186,12 +179,12 @@ impl Family for FlowFamily {
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.restore() {
-            self.model = Some(good);
-        }
+        self.good.restore_into(&mut self.model);
         self.optim = adam();
     }
+}
 
+impl crate::views::Model for FlowFamily {
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
         Some(self)
     }

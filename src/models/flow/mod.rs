@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod coupling;
+pub mod entry;
 pub mod family;
 pub mod logit;
 pub mod model;
@@ -11,3 +12,5 @@ pub mod model;
 pub use config::FlowConfig;
 pub use family::FlowFamily;
 pub use model::RealNvp;
+
+pub use entry::{ENTRY, KIND};

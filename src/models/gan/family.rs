@@ -1,5 +1,5 @@
 //! The GAN as a trainable family: the alternating game with two Adam optimisers (the family's
-//! own business; the trainer only sees the loss terms), sampling, live hyper-parameters, and
+//! own business; the trainer only sees the loss terms), sampling, live knobs, and
 //! a watch on the game that pauses it when the discriminator wins outright.
 
 use std::path::Path;
@@ -11,11 +11,9 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, load_config, load_weights};
-use crate::train::checkpoint::{write_atomic, CONFIG_FILE};
-use crate::train::family::{
-    Batch, Family, FamilyResult, GameView, HyperParam, ImageBatch, LatentModel, LossTerms, Player, Samples,
-};
+use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{GameView, LatentModel, Player};
 
 use super::config::{GanArch, GanConfig};
 use super::nets::{Discriminator, Generator};
@@ -40,18 +38,13 @@ pub struct GanFamily {
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    good: Option<(Generator, Discriminator)>,
-    pending_good: Option<(Generator, Discriminator)>,
+    good: KnownGood<(Generator, Discriminator)>,
     /// Steps in a row with D's loss at its floor.
     pinned: u32,
 }
 
 fn adam(beta1: f64) -> ModuleOptimizer {
     AdamConfig::new().with_beta_1(beta1 as f32).with_epsilon(1e-8).init()
-}
-
-fn read(t: Tensor<1>) -> FamilyResult<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| format!("could not read a result back from the device: {e:?}"))
 }
 
 /// WGAN's weight clipping: every discriminator parameter into [−c, c] (Arjovsky et al. 2017,
@@ -107,8 +100,7 @@ impl GanFamily {
             noise: Rng::new(seed ^ 0x6A17),
             config,
             device,
-            good: None,
-            pending_good: None,
+            good: KnownGood::default(),
             pinned: 0,
         })
     }
@@ -162,8 +154,7 @@ impl GanFamily {
         let g = self.generator()?.valid();
         let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.config.latent_dim]), &device);
         let out = g.forward(z, self.labels(labels, &device));
-        let out = out.try_into_vec_as::<f32>().map_err(|e| format!("could not read the samples back: {e:?}"))?;
-        Ok(from_net(out, self.config.arch))
+        Ok(from_net(read_back(out)?, self.config.arch))
     }
 
     /// The batch as the networks see it, checked against the configuration.
@@ -193,7 +184,7 @@ impl GanFamily {
         let (real_out, fake_out) = (d.forward(x, y.clone()), d.forward(fake, y)); // [B] each
         let objective = self.config.objective;
         let loss = objective.d_loss(real_out.clone(), fake_out.clone(), 1.0 - self.config.label_smoothing);
-        let terms = read(Tensor::cat(
+        let terms = read_back(Tensor::cat(
             vec![
                 loss.clone().without_autodiff(),
                 self.shown(real_out.without_autodiff()).mean(),
@@ -224,7 +215,7 @@ impl GanFamily {
         let g = self.g.take().ok_or("the generator's weights were lost in a failed step")?;
         let fake_out = self.discriminator()?.forward(g.forward(z, y.clone()), y); // [B]
         let loss = self.config.objective.g_loss(fake_out);
-        let g_loss = read(loss.clone().without_autodiff())?[0];
+        let g_loss = read_back(loss.clone().without_autodiff())?[0];
         if g_loss.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &g);
             self.g = Some(self.opt_g.step(self.config.lr_g, g, grads));
@@ -313,54 +304,57 @@ impl Family for GanFamily {
         })
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
+    fn knobs(&self) -> Vec<Knob> {
         let c = &self.config;
-        let p = |name, help, value, min, max, logarithmic, integer| HyperParam { name, help, value, min, max, logarithmic, integer };
+        // The latent size is not a knob: a new size is a new generator, so it is chosen when
+        // the model is built.
         vec![
-            p("lr_g", "the generator's Adam step size", c.lr_g, 1e-5, 1e-1, true, false),
-            p("lr_d", "the discriminator's Adam step size: a much faster D can overpower G", c.lr_d, 1e-5, 1e-1, true, false),
-            p("beta1", "Adam's momentum β1; 0.5 is the DCGAN choice, 0.9 the usual default", c.beta1, 0.0, 0.99, false, false),
-            p("d_steps", "discriminator updates per generator update", c.d_steps as f64, 1.0, 10.0, false, true),
-            p("label_smoothing", "real targets become 1 − ε, which keeps D from growing over-confident", c.label_smoothing, 0.0, 0.3, false, false),
-            p("latent_dim", "size of z; changing it rebuilds the generator with fresh weights", c.latent_dim as f64, 1.0, 128.0, true, true),
-            p(
-                "objective",
-                "0 minimax, 1 non-saturating, 2 hinge, 3 least squares, 4 WGAN (weight clipping)",
-                Objective::ALL.iter().position(|&o| o == c.objective).unwrap_or(0) as f64,
-                0.0,
-                4.0,
-                false,
+            Knob::real("lr_g", "generator learning rate", "the generator's Adam step size", c.lr_g, (1e-5, 1e-1), true),
+            Knob::real(
+                "lr_d",
+                "discriminator learning rate",
+                "the discriminator's Adam step size: a much faster D can overpower G",
+                c.lr_d,
+                (1e-5, 1e-1),
                 true,
+            ),
+            Knob::real("beta1", "Adam β1", "Adam's momentum β1; 0.5 is the DCGAN choice, 0.9 the usual default", c.beta1, (0.0, 0.99), false),
+            Knob::whole("d_steps", "discriminator steps per G step", "discriminator updates per generator update", c.d_steps as i64, (1, 10), false),
+            Knob::real(
+                "label_smoothing",
+                "label smoothing ε",
+                "real targets become 1 − ε, which keeps D from growing over-confident (one-sided, Salimans et al. 2016)",
+                c.label_smoothing,
+                (0.0, 0.3),
+                false,
+            ),
+            Knob::choice(
+                "objective",
+                "game (objective)",
+                "the losses D and G minimise; switching keeps both networks' weights",
+                Objective::ALL.iter().position(|&o| o == c.objective).unwrap_or(0),
+                Objective::ALL.iter().map(|o| o.label()).collect(),
             ),
         ]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        check_knob(&self.knobs(), name, value, "GAN")?;
         let mut next = self.config.clone();
-        match name {
-            "lr_g" => next.lr_g = value,
-            "lr_d" => next.lr_d = value,
-            "beta1" => next.beta1 = value,
-            "d_steps" => next.d_steps = value.round().max(1.0) as usize,
-            "label_smoothing" => next.label_smoothing = value,
-            "latent_dim" => next.latent_dim = value.round().max(1.0) as usize,
-            "objective" => {
-                next.objective = *Objective::ALL.get(value.round().max(0.0) as usize).ok_or("no such GAN objective")?;
-            }
-            other => return Err(format!("the GAN has no live hyper-parameter \"{other}\"")),
+        match (name, value) {
+            ("lr_g", KnobValue::Real(v)) => next.lr_g = v,
+            ("lr_d", KnobValue::Real(v)) => next.lr_d = v,
+            ("beta1", KnobValue::Real(v)) => next.beta1 = v,
+            ("d_steps", KnobValue::Whole(n)) => next.d_steps = n as usize,
+            ("label_smoothing", KnobValue::Real(v)) => next.label_smoothing = v,
+            ("objective", KnobValue::Choice(i)) => next.objective = Objective::ALL[i],
+            _ => return Err(format!("the GAN has no live knob \"{name}\"")),
         }
         next.validate()?;
         if next.beta1 != self.config.beta1 {
             // β1 lives inside the optimisers: rebuild them (their moments start afresh).
             self.opt_g = adam(next.beta1);
             self.opt_d = adam(next.beta1);
-        }
-        if next.latent_dim != self.config.latent_dim {
-            // A new input size is a new generator; D keeps what it learned about the data.
-            self.g = Some(Generator::new(&next, &self.device));
-            self.opt_g = adam(next.beta1);
-            self.good = None;
-            self.pending_good = None;
         }
         if next.objective != self.config.objective {
             self.pinned = 0;
@@ -372,31 +366,23 @@ impl Family for GanFamily {
     fn save(&self, dir: &Path) -> FamilyResult<()> {
         // Through `valid()`: it folds batch norm's pending running-statistics update into the
         // saved value (a plain record of the training copy can be one update behind).
-        for (path, result) in [
-            (dir.join(G_FILE), self.generator()?.valid().save_file(dir.join(G_FILE))),
-            (dir.join(D_FILE), self.discriminator()?.valid().save_file(dir.join(D_FILE))),
-        ] {
-            result.map_err(|e| format!("{}: cannot write the weights ({e})", path.display()))?;
-        }
-        let json = serde_json::json!({ "family": FAMILY_NAME, "config": self.config });
-        write_atomic(&dir.join(CONFIG_FILE), &serde_json::to_vec_pretty(&json).map_err(|e| e.to_string())?)
+        save_weights(self.generator()?.valid(), dir, G_FILE)?;
+        save_weights(self.discriminator()?.valid(), dir, D_FILE)?;
+        save_config(dir, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        if self.pending_good.is_some() {
-            self.good = self.pending_good.take();
-        }
-        self.pending_good = self.g.clone().zip(self.d.clone());
+        // Both networks or neither: a pair is only good as a pair.
+        self.good.remember_copy(self.g.clone().zip(self.d.clone()));
     }
 
     fn restore_good(&mut self) {
-        if let Some((g, d)) = self.good.clone().or_else(|| self.pending_good.clone()) {
+        if let Some((g, d)) = self.good.restore() {
             self.g = Some(g);
             self.d = Some(d);
         }
         self.opt_g = adam(self.config.beta1);
         self.opt_d = adam(self.config.beta1);
-        self.pending_good = None;
         self.pinned = 0;
     }
 
@@ -412,7 +398,9 @@ impl Family for GanFamily {
              least-squares game, a smaller D learning rate, or label smoothing, then press Start."
         ))
     }
+}
 
+impl crate::views::Model for GanFamily {
     fn latent(&mut self) -> Option<&mut dyn LatentModel> {
         (self.config.arch == GanArch::Dcgan).then_some(self as &mut dyn LatentModel)
     }
@@ -463,7 +451,7 @@ impl GameView for GanFamily {
         let device = self.device.clone().without_autodiff();
         let n = points.len();
         let x = Tensor::<2>::from_data(TensorData::new(points.iter().flat_map(|p| *p).collect::<Vec<f32>>(), [n, 2]), &device);
-        read(self.shown(self.discriminator()?.valid().forward(x, None)))
+        read_back(self.shown(self.discriminator()?.valid().forward(x, None)))
     }
 
     fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)> {
@@ -477,12 +465,7 @@ impl GameView for GanFamily {
         let loss = self.config.objective.g_loss(self.discriminator()?.forward(x.clone(), None)).mul_scalar(n as f64);
         let grads = loss.backward();
         let gx = x.grad(&grads).ok_or("the discriminator gave no gradient for the generator's points")?;
-        let pull: Vec<f32> = gx
-            .try_into_vec_as::<f32>()
-            .map_err(|e| format!("could not read the gradients back: {e:?}"))?
-            .iter()
-            .map(|g| -g)
-            .collect();
+        let pull: Vec<f32> = read_back(gx)?.iter().map(|g| -g).collect();
         Ok((pairs(&points), pairs(&pull)))
     }
 

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod dcgan;
+pub mod entry;
 pub mod family;
 pub mod mlp;
 pub mod nets;
@@ -12,3 +13,5 @@ pub mod objective;
 pub use config::{GanArch, GanConfig};
 pub use family::GanFamily;
 pub use objective::Objective;
+
+pub use entry::{ENTRY, KIND};

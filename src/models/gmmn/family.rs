@@ -8,8 +8,9 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
-use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LossTerms, Samples, WitnessView};
+use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{WitnessView};
 
 use super::config::GmmnConfig;
 use super::generator::Generator;
@@ -124,18 +125,12 @@ impl Family for GmmnFamily {
         }
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![learning_rate_param(self.config.learning_rate)]
+    fn knobs(&self) -> Vec<Knob> {
+        vec![learning_rate_knob(self.config.learning_rate)]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
-        let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            other => return Err(format!("the GMMN has no live hyper-parameter \"{other}\"")),
-        }
-        next.validate()?;
-        self.config = next;
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "GMMN")?;
         Ok(())
     }
 
@@ -148,12 +143,12 @@ impl Family for GmmnFamily {
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.restore() {
-            self.model = Some(good);
-        }
+        self.good.restore_into(&mut self.model);
         self.optim = adam();
     }
+}
 
+impl crate::views::Model for GmmnFamily {
     fn witness(&mut self) -> Option<&mut dyn WitnessView> {
         (!self.config.is_image()).then_some(self as &mut dyn WitnessView)
     }

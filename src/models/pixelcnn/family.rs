@@ -10,10 +10,9 @@ use burn::tensor::activation::sigmoid;
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, learning_rate_param, load_config, load_weights, read_back, save_checkpoint, KnownGood};
-use crate::train::family::{
-    Batch, Family, FamilyResult, HyperParam, ImageBatch, LikelihoodModel, LogLikelihood, LossTerms, PixelView, Samples,
-};
+use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{LikelihoodModel, LogLikelihood, PixelView};
 
 use super::config::{PixelCnnConfig, BINARIZE_THRESHOLD};
 use super::model::PixelCnn;
@@ -168,18 +167,12 @@ impl Family for PixelCnnFamily {
         Ok(Samples::Images(ImageBatch { n, width: w, height: h, pixels: x }))
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
-        vec![learning_rate_param(self.config.learning_rate)]
+    fn knobs(&self) -> Vec<Knob> {
+        vec![learning_rate_knob(self.config.learning_rate)]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
-        let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            other => return Err(format!("the PixelCNN has no live hyper-parameter \"{other}\"")),
-        }
-        next.validate()?;
-        self.config = next;
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "PixelCNN")?;
         Ok(())
     }
 
@@ -192,12 +185,12 @@ impl Family for PixelCnnFamily {
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.restore() {
-            self.model = Some(good);
-        }
+        self.good.restore_into(&mut self.model);
         self.optim = adam();
     }
+}
 
+impl crate::views::Model for PixelCnnFamily {
     fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
         Some(self)
     }

@@ -4,6 +4,7 @@
 //! The likelihood is exact; sampling is one network pass per pixel.
 
 pub mod config;
+pub mod entry;
 pub mod family;
 pub mod masked_conv;
 pub mod model;
@@ -14,3 +15,5 @@ pub use family::PixelCnnFamily;
 pub use masked_conv::{mask, MaskType};
 pub use model::PixelCnn;
 pub use receptive_field::visible_pixels;
+
+pub use entry::{ENTRY, KIND};

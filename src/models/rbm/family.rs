@@ -7,8 +7,9 @@ use std::path::Path;
 use burn::prelude::*;
 
 use crate::rng::Rng;
-use crate::models::weights::{in_config_file, load_config, load_weights, read_back, save_checkpoint, KnownGood};
-use crate::train::family::{Batch, Family, FamilyResult, GibbsView, HyperParam, ImageBatch, LossTerms, Samples};
+use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{GibbsView};
 
 use super::config::RbmConfig;
 use super::model::{cd_update, free_energy, Rbm};
@@ -181,35 +182,34 @@ impl Family for RbmFamily {
         Ok(Samples::Images(self.images(last)?))
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
+    fn knobs(&self) -> Vec<Knob> {
         vec![
-            HyperParam {
-                name: "learning_rate",
-                help: "SGD step on the contrastive-divergence gradient",
-                value: self.config.learning_rate,
-                min: 1e-4,
-                max: 1.0,
-                logarithmic: true,
-                integer: false,
-            },
-            HyperParam {
-                name: "k",
-                help: "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
-                value: self.config.k as f64,
-                min: 1.0,
-                max: 25.0,
-                logarithmic: false,
-                integer: true,
-            },
+            Knob::real(
+                "learning_rate",
+                "learning rate",
+                "SGD step on the contrastive-divergence gradient",
+                self.config.learning_rate,
+                (1e-4, 1.0),
+                true,
+            ),
+            Knob::whole(
+                "k",
+                "Gibbs steps per update (k)",
+                "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
+                self.config.k as i64,
+                (1, 25),
+                false,
+            ),
         ]
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        check_knob(&self.knobs(), name, value, "RBM")?;
         let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            "k" => next.k = value.round().max(0.0) as usize,
-            other => return Err(format!("the RBM has no live hyper-parameter \"{other}\"")),
+        match (name, value) {
+            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+            ("k", KnobValue::Whole(n)) => next.k = n as usize,
+            _ => return Err(format!("the RBM has no live knob \"{name}\"")),
         }
         next.validate()?;
         self.config = next;
@@ -230,7 +230,9 @@ impl Family for RbmFamily {
         }
         self.persistent = None;
     }
+}
 
+impl crate::views::Model for RbmFamily {
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
         Some(self)
     }

@@ -4,9 +4,12 @@
 //! of log p(v) is ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model, the second term estimated by k Gibbs steps.
 
 pub mod config;
+pub mod entry;
 pub mod family;
 pub mod model;
 
 pub use config::RbmConfig;
 pub use family::RbmFamily;
 pub use model::{cd_update, free_energy, CdStep, Rbm};
+
+pub use entry::{ENTRY, KIND};

@@ -8,9 +8,10 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::rng::Rng;
-use crate::models::weights::{config_from_json, in_config_file, learning_rate_param, load_weights, read_back, save_checkpoint, KnownGood};
+use crate::models::weights::{check_knob, config_from_json, in_config_file, learning_rate_knob, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::checkpoint::read_config;
-use crate::train::family::{Batch, Family, FamilyResult, HyperParam, ImageBatch, LatentModel, LossTerms, Samples};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{LatentModel};
 
 use super::config::{Likelihood, VaeArch, VaeConfig};
 use super::loss::{bernoulli_nll, gaussian_nll, kl_to_standard_normal};
@@ -195,45 +196,41 @@ impl Family for VaeFamily {
         Ok(Samples::Images(self.decode_means(z, n, &labels)?))
     }
 
-    fn hyper_params(&self) -> Vec<HyperParam> {
+    fn knobs(&self) -> Vec<Knob> {
         let c = &self.config;
-        let mut params = vec![
-            learning_rate_param(c.learning_rate),
-            HyperParam {
-                name: "beta",
-                help: "weight of the KL term: 1 is the ELBO; larger trades sharpness for a smoother latent space",
-                value: c.beta,
-                min: 0.0,
-                max: 10.0,
-                logarithmic: false,
-                integer: false,
-            },
-        ];
-        if !c.variational {
-            // No KL term to weigh.
-            params.retain(|p| p.name != "beta");
+        let mut knobs = vec![learning_rate_knob(c.learning_rate)];
+        // A plain autoencoder has no KL term to weigh.
+        if c.variational {
+            knobs.push(Knob::real(
+                "beta",
+                "KL weight β",
+                "weight of the KL term: 1 is the ELBO; larger trades sharpness for a smoother latent space",
+                c.beta,
+                (0.0, 10.0),
+                false,
+            ));
         }
         if c.likelihood == Likelihood::Gaussian {
-            params.push(HyperParam {
-                name: "gaussian_sigma",
-                help: "σ of the Gaussian decoder: smaller weighs reconstruction more against KL",
-                value: c.gaussian_sigma,
-                min: 0.01,
-                max: 1.0,
-                logarithmic: true,
-                integer: false,
-            });
+            knobs.push(Knob::real(
+                "gaussian_sigma",
+                "decoder σ",
+                "σ of the Gaussian decoder: smaller weighs reconstruction more against KL",
+                c.gaussian_sigma,
+                (0.01, 1.0),
+                true,
+            ));
         }
-        params
+        knobs
     }
 
-    fn set_hyper(&mut self, name: &str, value: f64) -> FamilyResult<()> {
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        check_knob(&self.knobs(), name, value, "VAE")?;
         let mut next = self.config.clone();
-        match name {
-            "learning_rate" => next.learning_rate = value,
-            "beta" => next.beta = value,
-            "gaussian_sigma" => next.gaussian_sigma = value,
-            other => return Err(format!("the VAE has no live hyper-parameter \"{other}\"")),
+        match (name, value) {
+            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+            ("beta", KnobValue::Real(v)) => next.beta = v,
+            ("gaussian_sigma", KnobValue::Real(v)) => next.gaussian_sigma = v,
+            _ => return Err(format!("the VAE has no live knob \"{name}\"")),
         }
         next.validate()?;
         self.config = next;
@@ -249,18 +246,18 @@ impl Family for VaeFamily {
     }
 
     fn restore_good(&mut self) {
-        if let Some(good) = self.good.restore() {
-            self.model = Some(good);
-        }
+        self.good.restore_into(&mut self.model);
         // Adam's moments may hold the NaN too.
         self.optim = adam();
     }
+}
 
+impl crate::views::Model for VaeFamily {
     fn latent(&mut self) -> Option<&mut dyn LatentModel> {
         Some(self)
     }
 
-    fn likelihood(&mut self) -> Option<&mut dyn crate::train::LikelihoodModel> {
+    fn likelihood(&mut self) -> Option<&mut dyn crate::views::LikelihoodModel> {
         // A plain autoencoder defines no density: no ELBO to report.
         if self.config.variational { Some(self) } else { None }
     }

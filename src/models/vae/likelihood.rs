@@ -10,7 +10,8 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::weights::read_back;
 use crate::rng::Rng;
-use crate::train::family::{FamilyResult, LikelihoodModel, LogLikelihood};
+use crate::train::{FamilyResult};
+use crate::views::{LikelihoodModel, LogLikelihood};
 
 use super::config::Likelihood;
 use super::family::VaeFamily;

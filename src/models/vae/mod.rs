@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod conv;
+pub mod entry;
 pub mod family;
 pub mod likelihood;
 pub mod loss;
@@ -11,3 +12,5 @@ pub mod model;
 pub use config::{Likelihood, VaeArch, VaeConfig};
 pub use family::VaeFamily;
 pub use model::Vae;
+
+pub use entry::{ENTRY, KIND};

@@ -3,23 +3,24 @@
 //! same seed, and real held-out data as the baseline row. A built-in lesson shows on 2-D data
 //! why precision and recall say more than FID.
 
+mod lesson;
+mod table;
+
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use eframe::egui;
-use egui_plot::{Legend, Plot, Points};
 
 use crate::data::DatasetId;
-use crate::eval::lesson::{mode_dropping_lesson, Lesson};
-use crate::eval::{EvalOptions, EvalReport, SampleMetrics};
-use crate::models::classifier::FID_NAME;
+use crate::eval::lesson::Lesson;
+use crate::eval::{EvalOptions, EvalReport};
 use crate::train::checkpoint::read_progress;
 
 use super::super::dialogs::{PendingDialog, Purpose};
-use super::super::eval_job::{EvalJob, JobEvent, GRID_N, GRID_SEED};
+use super::super::eval_job::{EvalJob, JobEvent};
 use super::super::tab::{Shared, Tab, TabStatus};
-use super::super::widgets::{class_colour, metric_bars_ui, ImageGrid, MetricColumn};
+use super::super::widgets::{class_colour, ImageGrid};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
@@ -27,6 +28,7 @@ enum View {
     Lesson,
 }
 
+/// A checkpoint folder in the table, and what is known of it.
 struct Run {
     path: PathBuf,
     name: String,
@@ -45,14 +47,6 @@ type DataSource = (DatasetId, Option<PathBuf>);
 /// Runs waiting for their evaluation, one group per data source: each group is one job, so
 /// its real reference is built from the data those runs trained on, never another copy.
 type Group = (Option<PathBuf>, Vec<(usize, PathBuf)>);
-
-/// A data folder in words for the table's caption.
-fn folder_words(folder: &Option<PathBuf>) -> String {
-    match folder {
-        Some(dir) => dir.display().to_string(),
-        None => "the data built into genlab".to_string(),
-    }
-}
 
 /// Where a checkpoint's data came from, as its progress.json records it.
 fn data_source(path: &Path) -> Option<DataSource> {
@@ -98,34 +92,6 @@ impl Default for CompareTab {
             notice: None,
             lesson: None,
         }
-    }
-}
-
-/// The table's columns: title, which way is better, and how to read it from a report.
-type Getter = fn(&SampleMetrics) -> Option<f64>;
-const SAMPLE_COLUMNS: [(&str, &str, Getter); 6] = [
-    ("FID", "lower is better", |m| Some(m.fid)),
-    ("precision", "higher is better", |m| Some(m.precision)),
-    ("recall", "higher is better", |m| Some(m.recall)),
-    ("density", "higher is better", |m| Some(m.density)),
-    ("coverage", "higher is better", |m| Some(m.coverage)),
-    ("IS", "higher is better", |m| m.inception_score.map(|(mean, _)| mean)),
-];
-
-/// The tightest likelihood bound (or the exact NLL) of a report, nats per image.
-fn best_nll(report: &EvalReport) -> Option<(f64, String)> {
-    report
-        .likelihood
-        .iter()
-        .min_by(|a, b| a.nll_nats.total_cmp(&b.nll_nats))
-        .map(|l| (l.nll_nats, if l.exact { format!("exact NLL ({})", l.name) } else { format!("minus the {}, an upper bound on the NLL", l.name) }))
-}
-
-fn fmt(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
-        Some(v) => format!("{v:.3}"),
-        None => String::new(),
     }
 }
 
@@ -315,189 +281,6 @@ impl CompareTab {
             ui.colored_label(egui::Color32::from_rgb(230, 120, 80), notice);
         }
     }
-
-    fn runs_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Compare runs");
-        ui.label(format!(
-            "{FID_NAME} and precision/recall/density/coverage are computed on the penultimate layer of a small CNN genlab \
-             trained on the dataset, so they compare genlab runs with each other and are not comparable with Inception FID \
-             in papers. Precision: how many samples look real. Recall: how much of the real data the samples reach. \
-             NLL: negative log-likelihood of the test set in nats per image (a bound for the VAE)."
-        ));
-        if self.runs.is_empty() {
-            ui.add_space(8.0);
-            ui.weak("Add checkpoint folders on the left, then press Evaluate. For example, train two VAEs with β = 1 and β = 4.");
-            return;
-        }
-        // Runs trained on different copies of the data: each is measured against its own copy.
-        let mut folders: Vec<String> = self.runs.iter().filter_map(|r| r.data.as_ref()).map(|(_, folder)| folder_words(folder)).collect();
-        folders.sort();
-        folders.dedup();
-        if folders.len() > 1 {
-            ui.colored_label(
-                egui::Color32::from_rgb(230, 120, 80),
-                format!(
-                    "These runs were trained on different data folders ({}): each is measured against the data it \
-                     trained on, so their rows do not share one test set, and the baseline row is the first run's.",
-                    folders.join("; ")
-                ),
-            );
-        }
-        let baseline = self.runs.iter().find_map(|r| r.report.as_ref().map(|rep| rep.baseline.clone()));
-        egui::Grid::new("compare-table").striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
-            for title in ["run", "family", "params", "FID", "precision", "recall", "density", "coverage", "IS", "NLL (nats)", "ms/sample"] {
-                ui.strong(title);
-            }
-            ui.end_row();
-            for (i, run) in self.runs.iter().enumerate() {
-                ui.colored_label(class_colour(i as u8), &run.name).on_hover_text(run.path.display().to_string());
-                match (&run.report, &run.error) {
-                    (Some(r), _) => {
-                        ui.label(&r.family).on_hover_text(&r.description);
-                        ui.label(format!("{:.2} M", r.num_params as f64 / 1e6));
-                        for (_, _, get) in SAMPLE_COLUMNS {
-                            ui.label(fmt(get(&r.samples)));
-                        }
-                        match best_nll(r) {
-                            Some((v, what)) => ui.label(fmt(Some(v))).on_hover_text(what),
-                            None => ui.label(""),
-                        };
-                        ui.label(format!("{:.3}", r.sample_ms_per_image));
-                    }
-                    (None, Some(e)) => {
-                        ui.colored_label(egui::Color32::from_rgb(230, 80, 80), e);
-                    }
-                    (None, None) => {
-                        ui.weak("not evaluated yet");
-                    }
-                }
-                ui.end_row();
-            }
-            if let Some(b) = &baseline {
-                ui.label("real (held-out)").on_hover_text("real training examples measured against the real test set: the best a model can hope for");
-                ui.label("data");
-                ui.label("");
-                for (_, _, get) in SAMPLE_COLUMNS {
-                    ui.label(fmt(get(b)));
-                }
-                ui.label("");
-                ui.label("");
-                ui.end_row();
-            }
-        });
-        let mut datasets: Vec<&str> = self.runs.iter().filter_map(|r| r.report.as_ref().map(|rep| rep.dataset.as_str())).collect();
-        datasets.dedup();
-        if datasets.len() > 1 {
-            ui.colored_label(
-                egui::Color32::from_rgb(230, 120, 80),
-                format!("These runs were trained on different datasets ({}): their numbers are not comparable, and the baseline row is the first one's.", datasets.join(", ")),
-            );
-        }
-        if let Some(r) = self.runs.iter().find_map(|r| r.report.as_ref()) {
-            ui.weak(format!("{} samples per run against {} real test examples of {}; features: {}", r.samples.n_fake, r.samples.n_real, r.dataset, r.feature_space));
-            for w in r.warnings.iter().take(2) {
-                ui.colored_label(egui::Color32::YELLOW, w);
-            }
-        }
-        if self.runs.iter().any(|r| r.cached) {
-            ui.weak("Some rows come from the cache in their checkpoint folder (unchanged since they were measured).");
-        }
-        ui.separator();
-
-        let names: Vec<String> = self.runs.iter().map(|r| r.name.clone()).collect();
-        let mut columns: Vec<MetricColumn> = SAMPLE_COLUMNS
-            .iter()
-            .map(|&(title, better, get)| MetricColumn {
-                title,
-                better,
-                values: self.runs.iter().map(|r| r.report.as_ref().and_then(|rep| get(&rep.samples))).collect(),
-                baseline: baseline.as_ref().and_then(get),
-            })
-            .collect();
-        columns.push(MetricColumn {
-            title: "NLL (nats)",
-            better: "lower is better",
-            values: self.runs.iter().map(|r| r.report.as_ref().and_then(best_nll).map(|(v, _)| v)).collect(),
-            baseline: None,
-        });
-        columns.push(MetricColumn {
-            title: "ms per sample",
-            better: "lower is better",
-            values: self.runs.iter().map(|r| r.report.as_ref().map(|rep| rep.sample_ms_per_image)).collect(),
-            baseline: None,
-        });
-        if self.runs.iter().any(|r| r.report.is_some()) {
-            // Rows of charts that fit the width (a vertical group's width is unknown to
-            // horizontal_wrapped until drawn, so it cannot wrap them itself).
-            let size = egui::vec2(200.0, 120.0);
-            let per_row = ((ui.available_width() / (size.x + 12.0)).floor() as usize).max(1);
-            let shown: Vec<&MetricColumn> = columns.iter().filter(|c| c.values.iter().any(Option::is_some)).collect();
-            for (r, row) in shown.chunks(per_row).enumerate() {
-                ui.horizontal(|ui| {
-                    for (i, column) in row.iter().enumerate() {
-                        metric_bars_ui(ui, &format!("compare-bars-{}", r * per_row + i), column, &names, size);
-                    }
-                });
-            }
-            ui.separator();
-        }
-        ui.label(format!("Samples from each run with the same seed ({GRID_SEED}), {GRID_N} each:"));
-        ui.horizontal_wrapped(|ui| {
-            for run in &self.runs {
-                ui.vertical(|ui| {
-                    ui.label(&run.name);
-                    run.grid.ui(ui, 150.0, "(evaluate to draw)");
-                });
-            }
-        });
-    }
-
-    fn lesson_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Lesson: one number cannot say how a model fails");
-        ui.label(
-            "The real data (grey) is two sharp clusters. Three made-up generators (colour) fail in different ways. \
-             Read the numbers under each: FID prefers the blurred generator by far, yet precision prefers the one that \
-             dropped a cluster. Precision measures how realistic the samples are; recall measures how much of the data \
-             they reach (Kynkäänniemi et al. 2019); density and coverage are steadier versions of the two (Naeem et al. 2020).",
-        );
-        let lesson = self.lesson.get_or_insert_with(|| mode_dropping_lesson(1000, 0));
-        let lesson = match lesson {
-            Ok(l) => l,
-            Err(e) => {
-                ui.colored_label(egui::Color32::RED, e.as_str());
-                return;
-            }
-        };
-        let width = ((ui.available_width() - 30.0) / 3.0).max(180.0);
-        ui.horizontal(|ui| {
-            for (i, case) in lesson.cases.iter().enumerate() {
-                ui.vertical(|ui| {
-                    ui.set_width(width);
-                    ui.strong(case.name);
-                    Plot::new(format!("lesson-plot-{i}"))
-                        .width(width)
-                        .height(width * 0.75)
-                        .data_aspect(1.0)
-                        .legend(Legend::default())
-                        .show(ui, |plot_ui| {
-                            let real: Vec<[f64; 2]> = lesson.real.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
-                            plot_ui.points(Points::new("real", real).radius(1.5).color(egui::Color32::GRAY));
-                            let fake: Vec<[f64; 2]> = case.points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
-                            plot_ui.points(Points::new("generated", fake).radius(1.5).color(class_colour(i as u8 + 1)));
-                        });
-                    let m = &case.metrics;
-                    egui::Grid::new(format!("lesson-metrics-{i}")).show(ui, |ui| {
-                        for (name, v) in [("FID", m.fid), ("precision", m.precision), ("recall", m.recall), ("density", m.density), ("coverage", m.coverage)] {
-                            ui.label(name);
-                            ui.label(format!("{v:.3}"));
-                            ui.end_row();
-                        }
-                    });
-                    ui.label(case.explanation);
-                });
-            }
-        });
-    }
 }
 
 impl Tab for CompareTab {
@@ -519,8 +302,8 @@ impl Tab for CompareTab {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| match self.view {
-                View::Runs => self.runs_ui(ui),
-                View::Lesson => self.lesson_ui(ui),
+                View::Runs => table::runs_ui(ui, &self.runs),
+                View::Lesson => lesson::lesson_ui(ui, &mut self.lesson),
             });
         });
     }

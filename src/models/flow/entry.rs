@@ -1,0 +1,55 @@
+//! The flow in the family registry (`crate::models::registry`): its names, the data and
+//! command-line settings it takes, how it is built, loaded and checked, and
+//! the models `genlab bench` times.
+
+
+use burn::tensor::Device;
+
+use crate::bench::{time_model, BenchRow, BenchSettings, Case};
+use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
+use crate::models::settings::Settings;
+use crate::models::weights::{config_from_json, in_config_file};
+use super::family::FAMILY_NAME;
+use super::{FlowConfig, FlowFamily};
+
+/// This family, as the rest of the program names it.
+pub const KIND: FamilyKind = FamilyKind(&ENTRY);
+
+pub static ENTRY: FamilyEntry = FamilyEntry {
+    name: FAMILY_NAME,
+    label: "Flow",
+    with_article: "a flow",
+    data: &[DataKind::Points, DataKind::Images],
+    flags: &["layers", "hidden", "lr"],
+    build,
+    load: |dir, device| Ok(Box::new(FlowFamily::load(dir, device)?)),
+    validate: |json, dir| config_from_json::<FlowConfig>(json, dir, "flow")?.validate().map_err(|e| in_config_file(dir, e)),
+    holds: |name, _| name == FAMILY_NAME,
+    preview_samples: 64,
+    eval_warning: None,
+    bench,
+};
+
+fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
+    let base = match *data {
+        DataShape::Points { .. } => FlowConfig { couplings: 8, hidden: 64, learning_rate: 1e-3, ..FlowConfig::default() },
+        DataShape::Images { width, height, .. } => FlowConfig::images(width, height),
+        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
+    };
+    let config = FlowConfig {
+        couplings: settings.layers.unwrap_or(base.couplings),
+        hidden: settings.hidden.unwrap_or(base.hidden),
+        learning_rate: settings.lr.unwrap_or(base.learning_rate),
+        ..base
+    };
+    let (steps, batch_size) = (config.default_steps(), config.default_batch_size());
+    Ok(Built::new(FlowFamily::new(config, device, seed)?, steps, batch_size))
+}
+
+/// The default 2-D RealNVP at batch 256 and three times the steps, as bench/others_reference.py
+/// times its PyTorch twin.
+fn bench(settings: &BenchSettings, device: &Device) -> Result<Vec<BenchRow>, String> {
+    let model = FlowFamily::new(FlowConfig::default(), device, 0)?;
+    let case = Case::points("RealNVP 2-D, 8 couplings", "per point (256 a call) for RealNVP", settings.steps * 3);
+    Ok(vec![time_model(case, Box::new(model))?])
+}
