@@ -18,8 +18,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt
   export PATH="$HOME/.cargo/bin:$PATH"
+fi
+# rustfmt, for `cargo fmt --check` (the minimal profile of an earlier rustup install lacks it).
+if ! cargo fmt --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+  rustup component add rustfmt
 fi
 
 # One build directory outside the checkout, shared by the app, the tests and CI.

@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use burn::tensor::wgpu::{wgpu, WgpuSetup};
 use burn::tensor::Device;
+use burn::tensor::wgpu::{WgpuSetup, wgpu};
 
 /// What the user asked for with `--device`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -72,9 +72,7 @@ impl ComputeDevice {
                 }
                 Err(e) => Self::cpu_because(format!("the GPU {name} could not be opened ({e}); training on the CPU")),
             },
-            None if choice == DeviceChoice::Gpu => {
-                Self::cpu_because("no GPU found (only a software adapter); training on the CPU".into())
-            }
+            None if choice == DeviceChoice::Gpu => Self::cpu_because("no GPU found (only a software adapter); training on the CPU".into()),
             None => Self::cpu(),
         }
     }
@@ -99,10 +97,7 @@ impl ComputeDevice {
 
     /// For the GUI: share eframe's wgpu device with burn when its adapter is a real GPU, or
     /// whatever its adapter is under `DeviceChoice::Wgpu`.
-    pub fn from_render_state(
-        choice: DeviceChoice,
-        render_state: Option<&eframe::egui_wgpu::RenderState>,
-    ) -> Self {
+    pub fn from_render_state(choice: DeviceChoice, render_state: Option<&eframe::egui_wgpu::RenderState>) -> Self {
         if choice == DeviceChoice::Cpu {
             return Self::cpu();
         }

@@ -32,11 +32,7 @@ pub fn budget_words() -> String {
 pub fn check_alloc(what: &str, count: u128, bytes_each: u128) -> Result<(), String> {
     let bytes = count.saturating_mul(bytes_each);
     if bytes > memory_budget_bytes() as u128 {
-        return Err(format!(
-            "{what} would need {} but genlab allows one request at most {}",
-            bytes_words(bytes),
-            budget_words()
-        ));
+        return Err(format!("{what} would need {} but genlab allows one request at most {}", bytes_words(bytes), budget_words()));
     }
     Ok(())
 }
@@ -80,10 +76,7 @@ pub fn check_real(name: &str, value: f64, min: f64, max: f64) -> Result<f64, Str
 /// without reading (or inflating) more than `cap + 1` bytes.
 pub fn read_capped(reader: impl Read, cap: u64, what: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    reader
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| format!("{what}: cannot read ({e})"))?;
+    reader.take(cap.saturating_add(1)).read_to_end(&mut out).map_err(|e| format!("{what}: cannot read ({e})"))?;
     if out.len() as u64 > cap {
         return Err(format!("{what}: larger than {}, the most genlab reads from such a file", bytes_words(cap as u128)));
     }

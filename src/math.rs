@@ -6,11 +6,7 @@
 pub fn interpolate(a: &[f32], b: &[f32], steps: usize, spherical: bool) -> Vec<f32> {
     let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
     let (na, nb) = (norm(a), norm(b));
-    let cos = if na > 0.0 && nb > 0.0 {
-        (a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (na * nb)).clamp(-1.0, 1.0)
-    } else {
-        1.0
-    };
+    let cos = if na > 0.0 && nb > 0.0 { (a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (na * nb)).clamp(-1.0, 1.0) } else { 1.0 };
     let omega = cos.acos();
     let mut out = Vec::with_capacity(steps * a.len());
     for i in 0..steps {

@@ -2,7 +2,7 @@
 //! name; no likelihood (it defines no density); its latent view works like the VAE's.
 
 use burn::prelude::*;
-use genlab::data::{load_images, ImageDatasetId};
+use genlab::data::{ImageDatasetId, load_images};
 use genlab::models::autoencoder::new_autoencoder;
 use genlab::models::load_family;
 use genlab::models::vae::VaeConfig;

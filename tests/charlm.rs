@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use burn::prelude::*;
-use genlab::data::text::{builtin_corpus, load_text_file, TextData};
+use genlab::data::text::{TextData, builtin_corpus, load_text_file};
 use genlab::models::charlm::model::one_hot_tokens;
 use genlab::models::charlm::{CharLmConfig, CharLmFamily, SamplingSettings};
 use genlab::models::load_family;
 use genlab::rng::Rng;
-use genlab::train::{spawn, Batch, Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions};
+use genlab::train::{Batch, Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions, spawn};
 use genlab::views::Model;
 
 fn tiny(vocab: Vec<char>) -> CharLmConfig {
@@ -35,7 +35,8 @@ fn no_prediction_depends_on_a_later_token() {
     let x = one_hot_tokens(&ids, 1, t, v, &device).require_grad();
     // A fixed random projection of each position's logits, so every logit takes part.
     let mut rng = Rng::new(5);
-    let r = Tensor::<3>::from_data(TensorData::new((0..t * v).map(|_| rng.range(-1.0, 1.0) as f32).collect::<Vec<_>>(), [1, t, v]), &device);
+    let r =
+        Tensor::<3>::from_data(TensorData::new((0..t * v).map(|_| rng.range(-1.0, 1.0) as f32).collect::<Vec<_>>(), [1, t, v]), &device);
     for i in 0..t {
         let out = net.forward(x.clone()).logits * r.clone();
         let grads = out.slice([0..1, i..i + 1, 0..v]).sum().backward();
@@ -77,7 +78,15 @@ fn loss_falls_below_the_unigram_entropy_in_a_short_run() {
     // assets/text/README.md: 3.3128 nats/char over the whole file (the training split here).
     let unigram = text.unigram_entropy();
     assert!((unigram - 3.31).abs() < 0.02, "{unigram}");
-    let config = CharLmConfig { vocab: text.vocab.clone(), block_size: 32, d_model: 64, heads: 4, layers: 2, learning_rate: 3e-3, ..CharLmConfig::default() };
+    let config = CharLmConfig {
+        vocab: text.vocab.clone(),
+        block_size: 32,
+        d_model: 64,
+        heads: 4,
+        layers: 2,
+        learning_rate: 3e-3,
+        ..CharLmConfig::default()
+    };
     let family = CharLmFamily::new(config, &Device::flex(), 0).unwrap();
     let device = Device::flex();
     let family: Box<dyn Model> = Box::new(family);

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use burn::tensor::Device;
 use genlab::data::{DatasetId, ImageDatasetId};
-use genlab::eval::{cache, EvalOptions, EvalReport, SampleMetrics};
+use genlab::eval::{EvalOptions, EvalReport, SampleMetrics, cache};
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily, SamplerSettings};
 use genlab::models::gan::{GanConfig, GanFamily};
 use genlab::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
@@ -19,7 +19,7 @@ use genlab::models::vae::{VaeConfig, VaeFamily};
 use genlab::models::{checkpoint_family, load_family, load_family_expecting, validate_checkpoint};
 use genlab::train::checkpoint::Progress;
 use genlab::views::Model;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 mod common;
 use common::mnist_dir;
@@ -425,11 +425,8 @@ fn the_evaluation_cache_is_keyed_on_the_data() {
     assert!(cache::load_with_data(&dir, &options, Some(&copy_b)).is_none(), "another data folder must not reuse the result");
     assert_ne!(cache::data_key(&dir, &options, Some(&copy_a)), cache::data_key(&dir, &options, Some(&copy_b)));
     // Changed data files in the same folder miss too.
-    let labels = std::fs::read_dir(&copy_a)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("test-labels"))
-        .unwrap();
+    let labels =
+        std::fs::read_dir(&copy_a).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("test-labels")).unwrap();
     let mut bytes = std::fs::read(&labels).unwrap();
     bytes.push(0);
     std::fs::write(&labels, &bytes).unwrap();

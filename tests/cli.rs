@@ -41,13 +41,7 @@ fn train_then_sample() {
     }
 
     let png = out.join("more.png");
-    let status = genlab()
-        .args(["sample", "--n", "16", "--seed", "3", "--checkpoint"])
-        .arg(&out)
-        .arg("--out")
-        .arg(&png)
-        .output()
-        .unwrap();
+    let status = genlab().args(["sample", "--n", "16", "--seed", "3", "--checkpoint"]).arg(&out).arg("--out").arg(&png).output().unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let img = image::open(&png).unwrap();
     // 4×4 grid of 28-pixel images with 1-pixel gaps, scaled 3×.
@@ -96,7 +90,13 @@ fn metrics_of_two_feature_files_match_prdc_and_pytorch_fid() {
         let case = &fixture(name)["cases"][0];
         write_csv(&dir.join("real.csv"), &case["real"]);
         write_csv(&dir.join("fake.csv"), &case["fake"]);
-        let out = genlab().args(["metrics", "--json", "--real"]).arg(dir.join("real.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
+        let out = genlab()
+            .args(["metrics", "--json", "--real"])
+            .arg(dir.join("real.csv"))
+            .arg("--fake")
+            .arg(dir.join("fake.csv"))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let (a, b) = (got[key].as_f64().unwrap(), case[key].as_f64().unwrap());
@@ -106,7 +106,10 @@ fn metrics_of_two_feature_files_match_prdc_and_pytorch_fid() {
     std::fs::write(dir.join("ragged.csv"), "1,2,3\n4,5\n").unwrap();
     let out = genlab().args(["metrics", "--real"]).arg(dir.join("ragged.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("ragged.csv") && stderr.contains("line 2") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("ragged.csv") && stderr.contains("line 2") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
     std::fs::write(dir.join("narrow.csv"), "1,2\n3,4\n5,6\n").unwrap();
     let out = genlab().args(["metrics", "--real"]).arg(dir.join("narrow.csv")).arg("--fake").arg(dir.join("fake.csv")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -127,13 +130,7 @@ fn corrupt_data_file_fails_with_its_name() {
     }
     let bytes = std::fs::read(dir.join("train-images-idx3-ubyte.gz")).unwrap();
     std::fs::write(dir.join("train-images-idx3-ubyte.gz"), &bytes[..1000]).unwrap();
-    let out = genlab()
-        .args(["train", "--steps", "5", "--out"])
-        .arg(temp_dir("never"))
-        .arg("--data-dir")
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = genlab().args(["train", "--steps", "5", "--out"]).arg(temp_dir("never")).arg("--data-dir").arg(&dir).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("train-images-idx3-ubyte.gz") && stderr.contains("error"), "{stderr}");
@@ -142,10 +139,7 @@ fn corrupt_data_file_fails_with_its_name() {
 
 #[test]
 fn missing_checkpoint_fails_cleanly() {
-    let out = genlab()
-        .args(["sample", "--checkpoint", "/nonexistent/genlab-ckpt", "--out", "/tmp/x.png"])
-        .output()
-        .unwrap();
+    let out = genlab().args(["sample", "--checkpoint", "/nonexistent/genlab-ckpt", "--out", "/tmp/x.png"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("/nonexistent/genlab-ckpt") && !stderr.contains("panicked"), "{stderr}");
@@ -200,7 +194,11 @@ fn dcgan_trains_on_mnist_and_evaluates_from_the_command_line() {
     let report: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
     assert!(report["samples"]["fid"].as_f64().unwrap() > 0.0, "{report}");
     // Nonsense settings are refused with a reason, not a panic.
-    let bad = genlab().args(["train", "--family", "gan", "--dataset", "ring8", "--label-smoothing", "0.9", "--out"]).arg(temp_dir("gan-bad")).output().unwrap();
+    let bad = genlab()
+        .args(["train", "--family", "gan", "--dataset", "ring8", "--label-smoothing", "0.9", "--out"])
+        .arg(temp_dir("gan-bad"))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && stderr.contains("label smoothing") && !stderr.contains("panicked"), "{stderr}");
 }
@@ -250,11 +248,7 @@ fn diffusion_trains_on_the_ring_and_samples_with_either_sampler() {
         assert!(png.is_file());
     }
     // Bad sampler settings are refused with the flag named.
-    for (args, says) in [
-        (vec!["--eta", "2"], "--eta"),
-        (vec!["--steps", "5000"], "--steps"),
-        (vec!["--guidance", "3"], "--conditional"),
-    ] {
+    for (args, says) in [(vec!["--eta", "2"], "--eta"), (vec!["--steps", "5000"], "--steps"), (vec!["--guidance", "3"], "--conditional")] {
         let run = genlab().args(["sample", "--out", "/tmp/never.png", "--checkpoint"]).arg(&out).args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(!run.status.success() && stderr.contains(says), "{args:?}: {stderr}");

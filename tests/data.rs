@@ -13,17 +13,16 @@ use common::full_dataset_or_say;
 use std::process::Command;
 
 use genlab::data::idx::{encode_idx, read_idx};
-use genlab::data::images::{embedded_fashion, embedded_mnist, find_idx_files, load_idx_files, IdxDataset};
+use genlab::data::images::{IdxDataset, embedded_fashion, embedded_mnist, find_idx_files, load_idx_files};
 use genlab::data::shapes::shapes_dataset;
 use genlab::data::text::load_text_file;
-use genlab::data::{load_images, ImageDatasetId, ToyKind};
+use genlab::data::{ImageDatasetId, ToyKind, load_images};
 use genlab::metrics::Features;
 use genlab::rng::Rng;
 
 fn assets(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)
 }
-
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("genlab-test-{name}-{}", std::process::id()));
@@ -87,8 +86,7 @@ fn finds_fashion_files_by_their_shared_names() {
 
 #[test]
 fn embedded_samples_equal_the_shipped_files() {
-    for (embedded, folder, which) in
-        [(embedded_mnist(), "mnist", IdxDataset::Mnist), (embedded_fashion(), "fashion", IdxDataset::Fashion)]
+    for (embedded, folder, which) in [(embedded_mnist(), "mnist", IdxDataset::Mnist), (embedded_fashion(), "fashion", IdxDataset::Fashion)]
     {
         let files = find_idx_files(&assets(folder), which).unwrap();
         let shipped = load_idx_files(&files, which).unwrap();
@@ -102,7 +100,9 @@ fn embedded_samples_equal_the_shipped_files() {
 
 #[test]
 fn the_fashion_sample_is_the_head_of_the_full_set() {
-    let Some(shared) = full_dataset_or_say(IdxDataset::Fashion, "the_fashion_sample_is_the_head_of_the_full_set", "skipped") else { return };
+    let Some(shared) = full_dataset_or_say(IdxDataset::Fashion, "the_fashion_sample_is_the_head_of_the_full_set", "skipped") else {
+        return;
+    };
     let full = find_idx_files(&shared, IdxDataset::Fashion).unwrap();
     let sample = embedded_fashion();
     // assets/fashion/make_sample.py: the first 2,000 training and 500 test records, unchanged.

@@ -6,7 +6,7 @@ use genlab::models::diffusion::nets::Denoiser;
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::load_family;
 use genlab::rng::Rng;
-use genlab::train::checkpoint::{save, Progress};
+use genlab::train::checkpoint::{Progress, save};
 use genlab::train::{Batch, Family, KnobValue};
 
 mod common;

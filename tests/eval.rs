@@ -3,11 +3,11 @@
 //! re-measured once changed.
 
 use burn::tensor::Device;
-use genlab::data::{load_images, DatasetId, IdxDataset, ImageDatasetId, ImageSet};
-use genlab::eval::{cache, evaluate, EvalOptions};
+use genlab::data::{DatasetId, IdxDataset, ImageDatasetId, ImageSet, load_images};
+use genlab::eval::{EvalOptions, cache, evaluate};
 use genlab::models::classifier::Classifier;
 use genlab::models::vae::{VaeConfig, VaeFamily};
-use genlab::train::checkpoint::{save, Progress};
+use genlab::train::checkpoint::{Progress, save};
 use genlab::train::{Batch, Family};
 
 mod common;

@@ -6,10 +6,10 @@
 //! sums, element by element for the maps), as issue 7 asks of each optimised op.
 
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, log_sigmoid, sigmoid, silu};
-use burn::tensor::module::{batch_norm_train, conv2d, conv_transpose2d};
-use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::Gradients;
+use burn::tensor::activation::{gelu, log_sigmoid, sigmoid, silu};
+use burn::tensor::module::{batch_norm_train, conv_transpose2d, conv2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use genlab::rng::Rng;
 
 fn device() -> Device {
@@ -178,7 +178,8 @@ struct Transposed {
 
 #[test]
 fn conv_transpose2d_and_its_gradients_match_the_definition() {
-    let t = |batch, (c_in, c_out), k, stride, pad, h| Transposed { batch, c_in, c_out, k, stride, pad, pad_out: 0, dilation: 1, groups: 1, h };
+    let t =
+        |batch, (c_in, c_out), k, stride, pad, h| Transposed { batch, c_in, c_out, k, stride, pad, pad_out: 0, dilation: 1, groups: 1, h };
     let cases = [
         // DCGAN's generator and the conv VAE's decoder: 4×4, stride 2, padding 1, 7 → 14.
         t(3, (8, 4), 4, 2, 1, 7),
@@ -208,7 +209,10 @@ fn conv_transpose2d_and_its_gradients_match_the_definition() {
                         for ix in 0..t.h {
                             for i in 0..t.k {
                                 for j in 0..t.k {
-                                    let (py, px) = ((iy * t.stride + i * t.dilation) as isize - t.pad as isize, (ix * t.stride + j * t.dilation) as isize - t.pad as isize);
+                                    let (py, px) = (
+                                        (iy * t.stride + i * t.dilation) as isize - t.pad as isize,
+                                        (ix * t.stride + j * t.dilation) as isize - t.pad as isize,
+                                    );
                                     if py < 0 || px < 0 || py >= out as isize || px >= out as isize {
                                         continue;
                                     }

@@ -7,7 +7,7 @@ use genlab::data::ToyKind;
 use genlab::models::gan::{GanConfig, GanFamily, Objective};
 use genlab::models::load_family;
 use genlab::rng::Rng;
-use genlab::train::checkpoint::{save, Progress};
+use genlab::train::checkpoint::{Progress, save};
 use genlab::train::{Batch, Family, KnobValue, Samples};
 use genlab::views::Model;
 
@@ -157,7 +157,7 @@ fn dcgan_checkpoint_round_trip_keeps_batch_norm_statistics() {
 fn a_discriminator_that_wins_outright_pauses_the_game_with_a_reason() {
     // Minimax with a fast D and an all but frozen G: D separates the fakes near the origin
     // from the ring, its loss sits at 0, and the worker must pause and say why.
-    use genlab::train::{spawn, Command, Event, TrainData, WorkerOptions};
+    use genlab::train::{Command, Event, TrainData, WorkerOptions, spawn};
     use std::sync::Arc;
     use std::time::{Duration, Instant};
     let config = GanConfig { objective: Objective::Minimax, hidden: 32, lr_d: 1e-2, lr_g: 1e-6, ..GanConfig::default() };

@@ -5,7 +5,7 @@
 
 use burn::prelude::*;
 use genlab::data::ToyKind;
-use genlab::models::gmmn::{mmd2_biased, mmd2_unbiased, witness, GmmnConfig, GmmnFamily};
+use genlab::models::gmmn::{GmmnConfig, GmmnFamily, mmd2_biased, mmd2_unbiased, witness};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, Samples};

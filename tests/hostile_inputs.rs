@@ -20,14 +20,14 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use genlab::data::idx::{encode_idx, parse_idx, read_idx};
-use genlab::data::text::{load_text_file, TextData, MAX_VOCAB};
+use genlab::data::text::{MAX_VOCAB, TextData, load_text_file};
 use genlab::limits::files::IDX_BYTES;
 use genlab::metrics::Features;
 use genlab::models::load_family;
 use genlab::models::vae::{VaeConfig, VaeFamily};
 use genlab::rng::Rng;
 use genlab::train::Family;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Runs `case` with `Rng::new(seed)` for seeds `0..cases`, then fails naming every seed whose
 /// case panicked (in the reader, or in a check of what it returned).
@@ -134,8 +134,7 @@ fn the_idx_reader_never_panics_on_mutated_or_random_bytes() {
 fn idx_headers_claiming_huge_arrays_are_refused() {
     // Each header claims from 47 MB (full MNIST's training images) to 2^96 bytes and is
     // followed by 3 bytes; raw or gzip-wrapped, the reader must say so without allocating the claim.
-    let claims: [[usize; 3]; 4] =
-        [[u32::MAX as usize; 3], [1 << 16, 1 << 16, 1 << 16], [1 << 15, 1 << 8, 1 << 8], [60_000, 28, 28]];
+    let claims: [[usize; 3]; 4] = [[u32::MAX as usize; 3], [1 << 16, 1 << 16, 1 << 16], [1 << 15, 1 << 8, 1 << 8], [60_000, 28, 28]];
     for dims in claims {
         let file = encode_idx(&dims, &[1, 2, 3]);
         for (bytes, form) in [(file.clone(), "raw"), (gzip(&file), "gzip")] {
@@ -308,8 +307,30 @@ fn files_of_a_terabyte_are_refused_without_reading_them() {
 
 /// Fields a spreadsheet or a hand-edited file may hold besides ordinary numbers.
 const ODD_FIELDS: [&str; 24] = [
-    "0", "-0", "1e308", "1e400", "-1e400", "1e-400", "NaN", "nan", "inf", "-inf", "infinity", "", " ", "abc", "0x10",
-    "+3", "-", ".", "\u{feff}1", "\"1\"", "1_000", "١", "123456789012345678901234567890", "1e",
+    "0",
+    "-0",
+    "1e308",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "infinity",
+    "",
+    " ",
+    "abc",
+    "0x10",
+    "+3",
+    "-",
+    ".",
+    "\u{feff}1",
+    "\"1\"",
+    "1_000",
+    "١",
+    "123456789012345678901234567890",
+    "1e",
 ];
 
 #[test]

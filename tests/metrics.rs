@@ -4,7 +4,7 @@
 //! `libraries`, `method` and `formula` fields say exactly how).
 
 use genlab::metrics::frechet::frechet_from_moments;
-use genlab::metrics::{frechet_distance, inception_score, mmd2, mode_coverage, prdc, softmax_rows, Features};
+use genlab::metrics::{Features, frechet_distance, inception_score, mmd2, mode_coverage, prdc, softmax_rows};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {

@@ -151,11 +151,7 @@ fn train_classifier_never_writes_over_other_files() {
     let root = temp_dir("classifier");
     let target = root.join("weights.bpk");
     std::fs::write(&target, b"not a classifier").unwrap();
-    let run = genlab()
-        .args(["train-classifier", "--dataset", "shapes", "--epochs", "1", "--out"])
-        .arg(&target)
-        .output()
-        .unwrap();
+    let run = genlab().args(["train-classifier", "--dataset", "shapes", "--epochs", "1", "--out"]).arg(&target).output().unwrap();
     assert!(!run.status.success());
     assert!(stderr(&run).contains("not a classifier genlab wrote"), "{}", stderr(&run));
     assert_eq!(std::fs::read(&target).unwrap(), b"not a classifier");
@@ -176,12 +172,7 @@ fn numbers_out_of_range_are_refused_with_the_limit() {
         (vec!["--lr", "5"], "--lr 5"),
     ] {
         let out = temp_dir("bounds").join("never");
-        let run = genlab()
-            .args(["train", "--family", "vae", "--dataset", "shapes", "--out"])
-            .arg(&out)
-            .args(&flags)
-            .output()
-            .unwrap();
+        let run = genlab().args(["train", "--family", "vae", "--dataset", "shapes", "--out"]).arg(&out).args(&flags).output().unwrap();
         assert!(!run.status.success(), "{flags:?} was accepted");
         assert!(stderr(&run).contains(says), "{flags:?}: {}", stderr(&run));
         assert!(!out.exists(), "{flags:?} left a folder behind");

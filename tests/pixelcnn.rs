@@ -6,7 +6,7 @@ use burn::prelude::*;
 use genlab::data::ImageSet;
 use genlab::metrics::evaluate_likelihood;
 use genlab::models::load_family;
-use genlab::models::pixelcnn::{visible_pixels, PixelCnnConfig, PixelCnnFamily};
+use genlab::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily, visible_pixels};
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, Samples};
 use genlab::views::Model;

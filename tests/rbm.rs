@@ -6,7 +6,7 @@
 
 use burn::prelude::*;
 use genlab::models::load_family;
-use genlab::models::rbm::{cd_update, free_energy, Rbm, RbmConfig, RbmFamily};
+use genlab::models::rbm::{Rbm, RbmConfig, RbmFamily, cd_update, free_energy};
 use genlab::train::{Batch, Family, KnobValue};
 use genlab::views::Model;
 
@@ -113,7 +113,8 @@ fn training_lowers_the_reconstruction_error_and_checkpoints_round_trip() {
     let config = RbmConfig { width: 6, height: 6, hidden: 8, ..RbmConfig::default() };
     let mut family = RbmFamily::new(config, &Device::flex(), 3).unwrap();
     // Two patterns: the left half or the top half lit.
-    let x: Vec<f32> = (0..32).flat_map(|k| (0..36).map(move |p| if (k % 2 == 0 && p % 6 < 3) || (k % 2 == 1 && p < 18) { 1.0 } else { 0.0 })).collect();
+    let x: Vec<f32> =
+        (0..32).flat_map(|k| (0..36).map(move |p| if (k % 2 == 0 && p % 6 < 3) || (k % 2 == 1 && p < 18) { 1.0 } else { 0.0 })).collect();
     let labels = vec![0u8; 32];
     let first = family.train_step(&Batch { x: &x, n: 32, dims: &[1, 6, 6], labels: &labels }).unwrap();
     assert_eq!(first.len(), 4);

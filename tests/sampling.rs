@@ -2,7 +2,7 @@
 //! of ../shared/reference/sampling.json (numpy float64, checked there against transformers'
 //! TemperatureLogitsWarper, TopKLogitsWarper and TopPLogitsWarper).
 
-use genlab::models::charlm::{draw, next_token_distribution, softmax_with_temperature, top_k_filter, top_p_filter, SamplingSettings};
+use genlab::models::charlm::{SamplingSettings, draw, next_token_distribution, softmax_with_temperature, top_k_filter, top_p_filter};
 
 fn fixture() -> serde_json::Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sampling.json");
@@ -47,7 +47,8 @@ fn temperature_top_k_and_top_p_match_the_fixture() {
             top_p_filter(&mut top_p, p);
             close(&top_p, &floats(&case[&key]), 1e-12);
             let kept: Vec<usize> = top_p.iter().enumerate().filter(|(_, q)| **q > 0.0).map(|(i, _)| i).collect();
-            let expected: Vec<usize> = case[format!("{key}_kept_indices")].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            let expected: Vec<usize> =
+                case[format!("{key}_kept_indices")].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
             assert_eq!(kept, expected, "T = {t}, {key}");
             // Through the combined function too (temperature first, then the filter).
             let settings = SamplingSettings { temperature: t, top_k: 0, top_p: p };

@@ -27,20 +27,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
-use eframe::egui::accesskit::Role;
 use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
 use eframe::egui_wgpu::WgpuSetup;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use genlab::data::{DatasetId, ImageDatasetId, ToyKind};
-use genlab::device::{full_device_descriptor, DeviceChoice};
-use genlab::gui::train_data::train_data;
+use genlab::device::{DeviceChoice, full_device_descriptor};
 use genlab::gui::GenlabApp;
+use genlab::gui::train_data::train_data;
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::gan::{GanConfig, GanFamily};
 use genlab::models::load_family;
 use genlab::models::vae::{VaeConfig, VaeFamily};
-use genlab::train::{spawn, Command, Event, TrainData, WorkerOptions};
+use genlab::train::{Command, Event, TrainData, WorkerOptions, spawn};
 
 type H = Harness<'static, GenlabApp>;
 
@@ -79,10 +79,7 @@ fn harness() -> H {
     if let WgpuSetup::CreateNew(create) = &mut setup {
         create.device_descriptor = Arc::new(full_device_descriptor);
     }
-    Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .wgpu_setup(setup)
-        .build_eframe(|cc| GenlabApp::new(cc, DeviceChoice::Auto, None))
+    Harness::builder().with_size([1400.0, 1000.0]).wgpu_setup(setup).build_eframe(|cc| GenlabApp::new(cc, DeviceChoice::Auto, None))
 }
 
 /// The training step the status bar shows ("step N"), 0 when there is none.
@@ -101,9 +98,7 @@ fn has_button(h: &H, label: &str) -> bool {
 
 /// The text of the first label containing `needle`.
 fn label_containing(h: &H, needle: &str) -> Option<String> {
-    h.query_all_by_label_contains(needle)
-        .filter_map(|n| n.accesskit_node().label().or_else(|| n.accesskit_node().value()))
-        .next()
+    h.query_all_by_label_contains(needle).filter_map(|n| n.accesskit_node().label().or_else(|| n.accesskit_node().value())).next()
 }
 
 /// The dataset the active tab's picker shows.
@@ -206,15 +201,20 @@ impl Model {
         };
         Ok(match (self, images) {
             (Model::Vae, Some((width, height, num_classes))) => {
-                Box::new(VaeFamily::new(VaeConfig { width, height, num_classes, ..VaeConfig::default() }, device, 0)?) as Box<dyn genlab::views::Model>
+                Box::new(VaeFamily::new(VaeConfig { width, height, num_classes, ..VaeConfig::default() }, device, 0)?)
+                    as Box<dyn genlab::views::Model>
             }
             (Model::Vae, None) => return Err("the VAE trains on images".into()),
-            (Model::Gan, Some((w, hh, c))) => Box::new(GanFamily::new(GanConfig::dcgan(w, hh, c, false), device, 0)?) as Box<dyn genlab::views::Model>,
+            (Model::Gan, Some((w, hh, c))) => {
+                Box::new(GanFamily::new(GanConfig::dcgan(w, hh, c, false), device, 0)?) as Box<dyn genlab::views::Model>
+            }
             (Model::Gan, None) => Box::new(GanFamily::new(GanConfig::default(), device, 0)?) as Box<dyn genlab::views::Model>,
             (Model::Diffusion, Some((w, hh, c))) => {
                 Box::new(DiffusionFamily::new(DiffusionConfig::unet(w, hh, c, false), device, 0)?) as Box<dyn genlab::views::Model>
             }
-            (Model::Diffusion, None) => Box::new(DiffusionFamily::new(DiffusionConfig::default(), device, 0)?) as Box<dyn genlab::views::Model>,
+            (Model::Diffusion, None) => {
+                Box::new(DiffusionFamily::new(DiffusionConfig::default(), device, 0)?) as Box<dyn genlab::views::Model>
+            }
         })
     }
 }

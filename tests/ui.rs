@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use eframe::egui_wgpu::WgpuSetup;
 use eframe::egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
+use eframe::egui_wgpu::WgpuSetup;
 use egui_kittest::Harness;
-use genlab::device::{full_device_descriptor, DeviceChoice};
-use genlab::gui::widgets::CLASS_COLOURS;
+use egui_kittest::kittest::Queryable as _;
+use genlab::device::{DeviceChoice, full_device_descriptor};
 use genlab::gui::GenlabApp;
+use genlab::gui::widgets::CLASS_COLOURS;
 
 mod common;
 
@@ -59,9 +59,11 @@ fn status_step(h: &Harness<'static, GenlabApp>) -> u64 {
 
 fn count_class_pixels(img: &image::RgbaImage) -> usize {
     img.pixels()
-        .filter(|p| CLASS_COLOURS.iter().any(|c| {
-            (p[0] as i32 - c.r() as i32).abs() < 6 && (p[1] as i32 - c.g() as i32).abs() < 6 && (p[2] as i32 - c.b() as i32).abs() < 6
-        }))
+        .filter(|p| {
+            CLASS_COLOURS.iter().any(|c| {
+                (p[0] as i32 - c.r() as i32).abs() < 6 && (p[1] as i32 - c.g() as i32).abs() < 6 && (p[2] as i32 - c.b() as i32).abs() < 6
+            })
+        })
         .count()
 }
 
@@ -74,9 +76,7 @@ fn start_training_draws_loss_plot_and_latent_map() {
 
     wait_for_button(&mut h, "Start");
     h.get_by_role_and_label(Role::Button, "Start").click();
-    let trained = step_until(&mut h, 120.0, |h| {
-        h.query_all_by_label("reconstruction").next().is_some()
-    });
+    let trained = step_until(&mut h, 120.0, |h| h.query_all_by_label("reconstruction").next().is_some());
     assert!(trained, "no loss terms appeared in the plot legend after Start");
     // Train a little longer so previews and encoded test points arrive.
     step_until(&mut h, 4.0, |_| false);
@@ -97,7 +97,7 @@ fn compare_tab_evaluates_a_checkpoint_and_shows_the_lesson() {
     use burn::tensor::Device;
     use genlab::data::{DatasetId, ImageDatasetId};
     use genlab::models::vae::{VaeConfig, VaeFamily};
-    use genlab::train::checkpoint::{save, Progress};
+    use genlab::train::checkpoint::{Progress, save};
 
     // An (untrained) VAE checkpoint on MNIST to compare.
     let dir = std::env::temp_dir().join(format!("genlab-ui-compare-{}", std::process::id()));
@@ -212,7 +212,8 @@ fn diffusion_tab_steps_through_a_sampling_run_by_dragging_the_scrubber() {
     let img = h.render().expect("render");
     img.save(std::env::temp_dir().join("genlab-ui-diffusion.png")).ok();
     // The samples (orange) are drawn on the flow plot.
-    let orange = img.pixels().filter(|p| (p[0] as i32 - 242).abs() < 10 && (p[1] as i32 - 142).abs() < 12 && (p[2] as i32 - 43).abs() < 14).count();
+    let orange =
+        img.pixels().filter(|p| (p[0] as i32 - 242).abs() < 10 && (p[1] as i32 - 142).abs() < 12 && (p[2] as i32 - 43).abs() < 14).count();
     assert!(orange > 500, "only {orange} orange sample pixels drawn");
 }
 
@@ -294,7 +295,7 @@ fn each_new_family_tab_opens_and_trains() {
         h.get_by_label(tab).click();
         h.run_steps(3);
         wait_for_button(&mut h, "Start");
-    h.get_by_role_and_label(Role::Button, "Start").click();
+        h.get_by_role_and_label(Role::Button, "Start").click();
         let trained = step_until(&mut h, 120.0, |h| status_step(h) >= 20 && h.query_all_by_label_contains(shows).next().is_some());
         assert!(trained, "{tab}: no training or no \"{shows}\" (status bar: step {})", status_step(&h));
         h.get_by_role_and_label(Role::Button, "Pause").click();
@@ -309,7 +310,7 @@ fn shows_label(h: &Harness<'static, GenlabApp>, part: &str) -> bool {
 
 #[test]
 fn every_family_tab_saves_and_loads_a_checkpoint() {
-    use genlab::gui::dialogs::{answer_next, Purpose};
+    use genlab::gui::dialogs::{Purpose, answer_next};
 
     let root = std::env::temp_dir().join(format!("genlab-ui-checkpoints-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);

@@ -8,21 +8,23 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use genlab::device::DeviceChoice;
 use genlab::gui::GenlabApp;
 
 /// The app with `data_dir` as its data folder. No renderer: nothing here looks at pixels.
 fn harness(data_dir: PathBuf) -> Harness<'static, GenlabApp> {
-    Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .build_eframe(move |cc| GenlabApp::new(cc, DeviceChoice::Cpu, Some(data_dir)))
+    Harness::builder().with_size([1400.0, 1000.0]).build_eframe(move |cc| GenlabApp::new(cc, DeviceChoice::Cpu, Some(data_dir)))
 }
 
 /// Steps frames (with a short real sleep so the loader and worker threads run) until `found`
 /// gives something, or `secs` pass.
-fn wait_for<T>(h: &mut Harness<'static, GenlabApp>, secs: f64, mut found: impl FnMut(&Harness<'static, GenlabApp>) -> Option<T>) -> Option<T> {
+fn wait_for<T>(
+    h: &mut Harness<'static, GenlabApp>,
+    secs: f64,
+    mut found: impl FnMut(&Harness<'static, GenlabApp>) -> Option<T>,
+) -> Option<T> {
     let start = Instant::now();
     while start.elapsed().as_secs_f64() < secs {
         h.step();

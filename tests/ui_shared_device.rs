@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
 use eframe::egui_wgpu::WgpuSetup;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use genlab::device::{full_device_descriptor, ComputeDevice, DeviceChoice};
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use genlab::device::{ComputeDevice, DeviceChoice, full_device_descriptor};
 use genlab::gui::GenlabApp;
 
 mod common;
@@ -32,18 +32,12 @@ fn harness() -> Harness<'static, GenlabApp> {
 
 /// The text of every plain label containing `part` (a label's text is its accessible value).
 fn labels_containing(h: &Harness<'static, GenlabApp>, part: &str) -> Vec<String> {
-    h.query_all_by_label_contains(part)
-        .filter_map(|n| n.accesskit_node().value().or_else(|| n.accesskit_node().label()))
-        .collect()
+    h.query_all_by_label_contains(part).filter_map(|n| n.accesskit_node().value().or_else(|| n.accesskit_node().label())).collect()
 }
 
 /// The training step the status bar shows ("step N"), 0 before there is one.
 fn status_step(h: &Harness<'static, GenlabApp>) -> u64 {
-    labels_containing(h, "step ")
-        .iter()
-        .filter_map(|l| l.strip_prefix("step ").and_then(|v| v.trim().parse().ok()))
-        .max()
-        .unwrap_or(0)
+    labels_containing(h, "step ").iter().filter_map(|l| l.strip_prefix("step ").and_then(|v| v.trim().parse().ok())).max().unwrap_or(0)
 }
 
 /// Steps frames (with a short real sleep so the worker thread runs) until `done` or timeout.
@@ -93,7 +87,11 @@ fn the_vae_tab_trains_on_the_device_the_window_draws_with() {
     // losses (a NaN pauses training with an error instead).
     let plotted = step_until(&mut h, 60.0, |h| h.query_all_by_label("reconstruction").next().is_some());
     assert!(plotted, "no loss terms in the plot legend");
-    assert!(h.query_all_by_label("training").next().is_some(), "training stopped by itself (status bar: {:?})", labels_containing(&h, "Device:"));
+    assert!(
+        h.query_all_by_label("training").next().is_some(),
+        "training stopped by itself (status bar: {:?})",
+        labels_containing(&h, "Device:")
+    );
 
     h.get_by_role_and_label(Role::Button, "Pause").click();
     h.run_steps(4);

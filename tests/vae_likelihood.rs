@@ -6,8 +6,8 @@
 use burn::tensor::Device;
 use genlab::models::vae::{VaeConfig, VaeFamily};
 use genlab::rng::Rng;
-use genlab::views::{LatentModel, LikelihoodModel};
 use genlab::views::Model;
+use genlab::views::{LatentModel, LikelihoodModel};
 
 /// log p(x) of a Bernoulli decoder with a 1-d latent, by the trapezoid rule on [−10, 10].
 fn log_px_by_quadrature(vae: &mut VaeFamily, x: &[f32]) -> f64 {

@@ -27,25 +27,15 @@ fn assert_close(got: &[f64], want: &[f64], tol: f64) {
 
 #[test]
 fn kl_matches_closed_form_fixture() {
-    let mu = tensor(&[
-        &[-1.3647, 0.4453, 0.0623, 1.6174],
-        &[0.7756, 0.0157, -0.0686, 0.7841],
-        &[0.4252, 0.251, 0.7585, -0.5769],
-    ]);
-    let logvar = tensor(&[
-        &[0.2642, -0.8427, -1.0954, -0.1297],
-        &[-1.1659, 0.1979, 0.3356, -0.7157],
-        &[0.5105, 1.0306, -0.0914, 0.5389],
-    ]);
+    let mu = tensor(&[&[-1.3647, 0.4453, 0.0623, 1.6174], &[0.7756, 0.0157, -0.0686, 0.7841], &[0.4252, 0.251, 0.7585, -0.5769]]);
+    let logvar = tensor(&[&[0.2642, -0.8427, -1.0954, -0.1297], &[-1.1659, 0.1979, 0.3356, -0.7157], &[0.5105, 1.0306, -0.0914, 0.5389]]);
     // vae.json kl.per_sample
     assert_close(&values(kl_to_standard_normal(mu, logvar)), &[2.714931036051687, 0.9937661899399296, 1.129487898259344], 1e-5);
 }
 
 #[test]
 fn bernoulli_nll_matches_bce_with_logits() {
-    let logits = || {
-        tensor(&[&[0.257, -2.3548, -1.3917, -1.1917, -1.3484, -0.0541], &[-0.9286, -1.0216, -0.8817, 0.4174, 1.3676, 2.7644]])
-    };
+    let logits = || tensor(&[&[0.257, -2.3548, -1.3917, -1.1917, -1.3484, -0.0541], &[-0.9286, -1.0216, -0.8817, 0.4174, 1.3676, 2.7644]]);
     let binary = tensor(&[&[1.0, 1.0, 0.0, 1.0, 0.0, 0.0], &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0]]);
     // vae.json bce_with_logits.binary_targets.per_sample_sum
     assert_close(&values(bernoulli_nll(logits(), binary)), &[5.59463089104611, 1.7810344041453017], 1e-5);
@@ -71,8 +61,12 @@ fn the_one_log_sigmoid_form_equals_the_plain_two_term_form() {
     let mut rng = genlab::rng::Rng::new(4);
     let rows: Vec<Vec<f64>> = (0..6).map(|_| (0..50).map(|_| rng.range(-30.0, 30.0)).collect()).collect();
     let targets: Vec<Vec<f64>> = (0..6).map(|_| (0..50).map(|_| rng.uniform()).collect()).collect();
-    let (row_refs, target_refs): (Vec<&[f64]>, Vec<&[f64]>) = (rows.iter().map(|r| r.as_slice()).collect(), targets.iter().map(|r| r.as_slice()).collect());
+    let (row_refs, target_refs): (Vec<&[f64]>, Vec<&[f64]>) =
+        (rows.iter().map(|r| r.as_slice()).collect(), targets.iter().map(|r| r.as_slice()).collect());
     let (l, x) = (tensor(&row_refs), tensor(&target_refs));
-    let plain = (x.clone() * log_sigmoid(l.clone()) + x.clone().neg().add_scalar(1.0) * log_sigmoid(l.clone().neg())).sum_dim(1).neg().flatten(0, 1);
+    let plain = (x.clone() * log_sigmoid(l.clone()) + x.clone().neg().add_scalar(1.0) * log_sigmoid(l.clone().neg()))
+        .sum_dim(1)
+        .neg()
+        .flatten(0, 1);
     assert_close(&values(bernoulli_nll(l, x)), &values(plain), 1e-5);
 }

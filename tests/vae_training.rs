@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use burn::tensor::Device;
-use genlab::data::{load_images, ImageDatasetId};
+use genlab::data::{ImageDatasetId, load_images};
 use genlab::models::load_family;
 use genlab::models::vae::{VaeArch, VaeConfig, VaeFamily};
-use genlab::train::{spawn, Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions};
+use genlab::train::{Command, Event, Family, KnobValue, Samples, TrainData, WorkerOptions, spawn};
 use genlab::views::Model;
 
 mod common;

@@ -30,7 +30,7 @@ use genlab::data::ToyKind;
 use genlab::device::{ComputeDevice, DeviceChoice};
 use genlab::models::load_family;
 use genlab::rng::Rng;
-use genlab::train::checkpoint::{save, Progress};
+use genlab::train::checkpoint::{Progress, save};
 use genlab::train::{Batch, KnobKind, KnobValue, LossTerms, Samples};
 use genlab::views::Model;
 
@@ -122,10 +122,7 @@ fn assert_close_within(family: &str, what: &str, flex: &[f64], wgpu: &[f64], rel
     let mut worst = 0.0f64;
     for (i, (&a, &b)) in flex.iter().zip(wgpu).enumerate() {
         assert!(a.is_finite() && b.is_finite(), "{family}, {what}[{i}]: flex {a}, wgpu {b}");
-        assert!(
-            close_within(a, b, rel),
-            "{family}, {what}[{i}]: flex {a}, wgpu {b}: more apart than {rel} relative + {ABS_TOL} absolute"
-        );
+        assert!(close_within(a, b, rel), "{family}, {what}[{i}]: flex {a}, wgpu {b}: more apart than {rel} relative + {ABS_TOL} absolute");
         worst = worst.max((a - b).abs() / a.abs().max(b.abs()).max(1e-30));
     }
     eprintln!("{family}, {what}: {} values agree, largest relative difference {worst:.1e}", flex.len());
@@ -243,7 +240,8 @@ fn conv_autoencoder_on_wgpu_agrees_with_flex() {
     use genlab::models::vae::{VaeArch, VaeConfig};
     let Some(wgpu) = wgpu_device("autoencoder") else { return };
     // The convolutional networks, so the conv kernels run too (the VAE above is the MLP).
-    let config = VaeConfig { arch: VaeArch::Conv, width: 8, height: 8, hidden: 16, latent_dim: 2, learning_rate: 1e-2, ..VaeConfig::default() };
+    let config =
+        VaeConfig { arch: VaeArch::Conv, width: 8, height: 8, hidden: 16, latent_dim: 2, learning_rate: 1e-2, ..VaeConfig::default() };
     let model = new_autoencoder(config, &Device::flex(), 1).unwrap();
     let (x, labels) = images(16, 2);
     let batch = Batch { x: &x, n: 16, dims: &[1, 8, 8], labels: &labels };
@@ -458,8 +456,8 @@ fn gmmn_on_wgpu_agrees_with_flex() {
 #[ignore = "known: the DCGAN generator's gradient through the discriminator differs on wgpu"]
 fn dcgan_generator_gradient_through_the_discriminator() {
     use burn::module::Module;
-    use genlab::models::gan::dcgan::{DcganDiscriminator, DcganGenerator};
     use genlab::models::gan::GanConfig;
+    use genlab::models::gan::dcgan::{DcganDiscriminator, DcganGenerator};
     let Some(wgpu) = wgpu_device("dcgan-chain") else { return };
     let config = GanConfig { channels: 8, latent_dim: 8, ..GanConfig::dcgan(8, 8, 2, false) };
     let dir = std::env::temp_dir().join(format!("genlab-wgpu-chain-{}", std::process::id()));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use genlab::data::ToyKind;
 use genlab::rng::Rng;
 use genlab::train::family::FamilyResult;
-use genlab::train::{spawn, Batch, Command, Event, Family, Knob, KnobValue, LossTerms, Samples, TrainData, WorkerOptions};
+use genlab::train::{Batch, Command, Event, Family, Knob, KnobValue, LossTerms, Samples, TrainData, WorkerOptions, spawn};
 
 /// Returns loss 1/step, and NaN at `nan_at`; records what the worker did to it.
 struct Scripted {

@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::bench::{BenchRow, BenchSettings, FEW_SAMPLES};
 use crate::device::ComputeDevice;
-use crate::models::{FamilyKind, FAMILIES};
+use crate::models::{FAMILIES, FamilyKind};
 use crate::rng::Rng;
 
 #[derive(Args, Debug, Clone)]
@@ -87,7 +87,9 @@ fn print_table(rows: &[BenchRow], device: &ComputeDevice) {
         }
     }
     println!("device: {}   f32, Adam; sampling: {}", device.label, sampling.join(", "));
-    println!("p95: the ⌈0.95·n⌉-th smallest of n timed sampling calls; with fewer than {FEW_SAMPLES} calls that is the largest, and the row says so");
+    println!(
+        "p95: the ⌈0.95·n⌉-th smallest of n timed sampling calls; with fewer than {FEW_SAMPLES} calls that is the largest, and the row says so"
+    );
     println!("{:<22} {:>6} {:>10} {:>14} {:>16} {:>15}", "model", "batch", "params", "train steps/s", "sample (ms)", "sample p95 (ms)");
     for r in rows {
         let calls = r.sample.len();
@@ -114,7 +116,7 @@ fn print_table(rows: &[BenchRow], device: &ComputeDevice) {
 /// Two seeded Gaussian feature sets (the fake one shifted and scaled), timed through FID and
 /// PRDC with k = 5.
 fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
-    use crate::metrics::{frechet_distance, prdc, Features};
+    use crate::metrics::{Features, frechet_distance, prdc};
     let n = crate::limits::check_range("--n", args.n, 6, 1_000_000)?;
     let d = crate::limits::check_range("--dim", args.dim, 1, 4096)?;
     // Two n × d feature sets and PRDC's blocks of distances: refused when they would not fit.
@@ -125,11 +127,15 @@ fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
     if let Some(dir) = &args.write_features {
         for name in ["real.csv", "fake.csv"] {
             if dir.join(name).exists() {
-                return Err(format!("{}: already exists; genlab does not write over files (pick another --write-features folder)", dir.join(name).display()));
+                return Err(format!(
+                    "{}: already exists; genlab does not write over files (pick another --write-features folder)",
+                    dir.join(name).display()
+                ));
             }
         }
         for (name, data) in [("real.csv", &real), ("fake.csv", &fake)] {
-            let text: String = data.chunks(d).map(|row| row.iter().map(|v| format!("{v:.9}")).collect::<Vec<_>>().join(",") + "\n").collect();
+            let text: String =
+                data.chunks(d).map(|row| row.iter().map(|v| format!("{v:.9}")).collect::<Vec<_>>().join(",") + "\n").collect();
             crate::train::checkpoint::write_atomic(&dir.join(name), text.as_bytes())?;
         }
     }
@@ -153,7 +159,10 @@ fn bench_metrics(args: &BenchArgs) -> Result<(), String> {
     } else {
         println!("genlab metrics on {n} vs {n} features of {d} dimensions ({} threads)", rayon::current_num_threads());
         println!("FID {:.4} in {fid_s:.3} s", fid.distance);
-        println!("precision {:.4} recall {:.4} density {:.4} coverage {:.4} in {prdc_s:.3} s", p.precision, p.recall, p.density, p.coverage);
+        println!(
+            "precision {:.4} recall {:.4} density {:.4} coverage {:.4} in {prdc_s:.3} s",
+            p.precision, p.recall, p.density, p.coverage
+        );
         println!("total {:.3} s", fid_s + prdc_s);
     }
     Ok(())

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::device::ComputeDevice;
-use crate::eval::run::{check_options, check_sample_memory, MAX_EVAL_SAMPLES};
-use crate::eval::{cache, evaluate, EvalOptions};
+use crate::eval::run::{MAX_EVAL_SAMPLES, check_options, check_sample_memory};
+use crate::eval::{EvalOptions, cache, evaluate};
 use crate::limits::check_range;
 
 use super::DatasetArg;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::limits;
-use crate::metrics::{frechet_distance, prdc, Features};
+use crate::metrics::{Features, frechet_distance, prdc};
 
 #[derive(Args, Debug, Clone)]
 pub struct MetricsArgs {

@@ -81,9 +81,7 @@ pub fn main() -> ExitCode {
         Some(Commands::Sample(args)) => sample::run(&args, &headless_device(cli.device)),
         Some(Commands::Eval(args)) => eval::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Metrics(args)) => metrics::run(&args),
-        Some(Commands::TrainClassifier(args)) => {
-            train_classifier::run(&args, &headless_device(cli.device), cli.data_dir.as_deref())
-        }
+        Some(Commands::TrainClassifier(args)) => train_classifier::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Schedule(args)) => schedule::run(&args),
         Some(Commands::Bench(args)) => bench::run(&args, &headless_device(cli.device)),
     };

@@ -174,7 +174,11 @@ pub fn run(args: &SampleArgs, device: &ComputeDevice) -> Result<(), String> {
         let flag = format!("--{}", name.replace("sample_length", "length").replace('_', "-"));
         let vocab = family.tokens().map(|tokens| tokens.vocab().len());
         let Some(vocab) = vocab else {
-            return Err(format!("{}: {flag} applies to character models; this checkpoint is a {}", args.checkpoint.display(), family.family_name()));
+            return Err(format!(
+                "{}: {flag} applies to character models; this checkpoint is a {}",
+                args.checkpoint.display(),
+                family.family_name()
+            ));
         };
         if let Some(k) = args.top_k.filter(|&k| name == "top_k" && k > vocab) {
             return Err(format!("--top-k {k} is too large: this model knows {vocab} characters, so k is at most {vocab} (0: off)"));

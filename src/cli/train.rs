@@ -10,8 +10,8 @@ use crate::device::ComputeDevice;
 use crate::export::{save_grid_png, save_scatter_png};
 use crate::limits::{check_alloc, check_range, check_real};
 use crate::models::{DataKind, DataShape, FamilyKind, Settings};
-use crate::train::checkpoint::{check_out_folder, write_atomic, OutFolder};
-use crate::train::{spawn, Command, Event, LossHistory, Samples, TrainData, WorkerOptions};
+use crate::train::checkpoint::{OutFolder, check_out_folder, write_atomic};
+use crate::train::{Command, Event, LossHistory, Samples, TrainData, WorkerOptions, spawn};
 
 use super::DatasetArg;
 
@@ -115,7 +115,11 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
     let dataset = match args.dataset.id() {
         DatasetId::Images(ImageDatasetId::Mnist) if text_model => DatasetId::Text,
         DatasetId::Text if !text_model => {
-            return Err(format!("--dataset text is for a text model (--family charlm); the {} trains on {}", entry.label, kinds(entry.data)))
+            return Err(format!(
+                "--dataset text is for a text model (--family charlm); the {} trains on {}",
+                entry.label,
+                kinds(entry.data)
+            ));
         }
         id => id,
     };
@@ -164,13 +168,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         data_dir: if text_model { args.text.clone() } else { data_dir.map(Path::to_path_buf) },
         ..WorkerOptions::default()
     };
-    let worker = spawn(
-        family,
-        train_data,
-        options,
-        Box::new(move |dir| crate::models::load_family(dir, &loader_device)),
-        None,
-    );
+    let worker = spawn(family, train_data, options, Box::new(move |dir| crate::models::load_family(dir, &loader_device)), None);
     worker.send(Command::Step(steps));
 
     let mut history = LossHistory::default();

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::data::{load_images, ImageDatasetId};
+use crate::data::{ImageDatasetId, load_images};
 use crate::device::ComputeDevice;
-use crate::models::classifier::{train_classifier, ClassifierConfig, TrainOptions};
+use crate::models::classifier::{ClassifierConfig, TrainOptions, train_classifier};
 
 #[derive(Args, Debug, Clone)]
 pub struct TrainClassifierArgs {

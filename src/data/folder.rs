@@ -29,10 +29,7 @@ const MAX_DECODE_BYTES: u64 = 512 << 20;
 const TEST_EVERY: usize = 5;
 
 fn is_image(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
-        Some("png" | "jpg" | "jpeg")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("png" | "jpg" | "jpeg"))
 }
 
 /// The visible entries of `dir`, sorted; `listed` counts every entry read so far in this
@@ -76,8 +73,7 @@ fn list_images(dir: &Path) -> Result<(Vec<(PathBuf, u8)>, Vec<String>), String> 
     let mut classes = Vec::new();
     let mut files = Vec::new();
     for sub in entries.iter().filter(|p| p.is_dir()) {
-        let images: Vec<PathBuf> =
-            sorted_entries(sub, &mut listed)?.into_iter().filter(|p| p.is_file() && is_image(p)).collect();
+        let images: Vec<PathBuf> = sorted_entries(sub, &mut listed)?.into_iter().filter(|p| p.is_file() && is_image(p)).collect();
         if images.is_empty() {
             continue;
         }
@@ -109,8 +105,7 @@ fn list_images(dir: &Path) -> Result<(Vec<(PathBuf, u8)>, Vec<String>), String> 
 fn load_one(path: &Path) -> Result<Vec<f32>, String> {
     let name = path.display();
     let bytes = limits::read_file_capped(path, limits::files::IMAGE_BYTES)?;
-    let mut reader =
-        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("{name}: cannot read ({e})"))?;
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("{name}: cannot read ({e})"))?;
     let mut bounds = Limits::default();
     bounds.max_image_width = Some(MAX_IMAGE_SIDE);
     bounds.max_image_height = Some(MAX_IMAGE_SIDE);

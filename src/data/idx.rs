@@ -76,10 +76,7 @@ fn read_idx_stream(mut stream: impl Read, expected_ndim: usize, gzip: bool) -> R
         return Err(format!("too short to be an IDX file ({got} bytes)"));
     }
     if magic[0] != 0 || magic[1] != 0 {
-        return Err(format!(
-            "not an IDX file: the magic number starts with {:#04x} {:#04x}, expected 0x00 0x00",
-            magic[0], magic[1]
-        ));
+        return Err(format!("not an IDX file: the magic number starts with {:#04x} {:#04x}, expected 0x00 0x00", magic[0], magic[1]));
     }
     if magic[2] != IDX_TYPE_U8 {
         return Err(format!("unsupported IDX element type {:#04x}: genlab reads unsigned bytes (0x08)", magic[2]));
@@ -97,8 +94,7 @@ fn read_idx_stream(mut stream: impl Read, expected_ndim: usize, gzip: bool) -> R
     if got < sizes.len() {
         return Err(format!("truncated header: {} bytes, the header needs {header_len}", 4 + got));
     }
-    let dims: Vec<usize> =
-        sizes.chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize).collect();
+    let dims: Vec<usize> = sizes.chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize).collect();
     let count = data_bytes(&dims)?;
 
     let mut data = Vec::with_capacity(count.min(INITIAL_RESERVE) as usize);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::idx::{parse_idx, read_idx, IdxError};
+use super::idx::{IdxError, parse_idx, read_idx};
 use crate::limits;
 
 /// A set of equally sized grey images, pixels in [0, 1], row-major, one label per image.
@@ -46,12 +46,7 @@ impl ImageSet {
             return Err(format!("{n} images but {} labels", labels.len()));
         }
         limits::check_alloc(&format!("{n} images of {height}×{width} pixels as 32-bit floats"), pixels, 4)?;
-        Ok(Self {
-            width,
-            height,
-            pixels: images.iter().map(|&b| b as f32 / 255.0).collect(),
-            labels: labels.to_vec(),
-        })
+        Ok(Self { width, height, pixels: images.iter().map(|&b| b as f32 / 255.0).collect(), labels: labels.to_vec() })
     }
 }
 
@@ -100,8 +95,7 @@ impl ImageData {
 
 pub const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 /// Xiao, Rasul & Vollgraf 2017, table 1.
-pub const FASHION_CLASSES: [&str; 10] =
-    ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"];
+pub const FASHION_CLASSES: [&str; 10] = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"];
 
 /// Which IDX family to look for in a data directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,9 +157,7 @@ const ROLES: [(&str, &[&str]); 4] = [
 /// Which of the four files `dir` holds under one prefix (plain or `.gz`), in `ROLES` order.
 fn find_with_prefix(dir: &Path, prefix: &str) -> [Option<PathBuf>; 4] {
     ROLES.map(|(_, stems)| {
-        stems.iter().find_map(|stem| {
-            ["", ".gz"].iter().map(|ext| dir.join(format!("{prefix}{stem}{ext}"))).find(|p| p.is_file())
-        })
+        stems.iter().find_map(|stem| ["", ".gz"].iter().map(|ext| dir.join(format!("{prefix}{stem}{ext}"))).find(|p| p.is_file()))
     })
 }
 

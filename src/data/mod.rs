@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use images::{ImageData, ImageSet, IdxDataset};
+pub use images::{IdxDataset, ImageData, ImageSet};
 pub use text::TextData;
 pub use toy::ToyKind;
 

@@ -6,8 +6,7 @@ use crate::rng::Rng;
 
 use super::images::{ImageData, ImageSet};
 
-pub const SHAPE_CLASSES: [&str; 10] =
-    ["circle", "square", "triangle", "cross", "plus", "hbar", "vbar", "diagonal", "ring", "dots"];
+pub const SHAPE_CLASSES: [&str; 10] = ["circle", "square", "triangle", "cross", "plus", "hbar", "vbar", "diagonal", "ring", "dots"];
 
 const SIZE: usize = 28;
 
@@ -71,8 +70,7 @@ fn draw_shape(class: u8, rng: &mut Rng) -> Vec<f32> {
                 0 => ((p[0] - cx).hypot(p[1] - cy) - r).abs(),
                 1 => polygon(&square, p),
                 2 => polygon(&triangle, p),
-                3 => segment_distance(p, [cx - r, cy - r], [cx + r, cy + r])
-                    .min(segment_distance(p, [cx - r, cy + r], [cx + r, cy - r])),
+                3 => segment_distance(p, [cx - r, cy - r], [cx + r, cy + r]).min(segment_distance(p, [cx - r, cy + r], [cx + r, cy - r])),
                 4 => segment_distance(p, [cx - r, cy], [cx + r, cy]).min(segment_distance(p, [cx, cy - r], [cx, cy + r])),
                 5 => segment_distance(p, [cx - r, cy + tilt * r], [cx + r, cy - tilt * r]),
                 6 => segment_distance(p, [cx + tilt * r, cy - r], [cx - tilt * r, cy + r]),

@@ -101,10 +101,7 @@ pub fn load_text_file(path: &Path) -> Result<TextData, String> {
         return Err(format!("{name}: this looks like a binary file (it contains zero bytes), not text"));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{name}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8 and try again",
-            e.utf8_error().valid_up_to()
-        )
+        format!("{name}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8 and try again", e.utf8_error().valid_up_to())
     })?;
     let control = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
     if control * 100 > text.chars().count() {

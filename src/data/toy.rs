@@ -58,10 +58,7 @@ impl ToyKind {
                     .collect(),
                 0.02,
             )),
-            ToyKind::Grid25 => Some((
-                (0..25).map(|i| [(i % 5) as f32 * 2.0 - 4.0, (i / 5) as f32 * 2.0 - 4.0]).collect(),
-                0.05,
-            )),
+            ToyKind::Grid25 => Some(((0..25).map(|i| [(i % 5) as f32 * 2.0 - 4.0, (i / 5) as f32 * 2.0 - 4.0]).collect(), 0.05)),
             _ => None,
         }
     }

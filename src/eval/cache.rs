@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::EvalOptions;
 use super::report::EvalReport;
 use super::run::{checkpoint_data_dir, checkpoint_dataset};
-use super::EvalOptions;
-use crate::data::images::{find_idx_files, IdxDataset};
+use crate::data::images::{IdxDataset, find_idx_files};
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::limits::{files::JSON_BYTES, read_file_capped};
 use crate::train::checkpoint::write_atomic;
@@ -143,11 +143,7 @@ fn folder_words(path: &Path) -> String {
 fn file_words(path: &Path) -> String {
     match std::fs::metadata(path) {
         Ok(meta) => {
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
+            let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
             format!("|{}:{}:{modified}", path.display(), meta.len())
         }
         Err(_) => format!("|{}:missing", path.display()),

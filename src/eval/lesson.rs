@@ -14,9 +14,9 @@
 use crate::metrics::Features;
 use crate::rng::Rng;
 
+use super::EvalOptions;
 use super::report::SampleMetrics;
 use super::run::sample_metrics;
-use super::EvalOptions;
 
 /// The two cluster centres and their standard deviation.
 pub const CENTRES: [[f64; 2]; 2] = [[-2.0, 0.0], [2.0, 0.0]];

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::DatasetId;
 
 pub use report::{EvalReport, SampleMetrics};
-pub use run::{evaluate, real_features, RealReference};
+pub use run::{RealReference, evaluate, real_features};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalOptions {

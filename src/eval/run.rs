@@ -7,14 +7,14 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 
-use crate::data::{load_images, DatasetId, ImageData, ImageDatasetId, ToyKind};
+use crate::data::{DatasetId, ImageData, ImageDatasetId, ToyKind, load_images};
 use crate::limits::{check_alloc, check_range};
-use crate::metrics::{self, evaluate_likelihood, Features};
-use crate::models::classifier::{train_classifier, Classifier, ClassifierConfig, TrainOptions, FID_NAME};
+use crate::metrics::{self, Features, evaluate_likelihood};
+use crate::models::classifier::{Classifier, ClassifierConfig, FID_NAME, TrainOptions, train_classifier};
 use crate::models::{checkpoint_values_per_sample, load_family};
 use crate::rng::Rng;
-use crate::train::checkpoint::read_progress;
 use crate::train::Samples;
+use crate::train::checkpoint::read_progress;
 
 use super::report::{EvalReport, SampleMetrics};
 use super::{EvalOptions, ProgressFn};
@@ -220,9 +220,9 @@ pub fn evaluate(
 pub fn checkpoint_dataset(checkpoint: &Path, options: &EvalOptions) -> Result<DatasetId, String> {
     match options.dataset {
         Some(d) => Ok(d),
-        None => read_progress(checkpoint)?.dataset.ok_or_else(|| {
-            format!("{}: the checkpoint does not record its dataset; name it with --dataset", checkpoint.display())
-        }),
+        None => read_progress(checkpoint)?
+            .dataset
+            .ok_or_else(|| format!("{}: the checkpoint does not record its dataset; name it with --dataset", checkpoint.display())),
     }
 }
 

@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::data::text::{builtin_corpus, load_text_file};
-use crate::metrics::{evaluate_text_likelihood, LikelihoodSummary};
+use crate::metrics::{LikelihoodSummary, evaluate_text_likelihood};
 use crate::models::charlm::SamplingSettings;
 use crate::models::load_family;
 use crate::train::checkpoint::read_progress;
@@ -39,10 +39,7 @@ impl TextReport {
             "{:<26} {:>8.4} nats/char ({:.4} bits/char, ±{:.4}, {} held-out characters)\n",
             "NLL (exact)", l.nll_nats, l.bits_per_dim, l.std_error, l.examples
         );
-        out += &format!(
-            "{:<26} {:>8.4} nats/char (the best a model ignoring context can do)\n",
-            "unigram entropy", self.unigram_entropy
-        );
+        out += &format!("{:<26} {:>8.4} nats/char (the best a model ignoring context can do)\n", "unigram entropy", self.unigram_entropy);
         out += &format!("{:<26} {:>8.0} characters/s (one at a time)\n", "sampling", self.chars_per_second);
         out += &format!("{:<26} {:>8}\n", "parameters", self.num_params);
         out
@@ -60,9 +57,8 @@ pub fn evaluate_text(checkpoint: &Path, options: &EvalOptions, device: &Device) 
         Some(file) => load_text_file(file)?,
         None => builtin_corpus(),
     };
-    let view = family
-        .tokens()
-        .ok_or_else(|| format!("{}: this checkpoint is a {}, not a text model", checkpoint.display(), description))?;
+    let view =
+        family.tokens().ok_or_else(|| format!("{}: this checkpoint is a {}, not a text model", checkpoint.display(), description))?;
     let vocab = view.vocab();
     if vocab != text.vocab {
         return Err(format!(
@@ -78,10 +74,7 @@ pub fn evaluate_text(checkpoint: &Path, options: &EvalOptions, device: &Device) 
     view.generate(&[], 100, &SamplingSettings::default(), options.seed)?;
     let chars_per_second = 100.0 / started.elapsed().as_secs_f64();
     let model = family.likelihood().ok_or("this text model has no likelihood")?;
-    let likelihood = evaluate_text_likelihood(model, &text.test, window, options.n)?
-        .into_iter()
-        .next()
-        .ok_or("no likelihood estimate")?;
+    let likelihood = evaluate_text_likelihood(model, &text.test, window, options.n)?.into_iter().next().ok_or("no likelihood estimate")?;
     Ok(TextReport {
         checkpoint: checkpoint.display().to_string(),
         description,

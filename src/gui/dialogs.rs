@@ -2,7 +2,7 @@
 //! A test, with no display and no one to click, answers them beforehand with `answer_next`.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{Receiver, channel};
 
 use eframe::egui;
 

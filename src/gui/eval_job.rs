@@ -2,15 +2,15 @@
 //! checkpoints against one real reference, reports progress, and stops when cancelled.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::eval::run::{checkpoint_data_dir, checkpoint_dataset, evaluate_against, real_features, RealReference};
-use crate::eval::{cache, EvalOptions, EvalReport};
+use crate::eval::run::{RealReference, checkpoint_data_dir, checkpoint_dataset, evaluate_against, real_features};
+use crate::eval::{EvalOptions, EvalReport, cache};
 use crate::models::load_family;
 use crate::train::{ImageBatch, Samples};
 
@@ -19,11 +19,25 @@ pub const GRID_SEED: u64 = 7;
 pub const GRID_N: usize = 16;
 
 pub enum JobEvent {
-    Progress { run: usize, stage: String, fraction: f64 },
-    Done { run: usize, report: Box<EvalReport>, cached: bool },
+    Progress {
+        run: usize,
+        stage: String,
+        fraction: f64,
+    },
+    Done {
+        run: usize,
+        report: Box<EvalReport>,
+        cached: bool,
+    },
     /// The fixed-seed preview grid of a run (images only).
-    Grid { run: usize, images: ImageBatch },
-    Failed { run: usize, message: String },
+    Grid {
+        run: usize,
+        images: ImageBatch,
+    },
+    Failed {
+        run: usize,
+        message: String,
+    },
     Finished,
 }
 

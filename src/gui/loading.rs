@@ -3,8 +3,8 @@
 //! a frame, shows its "Loading …" line meanwhile and the error when it fails. A panic inside
 //! the loader (a file nothing checked for) becomes that error too, never a dead window.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use eframe::egui;
 
@@ -62,7 +62,8 @@ impl<T> Loading<T> {
 /// Runs `build` here, turning a panic inside it into an error that names `what`: a model built
 /// from unusual data must fail with a message in its tab, not take the window down.
 pub fn without_panics<T>(what: &str, build: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(build)).unwrap_or_else(|payload| Err(format!("{what} failed inside genlab ({})", panic_message(payload.as_ref()))))
+    catch_unwind(AssertUnwindSafe(build))
+        .unwrap_or_else(|payload| Err(format!("{what} failed inside genlab ({})", panic_message(payload.as_ref()))))
 }
 
 #[cfg(test)]

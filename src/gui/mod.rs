@@ -19,7 +19,7 @@ use std::sync::Arc;
 use eframe::egui;
 use eframe::egui_wgpu;
 
-use crate::device::{full_device_descriptor, DeviceChoice};
+use crate::device::{DeviceChoice, full_device_descriptor};
 
 pub use app::GenlabApp;
 
@@ -43,10 +43,6 @@ pub fn run(device: DeviceChoice, data_dir: Option<PathBuf>) -> Result<(), String
         wgpu_options: egui_wgpu::WgpuConfiguration { wgpu_setup: wgpu_setup(), ..Default::default() },
         ..Default::default()
     };
-    eframe::run_native(
-        "genlab",
-        options,
-        Box::new(move |cc| Ok(Box::new(GenlabApp::new(cc, device, data_dir)))),
-    )
-    .map_err(|e| format!("could not open the window: {e}"))
+    eframe::run_native("genlab", options, Box::new(move |cc| Ok(Box::new(GenlabApp::new(cc, device, data_dir)))))
+        .map_err(|e| format!("could not open the window: {e}"))
 }

@@ -11,8 +11,8 @@ use eframe::egui;
 
 use crate::data::DatasetId;
 use crate::device::ComputeDevice;
-use crate::models::{load_family_expecting, FamilyKind};
-use crate::train::{spawn, Command, Event, Knob, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions};
+use crate::models::{FamilyKind, load_family_expecting};
+use crate::train::{Command, Event, Knob, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions, spawn};
 use crate::views::Model;
 
 use super::tab::TabStatus;
@@ -105,13 +105,7 @@ impl Session {
             data,
             options,
             Box::new(move |dir| load_family_expecting(dir, &loader_device, &accepts)),
-            Some(Box::new(move || {
-                if software {
-                    repaint.request_repaint_after(SOFTWARE_FRAME)
-                } else {
-                    repaint.request_repaint()
-                }
-            })),
+            Some(Box::new(move || if software { repaint.request_repaint_after(SOFTWARE_FRAME) } else { repaint.request_repaint() })),
         );
         worker.send(Command::Preview(crate::views::preview_questions()));
         Self {

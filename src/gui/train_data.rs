@@ -78,7 +78,13 @@ impl TabData {
     /// `Some` once. Images and texts load on a background thread started by the first call; a
     /// failed load is reported once and tried again on the next call. 2-D toys are drawn at
     /// once. A text comes in examples one token long: the family cuts it into its windows.
-    pub fn get(&mut self, dataset: DatasetId, text: Option<&Path>, data_dir: Option<&Path>, ctx: &egui::Context) -> Option<Result<TrainData, String>> {
+    pub fn get(
+        &mut self,
+        dataset: DatasetId,
+        text: Option<&Path>,
+        data_dir: Option<&Path>,
+        ctx: &egui::Context,
+    ) -> Option<Result<TrainData, String>> {
         let choice: Choice = (dataset, text.map(Path::to_path_buf));
         if let Some((picked, d)) = &self.data
             && *picked == choice

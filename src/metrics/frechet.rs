@@ -43,15 +43,7 @@ pub fn frechet_distance(real: &Features, fake: &Features) -> MetricResult<Freche
 }
 
 /// The same from precomputed moments (row-major d × d covariances); `n_*` only feed the warning.
-pub fn frechet_from_moments(
-    mu_r: &[f64],
-    cov_r: &[f64],
-    n_r: usize,
-    mu_g: &[f64],
-    cov_g: &[f64],
-    n_g: usize,
-    d: usize,
-) -> Frechet {
+pub fn frechet_from_moments(mu_r: &[f64], cov_r: &[f64], n_r: usize, mu_g: &[f64], cov_g: &[f64], n_g: usize, d: usize) -> Frechet {
     let mut sr = DMatrix::from_row_slice(d, d, cov_r);
     let mut sg = DMatrix::from_row_slice(d, d, cov_g);
     let mut warning = None;
@@ -60,8 +52,9 @@ pub fn frechet_from_moments(
         .filter_map(|(name, s, n)| {
             let eig = SymmetricEigen::new(s.clone()).eigenvalues;
             let (lo, hi) = (eig.min(), eig.max());
-            (lo <= SINGULAR_RATIO * hi.max(f64::MIN_POSITIVE))
-                .then(|| format!("the {name} features' covariance is near-singular (smallest eigenvalue {lo:.2e}, {n} samples in {d} dimensions)"))
+            (lo <= SINGULAR_RATIO * hi.max(f64::MIN_POSITIVE)).then(|| {
+                format!("the {name} features' covariance is near-singular (smallest eigenvalue {lo:.2e}, {n} samples in {d} dimensions)")
+            })
         })
         .collect();
     if !singular.is_empty() {

@@ -20,9 +20,7 @@ pub struct Mmd {
 /// Σ_{i,j} k(a_i, b_j) over all pairs.
 fn kernel_sums(a: &Features, b: &Features, bandwidths: &[f64]) -> f64 {
     let inv: Vec<f64> = bandwidths.iter().map(|s| 1.0 / (2.0 * s * s)).collect();
-    map_distance_blocks(a, b, |_, d2| d2.iter().map(|&d| inv.iter().map(|c| (-d * c).exp()).sum::<f64>()).sum::<f64>())
-        .iter()
-        .sum()
+    map_distance_blocks(a, b, |_, d2| d2.iter().map(|&d| inv.iter().map(|c| (-d * c).exp()).sum::<f64>()).sum::<f64>()).iter().sum()
 }
 
 pub fn mmd2(x: &Features, y: &Features, bandwidths: &[f64]) -> MetricResult<Mmd> {

@@ -12,12 +12,12 @@ pub mod mode_coverage;
 pub mod prdc;
 
 pub use features::Features;
-pub use frechet::{frechet_distance, Frechet};
-pub use inception_score::{inception_score, softmax_rows, InceptionScore};
-pub use likelihood::{evaluate_likelihood, evaluate_text_likelihood, LikelihoodModel, LikelihoodSummary, LogLikelihood};
-pub use mmd::{mmd2, Mmd};
-pub use mode_coverage::{mode_coverage, ModeCoverage};
-pub use prdc::{prdc, Prdc, DEFAULT_K};
+pub use frechet::{Frechet, frechet_distance};
+pub use inception_score::{InceptionScore, inception_score, softmax_rows};
+pub use likelihood::{LikelihoodModel, LikelihoodSummary, LogLikelihood, evaluate_likelihood, evaluate_text_likelihood};
+pub use mmd::{Mmd, mmd2};
+pub use mode_coverage::{ModeCoverage, mode_coverage};
+pub use prdc::{DEFAULT_K, Prdc, prdc};
 
 /// Metric errors are sentences for a person (they name the set and the problem).
 pub type MetricResult<T> = Result<T, String>;

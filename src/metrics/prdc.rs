@@ -55,8 +55,7 @@ pub fn prdc(real: &Features, fake: &Features, k: usize) -> MetricResult<Prdc> {
     let fake_r2: Vec<f64> = fake_radii.iter().map(|r| r * r).collect();
 
     let blocks = map_distance_blocks(real, fake, |start, d2| {
-        let mut counts =
-            BlockCounts { fake_in_real_balls: vec![0; fake.len()], real_in_fake_ball: 0, real_ball_covered: 0 };
+        let mut counts = BlockCounts { fake_in_real_balls: vec![0; fake.len()], real_in_fake_ball: 0, real_ball_covered: 0 };
         let rows = d2.nrows();
         let mut in_fake_ball = vec![false; rows];
         let mut covered = vec![false; rows];

@@ -24,10 +24,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
 
-use crate::train::checkpoint::{read_config, CONFIG_FILE};
+use crate::train::checkpoint::{CONFIG_FILE, read_config};
 use crate::views::Model;
 
-pub use registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind, FAMILIES};
+pub use registry::{Built, DataKind, DataShape, FAMILIES, FamilyEntry, FamilyKind};
 pub use settings::Settings;
 
 /// Every family, in the order of the GUI's tabs (the registry's list).

@@ -44,9 +44,7 @@ impl DataShape {
     pub fn of(data: &TrainData) -> Self {
         match data {
             TrainData::Images(d) => DataShape::Images { width: d.train.width, height: d.train.height, classes: d.num_classes() },
-            TrainData::Points { labels, .. } => {
-                DataShape::Points { classes: labels.iter().copied().max().map_or(1, |m| m as usize + 1) }
-            }
+            TrainData::Points { labels, .. } => DataShape::Points { classes: labels.iter().copied().max().map_or(1, |m| m as usize + 1) },
             TrainData::Text { text, .. } => DataShape::Text { vocab: text.vocab.clone() },
         }
     }

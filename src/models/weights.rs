@@ -9,13 +9,13 @@ use std::path::Path;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
-use burn::store::burn_pack;
 use burn::store::RecordError;
+use burn::store::burn_pack;
 use burn::tensor::DType;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::train::checkpoint::{read_config, write_atomic, CONFIG_FILE};
+use crate::train::checkpoint::{CONFIG_FILE, read_config, write_atomic};
 use crate::train::family::{FamilyResult, Knob, KnobKind, KnobValue};
 
 /// A tensor's values on the host, with a message for a person when the device fails.

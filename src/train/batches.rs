@@ -12,10 +12,16 @@ use super::family::Batch;
 pub enum TrainData {
     Images(Arc<ImageData>),
     /// 2-D points with a component label each.
-    Points { points: Arc<Vec<[f32; 2]>>, labels: Arc<Vec<u8>> },
+    Points {
+        points: Arc<Vec<[f32; 2]>>,
+        labels: Arc<Vec<u8>>,
+    },
     /// Token streams; an example is `window` consecutive tokens (as f32 ids) from a random
     /// place in the training text.
-    Text { text: Arc<TextData>, window: usize },
+    Text {
+        text: Arc<TextData>,
+        window: usize,
+    },
 }
 
 impl TrainData {

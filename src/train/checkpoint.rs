@@ -78,10 +78,7 @@ pub fn check_out_folder(dir: &Path) -> Result<OutFolder, String> {
         Err(e) => return Err(format!("{}: cannot look at this folder ({e})", dir.display())),
     };
     if !meta.is_dir() {
-        return Err(format!(
-            "{}: this is a file, not a folder; a checkpoint is a folder (pick a new name)",
-            dir.display()
-        ));
+        return Err(format!("{}: this is a file, not a folder; a checkpoint is a folder (pick a new name)", dir.display()));
     }
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: cannot list this folder ({e})", dir.display()))?

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::data::text::{builtin_corpus, load_text_file};
-use crate::data::{load_images, DatasetId, ImageData};
+use crate::data::{DatasetId, ImageData, load_images};
 use crate::rng::Rng;
 
 use super::batches::TrainData;
@@ -112,8 +112,18 @@ mod tests {
 
     #[test]
     fn images_with_no_pixels_or_foreign_labels_are_refused() {
-        let set = |width: usize, height: usize, labels: Vec<u8>| ImageSet { width, height, pixels: vec![0.0; labels.len() * width * height], labels };
-        let data = |train: ImageSet, test: ImageSet| ImageData { source: "odd.idx".into(), class_names: vec!["a".into(), "b".into()], train, test };
+        let set = |width: usize, height: usize, labels: Vec<u8>| ImageSet {
+            width,
+            height,
+            pixels: vec![0.0; labels.len() * width * height],
+            labels,
+        };
+        let data = |train: ImageSet, test: ImageSet| ImageData {
+            source: "odd.idx".into(),
+            class_names: vec!["a".into(), "b".into()],
+            train,
+            test,
+        };
         assert!(check_images(&data(set(2, 2, vec![0, 1]), set(2, 2, vec![1]))).is_ok());
         let empty = check_images(&data(set(2, 2, vec![]), set(2, 2, vec![1]))).unwrap_err();
         assert!(empty.contains("training split has no images"), "{empty}");

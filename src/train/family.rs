@@ -80,8 +80,6 @@ pub trait Family: Send {
     /// Goes back to the last known-good weights (after a NaN/Inf loss).
     fn restore_good(&mut self);
 
-
-
     /// Called after every finite step: a sentence when training should pause because the
     /// run has gone somewhere it will not come back from (e.g. a GAN's discriminator winning
     /// outright). NaN/Inf losses are the trainer's own check.

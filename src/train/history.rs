@@ -43,11 +43,8 @@ impl TermHistory {
         self.pending_sum = 0.0;
         self.pending_count = 0;
         if self.points.len() >= self.capacity {
-            self.points = self
-                .points
-                .chunks(2)
-                .map(|pair| (pair[0].0, pair.iter().map(|p| p.1).sum::<f64>() / pair.len() as f64))
-                .collect();
+            self.points =
+                self.points.chunks(2).map(|pair| (pair[0].0, pair.iter().map(|p| p.1).sum::<f64>() / pair.len() as f64)).collect();
             self.stride *= 2;
         }
     }

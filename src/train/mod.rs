@@ -15,5 +15,5 @@ pub use batches::TrainData;
 pub use family::{Batch, Family, FamilyResult, ImageBatch, LossTerms, Samples};
 pub use history::LossHistory;
 pub use knob::{Knob, KnobKind, KnobValue};
-pub use protocol::{Answer, Command, Context, Event, PreviewQuestion, Question, MAX_BATCH};
-pub use worker::{spawn, panic_message, Loader, Notify, WorkerHandle, WorkerOptions};
+pub use protocol::{Answer, Command, Context, Event, MAX_BATCH, PreviewQuestion, Question};
+pub use worker::{Loader, Notify, WorkerHandle, WorkerOptions, panic_message, spawn};

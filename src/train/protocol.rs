@@ -76,11 +76,18 @@ pub enum Command<M: ?Sized = dyn super::family::Family> {
     /// Run exactly `n` steps, then pause.
     Step(u32),
     /// Change one of the model's live knobs.
-    SetKnob { name: String, value: KnobValue },
+    SetKnob {
+        name: String,
+        value: KnobValue,
+    },
     /// Examples per training step from now on (1 … `MAX_BATCH`).
     SetBatchSize(usize),
     /// Draw `n` samples with a seed (a chosen class for conditional models).
-    Sample { n: usize, seed: u64, label: Option<u8> },
+    Sample {
+        n: usize,
+        seed: u64,
+        label: Option<u8>,
+    },
     /// Ask the model a question between steps; the answer comes back as `Event::Answer`.
     Ask(Question<M>),
     /// Questions asked again with every preview while training, replacing earlier ones.
@@ -118,19 +125,37 @@ impl<M: ?Sized> fmt::Debug for Command<M> {
 /// What the worker reports.
 pub enum Event {
     /// The model is ready: its description, parameter count and live knobs.
-    Ready { description: String, num_params: usize, knobs: Vec<Knob> },
+    Ready {
+        description: String,
+        num_params: usize,
+        knobs: Vec<Knob>,
+    },
     /// One step's loss terms.
-    Losses { step: u64, terms: LossTerms },
+    Losses {
+        step: u64,
+        terms: LossTerms,
+    },
     /// Throughput, sent about twice a second while training.
-    Progress { step: u64, samples_seen: u64, steps_per_sec: f64, running: bool },
+    Progress {
+        step: u64,
+        samples_seen: u64,
+        steps_per_sec: f64,
+        running: bool,
+    },
     /// A preview or requested sample batch; `seed` is the seed it was drawn with.
-    Samples { step: u64, seed: u64, samples: Samples },
+    Samples {
+        step: u64,
+        seed: u64,
+        samples: Samples,
+    },
     /// The answer to a `Command::Ask` (or a preview question), typed by the question.
     Answer(Answer),
     Saved(PathBuf),
     Loaded(PathBuf),
     /// Training paused; `reason` is set when the worker paused on its own (e.g. NaN loss).
-    Paused { reason: Option<String> },
+    Paused {
+        reason: Option<String>,
+    },
     Running,
     /// Something failed; the text is meant for a person.
     Error(String),

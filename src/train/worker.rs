@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::batches::{Batcher, TrainData};
 use super::checkpoint;
 use super::family::Family;
-use super::protocol::{Command, Context, Event, PreviewQuestion, MAX_BATCH};
+use super::protocol::{Command, Context, Event, MAX_BATCH, PreviewQuestion};
 use crate::data::DatasetId;
 
 /// Builds a model from a checkpoint directory (for `Command::Load`).
@@ -37,7 +37,16 @@ pub struct WorkerOptions {
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        Self { seed: 0, batch_size: 128, preview_every: None, preview_n: 64, preview_seed: 1234, good_every: 20, dataset: None, data_dir: None }
+        Self {
+            seed: 0,
+            batch_size: 128,
+            preview_every: None,
+            preview_n: 64,
+            preview_seed: 1234,
+            good_every: 20,
+            dataset: None,
+            data_dir: None,
+        }
     }
 }
 
@@ -241,11 +250,7 @@ impl<M: Family + ?Sized + 'static> Worker<M> {
     }
 
     fn emit_ready(&self) {
-        self.emit(Event::Ready {
-            description: self.family.describe(),
-            num_params: self.family.num_params(),
-            knobs: self.family.knobs(),
-        });
+        self.emit(Event::Ready { description: self.family.describe(), num_params: self.family.num_params(), knobs: self.family.knobs() });
     }
 
     fn handle(&mut self, command: Command<M>) {
@@ -364,12 +369,7 @@ impl<M: Family + ?Sized + 'static> Worker<M> {
     fn send_progress(&mut self) {
         let secs = self.last_progress.elapsed().as_secs_f64();
         let steps_per_sec = if secs > 0.0 { self.progress_steps as f64 / secs } else { 0.0 };
-        self.emit(Event::Progress {
-            step: self.step,
-            samples_seen: self.samples_seen,
-            steps_per_sec,
-            running: self.training(),
-        });
+        self.emit(Event::Progress { step: self.step, samples_seen: self.samples_seen, steps_per_sec, running: self.training() });
         self.last_progress = Instant::now();
         self.progress_steps = 0;
     }

@@ -1,7 +1,7 @@
 //! The denoising view (diffusion models): a sampling run with every step kept, the predicted
 //! noise on the 2-D plane, and the loss by timestep.
 
-use super::{ask, ask_every_preview, Model};
+use super::{Model, ask, ask_every_preview};
 use crate::train::{FamilyResult, PreviewQuestion, Question, Samples};
 
 /// One step of a sampling run: the sample x_t entering the step at timestep t, and the clean

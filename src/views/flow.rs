@@ -1,6 +1,6 @@
 //! The flow view (normalizing flows on 2-D data): exact densities and the transform layer by layer.
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{FamilyResult, Question};
 
 /// Normalizing flows on 2-D data: exact densities, and the transform shown layer by layer.

@@ -1,6 +1,6 @@
 //! The two-player view (GANs on 2-D data): what the GAN lab draws and its one-player steps.
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{Batch, FamilyResult, LossTerms, Question};
 
 /// One side of a two-player game.

@@ -1,6 +1,6 @@
 //! The Boltzmann-machine view (RBMs): the hidden units' filters and Gibbs chains.
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{FamilyResult, ImageBatch, Question};
 
 /// Boltzmann machines: the hidden units' weights and Gibbs sampling, step by step.

@@ -1,6 +1,6 @@
 //! The latent view (autoencoders, VAEs, a GAN's generator): encode, decode, interpolate.
 
-use super::{ask, ask_every_preview, Model};
+use super::{Model, ask, ask_every_preview};
 use crate::train::{FamilyResult, ImageBatch, PreviewQuestion, Question};
 
 /// Families with an encoder and decoder: the latent explorer's view.
@@ -106,6 +106,11 @@ pub fn reconstructions_every_preview(n: usize) -> PreviewQuestion<dyn Model> {
         let (inputs, labels) = context.test_images(&indices)?;
         let latent = encoder(model).ok()?;
         let n = labels.len();
-        Some(latent.encode(&inputs.pixels, n, &labels).and_then(|z| latent.decode(&z, n, &labels)).map(|outputs| Reconstructions { inputs, outputs }))
+        Some(
+            latent
+                .encode(&inputs.pixels, n, &labels)
+                .and_then(|z| latent.decode(&z, n, &labels))
+                .map(|outputs| Reconstructions { inputs, outputs }),
+        )
     })
 }

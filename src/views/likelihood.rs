@@ -3,7 +3,7 @@
 //! this file adds the question that measures it on a run's test set.
 
 pub use crate::metrics::likelihood::{LikelihoodModel, LogLikelihood};
-use crate::metrics::{evaluate_likelihood, evaluate_text_likelihood, LikelihoodSummary};
+use crate::metrics::{LikelihoodSummary, evaluate_likelihood, evaluate_text_likelihood};
 use crate::train::{Question, TrainData};
 
 use super::ask;

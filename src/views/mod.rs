@@ -82,9 +82,7 @@ pub trait Model: Family {
 
 /// A question for a model whose answer is a `T`: `work` runs on the worker thread between
 /// steps, and the client receives the `T` (or the error sentence).
-pub fn ask<T: Any + Send>(
-    work: impl FnOnce(&mut dyn Model, &mut Context) -> Result<T, String> + Send + 'static,
-) -> Question<dyn Model> {
+pub fn ask<T: Any + Send>(work: impl FnOnce(&mut dyn Model, &mut Context) -> Result<T, String> + Send + 'static) -> Question<dyn Model> {
     Box::new(move |model, context| work(model, context).map(|answer| Box::new(answer) as Answer))
 }
 

@@ -1,6 +1,6 @@
 //! The pixel-by-pixel view (autoregressive image models, PixelCNN).
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{FamilyResult, Question};
 
 /// Autoregressive image models: sampling one pixel at a time, in raster order, as the

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{FamilyResult, Question};
 
 /// What an autoregressive text model says about the character after a context.
@@ -41,13 +41,7 @@ pub trait TokenView {
 
     /// Continues `prompt` by `n` tokens with the given sampling settings; the same seed gives
     /// the same text.
-    fn generate(
-        &mut self,
-        prompt: &[u32],
-        n: usize,
-        settings: &SamplingSettings,
-        seed: u64,
-    ) -> FamilyResult<Vec<DrawnToken>>;
+    fn generate(&mut self, prompt: &[u32], n: usize, settings: &SamplingSettings, seed: u64) -> FamilyResult<Vec<DrawnToken>>;
 }
 
 /// How the next token is drawn.

@@ -1,6 +1,6 @@
 //! The witness view (kernel-trained generators on 2-D data, GMMN).
 
-use super::{ask, Model};
+use super::{Model, ask};
 use crate::train::{FamilyResult, Question, TrainData};
 
 /// Kernel-trained generators on 2-D data (GMMN): where the model has too much or too little

@@ -24,11 +24,8 @@ impl RunShell {
         }
         ui.strong("Data");
         let mut choice = self.dataset;
-        let changed = if data.contains(&DataKind::Points) {
-            dataset_picker_ui(ui, &mut choice)
-        } else {
-            image_dataset_picker_ui(ui, &mut choice)
-        };
+        let changed =
+            if data.contains(&DataKind::Points) { dataset_picker_ui(ui, &mut choice) } else { image_dataset_picker_ui(ui, &mut choice) };
         if changed {
             self.pick(choice, None, ui.ctx());
         }

@@ -27,7 +27,7 @@ use crate::views::Model;
 
 use super::dialogs::Purpose;
 use super::session::Session;
-use super::tab::{side_and_central_ui, Shared, Tab, TabStatus};
+use super::tab::{Shared, Tab, TabStatus, side_and_central_ui};
 
 pub use run::RunShell;
 

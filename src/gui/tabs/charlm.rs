@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::data::text::decode;
 use crate::data::DatasetId;
-use crate::models::charlm::{draw, next_token_distribution, softmax_with_temperature, CharLmConfig, CharLmFamily, SamplingSettings};
+use crate::data::text::decode;
+use crate::models::charlm::{CharLmConfig, CharLmFamily, SamplingSettings, draw, next_token_distribution, softmax_with_temperature};
 use crate::rng::Rng;
 use crate::train::{Command, KnobValue, TrainData};
-use crate::views::likelihood::{likelihood, Likelihoods};
-use crate::views::tokens::{generate, next_token, Generated, NextToken};
+use crate::views::likelihood::{Likelihoods, likelihood};
+use crate::views::tokens::{Generated, NextToken, generate, next_token};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
@@ -282,7 +282,10 @@ impl FamilyTab for CharLmTab {
         ui.columns(2, |cols| {
             cols[0].strong("Cross-entropy of the next character (training batches)");
             if let Some(h) = unigram {
-                cols[0].weak(format!("nats per character; a uniform guess scores {:.2}, the character frequencies alone {h:.2}.", (self.config.vocab.len() as f64).ln()));
+                cols[0].weak(format!(
+                    "nats per character; a uniform guess scores {:.2}, the character frequencies alone {h:.2}.",
+                    (self.config.vocab.len() as f64).ln()
+                ));
             }
             shell.plot.ui(&mut cols[0], &session.history, 240.0);
             cols[1].strong("Samples");

@@ -11,8 +11,8 @@ use crate::data::{DatasetId, ToyKind};
 use crate::models::flow::{FlowConfig, FlowFamily};
 use crate::rng::Rng;
 use crate::train::TrainData;
-use crate::views::flow::{flow_picture, FlowPicture};
-use crate::views::likelihood::{likelihood, Likelihoods};
+use crate::views::flow::{FlowPicture, flow_picture};
+use crate::views::likelihood::{Likelihoods, likelihood};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};

@@ -15,8 +15,8 @@ use crate::models::gan::{GanConfig, GanFamily, Objective};
 use crate::rng::Rng;
 use crate::train::checkpoint::read_config;
 use crate::train::{Command, KnobValue, TrainData};
-use crate::views::game::{game, player_step, GamePicture, Player, PlayerStepped};
-use crate::views::latent::{decode, Decoded};
+use crate::views::game::{GamePicture, Player, PlayerStepped, game, player_step};
+use crate::views::latent::{Decoded, decode};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
@@ -191,7 +191,11 @@ impl GanTab {
         let width = ((ui.available_width() - 16.0) / 2.0 - 20.0).min(360.0);
         ui.columns(2, |cols| {
             cols[0].strong("Samples from the same 64 z, refreshed while training");
-            cols[0].weak(if conditional { "Row by row the classes cycle 0, 1, 2, …" } else { "Fixed noise, so you see the generator change, not the noise." });
+            cols[0].weak(if conditional {
+                "Row by row the classes cycle 0, 1, 2, …"
+            } else {
+                "Fixed noise, so you see the generator change, not the noise."
+            });
             session.samples.ui(&mut cols[0], width, "no samples yet");
             if conditional {
                 cols[1].strong("Pick a digit");
@@ -205,7 +209,8 @@ impl GanTab {
                 self.digits.ui(&mut cols[1], width * 0.8, "");
             }
             cols[1].strong("Latent interpolation");
-            cols[1].weak("Walk on the sphere from z_a to z_b (slerp) and generate each step: a smooth path means G learned a continuous map.");
+            cols[1]
+                .weak("Walk on the sphere from z_a to z_b (slerp) and generate each step: a smooth path means G learned a continuous map.");
             cols[1].horizontal(|ui| {
                 ui.add(egui::DragValue::new(&mut self.interp_seeds.0).prefix("z_a seed "));
                 ui.add(egui::DragValue::new(&mut self.interp_seeds.1).prefix("z_b seed "));
@@ -308,10 +313,18 @@ impl FamilyTab for GanTab {
             if !lab {
                 return;
             }
-            if ui.add_enabled(!running, egui::Button::new("one D step")).on_hover_text("update only the discriminator: watch the heat map move").clicked() {
+            if ui
+                .add_enabled(!running, egui::Button::new("one D step"))
+                .on_hover_text("update only the discriminator: watch the heat map move")
+                .clicked()
+            {
                 session.ask(player_step(Player::Discriminator));
             }
-            if ui.add_enabled(!running, egui::Button::new("one G step")).on_hover_text("update only the generator: the fake points move along the arrows").clicked() {
+            if ui
+                .add_enabled(!running, egui::Button::new("one G step"))
+                .on_hover_text("update only the generator: the fake points move along the arrows")
+                .clicked()
+            {
                 session.ask(player_step(Player::Generator));
             }
         });

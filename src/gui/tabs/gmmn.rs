@@ -10,7 +10,7 @@ use eframe::egui;
 use crate::data::{DatasetId, ToyKind};
 use crate::models::gmmn::{GmmnConfig, GmmnFamily};
 use crate::train::TrainData;
-use crate::views::witness::{witness, WitnessPicture};
+use crate::views::witness::{WitnessPicture, witness};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};

@@ -10,12 +10,12 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
 use crate::train::TrainData;
-use crate::views::likelihood::{likelihood, Likelihoods};
-use crate::views::pixels::{fill_pixels, PixelsFilled};
+use crate::views::likelihood::{Likelihoods, likelihood};
+use crate::views::pixels::{PixelsFilled, fill_pixels};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
-use super::super::widgets::pixel_canvas::{heat_colour, PixelCanvas};
+use super::super::widgets::pixel_canvas::{PixelCanvas, heat_colour};
 
 /// Test images the live likelihood is measured on while training.
 const LIVE_TEST_IMAGES: usize = 500;
@@ -120,7 +120,13 @@ impl PixelCnnTab {
              through the masks. The blank triangle up and to the right is the original PixelCNN's blind spot.",
         );
         ui.horizontal(|ui| {
-            let label = if walk.playing { "Pause drawing" } else if walk.next == 0 { "Draw" } else { "Continue" };
+            let label = if walk.playing {
+                "Pause drawing"
+            } else if walk.next == 0 {
+                "Draw"
+            } else {
+                "Continue"
+            };
             if ui.add_enabled(walk.next < w * h, egui::Button::new(label)).clicked() {
                 walk.playing = !walk.playing;
             }
@@ -132,13 +138,14 @@ impl PixelCnnTab {
                 walk.seed += 1;
                 walk.restart();
             }
-            egui::ComboBox::from_label("per step")
-                .selected_text(SPEEDS.iter().find(|s| s.0 == walk.speed).map_or("?", |s| s.1))
-                .show_ui(ui, |ui| {
+            egui::ComboBox::from_label("per step").selected_text(SPEEDS.iter().find(|s| s.0 == walk.speed).map_or("?", |s| s.1)).show_ui(
+                ui,
+                |ui| {
                     for (n, name) in SPEEDS {
                         ui.selectable_value(&mut walk.speed, n, name);
                     }
-                });
+                },
+            );
             if self.config.conditional {
                 ui.add(egui::DragValue::new(&mut walk.label).range(0..=9).prefix("class: "));
             }
@@ -173,7 +180,10 @@ impl PixelCnnTab {
                     let p = walk.probs[last];
                     ui.add_space(6.0);
                     ui.label(format!("last drawn: pixel {last}"));
-                    ui.label(egui::RichText::new(format!("p(on) = {p:.3}, drawn: {}", if walk.values[last] > 0.5 { "on" } else { "off" })).strong());
+                    ui.label(
+                        egui::RichText::new(format!("p(on) = {p:.3}, drawn: {}", if walk.values[last] > 0.5 { "on" } else { "off" }))
+                            .strong(),
+                    );
                     let (rect, _) = ui.allocate_exact_size(egui::vec2(side * 0.8, 14.0), egui::Sense::hover());
                     ui.painter().rect_filled(rect, 2.0, egui::Color32::from_gray(50));
                     let filled = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width() * p.clamp(0.0, 1.0), rect.height()));

@@ -9,7 +9,7 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::rbm::{RbmConfig, RbmFamily};
 use crate::train::{ImageBatch, TrainData};
-use crate::views::gibbs::{gibbs_picture, GibbsPicture};
+use crate::views::gibbs::{GibbsPicture, gibbs_picture};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
@@ -154,7 +154,9 @@ impl FamilyTab for RbmTab {
             );
             shell.plot.ui(&mut cols[0], &session.history, 240.0);
             cols[1].strong("Filters: the weights of 64 hidden units");
-            cols[1].weak("Each hidden unit's weights to the 784 pixels; white pushes the unit on, black off. Strokes and blobs appear as it learns.");
+            cols[1].weak(
+                "Each hidden unit's weights to the 784 pixels; white pushes the unit on, black off. Strokes and blobs appear as it learns.",
+            );
             self.filters.ui(&mut cols[1], (width / 2.0 - 20.0).min(330.0), "filters appear after the first steps");
         });
         ui.separator();
@@ -174,7 +176,11 @@ impl FamilyTab for RbmTab {
         if !self.chain.is_empty() {
             let last = self.chain.len() - 1;
             let every = (self.chain_steps / 50).max(1);
-            ui.add(egui::Slider::new(&mut self.shown, 0..=last).custom_formatter(move |v, _| format!("step {}", (v as usize * every))).text("Gibbs step"));
+            ui.add(
+                egui::Slider::new(&mut self.shown, 0..=last)
+                    .custom_formatter(move |v, _| format!("step {}", (v as usize * every)))
+                    .text("Gibbs step"),
+            );
             self.frame.ui(ui, (width * 0.45).clamp(200.0, 420.0), "");
         }
     }

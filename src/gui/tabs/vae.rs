@@ -10,13 +10,13 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::train::{Command, TrainData};
-use crate::views::latent::{decode, encode, interpolate, Decoded, Encoded, Interpolation, Reconstructions};
-use crate::views::likelihood::{likelihood, Likelihoods};
+use crate::views::latent::{Decoded, Encoded, Interpolation, Reconstructions, decode, encode, interpolate};
+use crate::views::likelihood::{Likelihoods, likelihood};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::latent_map::Projection;
-use super::super::widgets::{class_colour, ImageGrid, LatentMap};
+use super::super::widgets::{ImageGrid, LatentMap, class_colour};
 
 const TAG_CURSOR: u64 = 1;
 const TAG_GRID: u64 = 2;
@@ -311,4 +311,3 @@ impl FamilyTab for VaeTab {
         });
     }
 }
-

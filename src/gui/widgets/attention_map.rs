@@ -31,7 +31,19 @@ pub fn attention_map_ui(ui: &mut egui::Ui, context: &[char], weights: &[f32], sh
             painter.rect_filled(egui::Rect::from_min_size(min, egui::vec2(cell, cell)), 0.0, heat_colour(w / max));
         }
         let label = show_char(context[i]);
-        painter.text(origin + egui::vec2(-2.0, (i - first) as f32 * cell + cell / 2.0), egui::Align2::RIGHT_CENTER, &label, font.clone(), egui::Color32::LIGHT_GRAY);
-        painter.text(origin + egui::vec2((i - first) as f32 * cell + cell / 2.0, -2.0), egui::Align2::CENTER_BOTTOM, &label, font.clone(), egui::Color32::LIGHT_GRAY);
+        painter.text(
+            origin + egui::vec2(-2.0, (i - first) as f32 * cell + cell / 2.0),
+            egui::Align2::RIGHT_CENTER,
+            &label,
+            font.clone(),
+            egui::Color32::LIGHT_GRAY,
+        );
+        painter.text(
+            origin + egui::vec2((i - first) as f32 * cell + cell / 2.0, -2.0),
+            egui::Align2::CENTER_BOTTOM,
+            &label,
+            font.clone(),
+            egui::Color32::LIGHT_GRAY,
+        );
     }
 }

@@ -157,14 +157,10 @@ impl LatentMap {
         painter.rect_filled(rect, 2.0, egui::Color32::from_gray(16));
         let [x0, y0, x1, y1] = self.bounds;
         let to_screen = |p: [f32; 2]| {
-            egui::pos2(
-                rect.left() + (p[0] - x0) / (x1 - x0) * rect.width(),
-                rect.bottom() - (p[1] - y0) / (y1 - y0) * rect.height(),
-            )
+            egui::pos2(rect.left() + (p[0] - x0) / (x1 - x0) * rect.width(), rect.bottom() - (p[1] - y0) / (y1 - y0) * rect.height())
         };
-        let from_screen = |s: egui::Pos2| {
-            [x0 + (s.x - rect.left()) / rect.width() * (x1 - x0), y0 + (rect.bottom() - s.y) / rect.height() * (y1 - y0)]
-        };
+        let from_screen =
+            |s: egui::Pos2| [x0 + (s.x - rect.left()) / rect.width() * (x1 - x0), y0 + (rect.bottom() - s.y) / rect.height() * (y1 - y0)];
         if self.show_grid {
             if let Some(tex) = &self.grid {
                 let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));

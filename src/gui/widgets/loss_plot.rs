@@ -67,9 +67,7 @@ pub fn loss_plot_terms_ui(
     let log = *log_scale;
     let mut plot = Plot::new(id).height(height).legend(Legend::default()).x_axis_label("step");
     if log {
-        plot = plot
-            .y_grid_spacer(decade_marks)
-            .y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i32));
+        plot = plot.y_grid_spacer(decade_marks).y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i32));
     }
     plot.show(ui, |plot_ui| {
         for term in history.terms().iter().filter(|t| keep(&t.name)) {

@@ -12,11 +12,11 @@ pub mod step_scrubber;
 pub mod token_bars;
 
 pub use dataset_picker::{dataset_picker_ui, image_dataset_picker_ui};
+pub use game_plane::GamePlane;
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
-pub use game_plane::GamePlane;
-pub use loss_plot::{loss_plot_terms_ui, loss_plot_ui, LossPlot, LossPlotState};
-pub use metric_bars::{metric_bars_ui, MetricColumn};
+pub use loss_plot::{LossPlot, LossPlotState, loss_plot_terms_ui, loss_plot_ui};
+pub use metric_bars::{MetricColumn, metric_bars_ui};
 pub use step_scrubber::StepScrubber;
 
 use eframe::egui::Color32;

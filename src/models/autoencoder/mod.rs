@@ -8,7 +8,6 @@
 //! a second copy of the networks, the optimiser and the views); it saves and loads under its
 //! own name.
 
-
 use burn::tensor::Device;
 
 use crate::bench::{BenchRow, BenchSettings};

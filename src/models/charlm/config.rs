@@ -86,7 +86,10 @@ impl CharLmConfig {
     /// parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
         if self.vocab.len() < 2 {
-            return Err(format!("a vocabulary of {} characters is too small: the text needs at least 2 distinct characters", self.vocab.len()));
+            return Err(format!(
+                "a vocabulary of {} characters is too small: the text needs at least 2 distinct characters",
+                self.vocab.len()
+            ));
         }
         check_size("vocab (characters)", self.vocab.len(), 2, MAX_VOCAB)?;
         // Token ids are found by binary search (`data::text::encode`).

@@ -8,14 +8,16 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
+use crate::models::weights::{
+    KnownGood, check_knob, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
+};
 use crate::rng::Rng;
-use crate::models::weights::{check_knob, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DrawnToken, LikelihoodModel, LogLikelihood, NextToken, TokenView};
 
 use super::config::{CharLmConfig, MAX_SAMPLE_LENGTH, MAX_TEMPERATURE};
-use super::model::{one_hot_tokens, CharTransformer};
-use super::sampling::{draw, next_token_distribution, SamplingSettings};
+use super::model::{CharTransformer, one_hot_tokens};
+use super::sampling::{SamplingSettings, draw, next_token_distribution};
 
 pub const FAMILY_NAME: &str = "charlm";
 const WEIGHTS_FILE: &str = "model.bpk";
@@ -34,7 +36,6 @@ fn adam() -> ModuleOptimizer {
     // PyTorch's ε, as in bench/charlm_reference.py.
     AdamConfig::new().with_epsilon(1e-8).init()
 }
-
 
 /// Mean −log p(target) over every position, from logits and one-hot targets.
 ///
@@ -180,10 +181,7 @@ impl Family for CharLmFamily {
         let model = self.model.take().ok_or("the character model's weights were lost in a failed step")?;
         let loss = cross_entropy(model.forward(inputs).logits, targets);
         let value = read_back(loss.clone().without_autodiff())?[0] as f64;
-        let terms: LossTerms = vec![
-            ("cross-entropy (nats/char)".into(), value),
-            ("bits/char".into(), value / std::f64::consts::LN_2),
-        ];
+        let terms: LossTerms = vec![("cross-entropy (nats/char)".into(), value), ("bits/char".into(), value / std::f64::consts::LN_2)];
         if value.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             self.model = Some(self.optim.step(self.config.learning_rate, model, grads));

@@ -13,6 +13,6 @@ pub mod sampling;
 pub use config::CharLmConfig;
 pub use family::CharLmFamily;
 pub use model::CharTransformer;
-pub use sampling::{draw, next_token_distribution, softmax_with_temperature, top_k_filter, top_p_filter, SamplingSettings};
+pub use sampling::{SamplingSettings, draw, next_token_distribution, softmax_with_temperature, top_k_filter, top_p_filter};
 
 pub use entry::{ENTRY, KIND};

@@ -24,7 +24,7 @@ use crate::train::checkpoint::write_atomic;
 
 pub use config::ClassifierConfig;
 pub use model::LeNet;
-pub use train::{train_classifier, TrainOptions, TrainProgress};
+pub use train::{TrainOptions, TrainProgress, train_classifier};
 
 /// What the metrics panels call the score, everywhere.
 pub const FID_NAME: &str = "FID (genlab-LeNet features)";
@@ -55,11 +55,15 @@ const EMBED_BATCH: usize = 500;
 /// The weights shipped in assets/ (empty when none has been trained for that dataset yet).
 fn shipped_files(dataset: ImageDatasetId) -> (&'static [u8], &'static str) {
     match dataset {
-        ImageDatasetId::Mnist => (include_bytes!("../../../assets/classifier/mnist.bpk"), include_str!("../../../assets/classifier/mnist.json")),
+        ImageDatasetId::Mnist => {
+            (include_bytes!("../../../assets/classifier/mnist.bpk"), include_str!("../../../assets/classifier/mnist.json"))
+        }
         ImageDatasetId::Fashion => {
             (include_bytes!("../../../assets/classifier/fashion.bpk"), include_str!("../../../assets/classifier/fashion.json"))
         }
-        ImageDatasetId::Shapes => (include_bytes!("../../../assets/classifier/shapes.bpk"), include_str!("../../../assets/classifier/shapes.json")),
+        ImageDatasetId::Shapes => {
+            (include_bytes!("../../../assets/classifier/shapes.bpk"), include_str!("../../../assets/classifier/shapes.json"))
+        }
         ImageDatasetId::Folder => (&[], ""),
     }
 }
@@ -103,11 +107,10 @@ impl Classifier {
     }
 
     fn from_parts(weights: Vec<u8>, info: &str, device: &Device, what: &str) -> Result<Self, String> {
-        let info: ClassifierInfo =
-            serde_json::from_str(info).map_err(|e| format!("{what}: its description is not valid ({e})"))?;
+        let info: ClassifierInfo = serde_json::from_str(info).map_err(|e| format!("{what}: its description is not valid ({e})"))?;
         info.config.validate()?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights))
-            .map_err(|e| format!("{what}: not a burnpack weights file ({e})"))?;
+        let record =
+            ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights)).map_err(|e| format!("{what}: not a burnpack weights file ({e})"))?;
         let model = LeNet::new(&info.config, device)
             .try_load_record(record)
             .map_err(|e| format!("{what}: the weights do not fit the classifier ({e})"))?;
@@ -116,12 +119,8 @@ impl Classifier {
 
     /// Writes `<stem>.bpk` and `<stem>.json` atomically.
     pub fn save(&self, weights: &Path) -> Result<(), String> {
-        let bytes = self
-            .model
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| format!("{}: cannot encode the weights ({e})", weights.display()))?;
+        let bytes =
+            self.model.clone().into_record().into_bytes().map_err(|e| format!("{}: cannot encode the weights ({e})", weights.display()))?;
         write_atomic(weights, &bytes)?;
         let info = serde_json::to_vec_pretty(&self.info).map_err(|e| e.to_string())?;
         write_atomic(&weights.with_extension("json"), &info)
@@ -170,11 +169,7 @@ impl Classifier {
     pub fn accuracy(&self, set: &ImageSet) -> Result<f64, String> {
         let (_, logits) = self.embed(&set.pixels, set.len())?;
         let c = self.num_classes();
-        let correct = logits
-            .chunks(c)
-            .zip(&set.labels)
-            .filter(|(row, label)| argmax(row) == **label as usize)
-            .count();
+        let correct = logits.chunks(c).zip(&set.labels).filter(|(row, label)| argmax(row) == **label as usize).count();
         Ok(correct as f64 / set.len().max(1) as f64)
     }
 }

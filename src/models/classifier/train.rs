@@ -79,11 +79,9 @@ pub fn train_classifier(
             let targets = one_hot(&y, config.num_classes, &train_device);
             let (_, logits) = model.forward(x);
             let loss = (log_softmax(logits, 1) * targets).sum_dim(1).neg().mean(); // cross-entropy
-            let value = loss
-                .clone()
-                .without_autodiff()
-                .try_into_vec_as::<f32>()
-                .map_err(|e| format!("could not read the loss back ({e:?})"))?[0] as f64;
+            let value =
+                loss.clone().without_autodiff().try_into_vec_as::<f32>().map_err(|e| format!("could not read the loss back ({e:?})"))?[0]
+                    as f64;
             if !value.is_finite() {
                 return Err(format!("the classifier's loss became {value} at step {step}; try a smaller learning rate"));
             }

@@ -210,7 +210,10 @@ impl DiffusionConfig {
         match self.arch {
             DenoiserArch::Mlp => {
                 let (d, h, layers) = (self.data_dim, self.hidden, self.layers as u128);
-                time + linear_params(d, h) + layers.saturating_sub(1) * linear_params(h, h) + layers * linear_params(t, h) + linear_params(h, d)
+                time + linear_params(d, h)
+                    + layers.saturating_sub(1) * linear_params(h, h)
+                    + layers * linear_params(t, h)
+                    + linear_params(h, d)
             }
             DenoiserArch::Unet => {
                 let c = self.channels;

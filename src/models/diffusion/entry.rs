@@ -2,17 +2,16 @@
 //! command-line settings it takes, how it is built, loaded and checked, and
 //! the models `genlab bench` times.
 
-
 use burn::tensor::Device;
 
-use crate::bench::{time_steps, BenchRow, BenchSettings};
+use super::family::FAMILY_NAME;
+use super::{DiffusionConfig, DiffusionFamily};
+use crate::bench::{BenchRow, BenchSettings, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::weights::{config_from_json, in_config_file};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, KnobValue};
-use super::family::FAMILY_NAME;
-use super::{DiffusionConfig, DiffusionFamily};
 
 /// This family, as the rest of the program names it.
 pub const KIND: FamilyKind = FamilyKind(&ENTRY);

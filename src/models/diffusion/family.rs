@@ -8,15 +8,15 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
+use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights};
 use crate::rng::Rng;
-use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 
 use super::config::{DenoiserArch, DiffusionConfig};
 use super::nets::Denoiser;
 use super::process::{add_noise, min_snr_weight};
-use super::sampler::{ddim_step, ddpm_step, previous_timestep, timesteps, SamplerKind, Spacing};
+use super::sampler::{SamplerKind, Spacing, ddim_step, ddpm_step, previous_timestep, timesteps};
 use super::schedule::Schedule;
 use super::time_embedding::sinusoidal;
 
@@ -238,7 +238,9 @@ impl Family for DiffusionFamily {
         let conditional = if c.conditional { "class-conditional " } else { "" };
         let net = match c.arch {
             DenoiserArch::Mlp => format!("MLP denoiser {}×{}", c.layers, c.hidden),
-            DenoiserArch::Unet => format!("{conditional}UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels),
+            DenoiserArch::Unet => {
+                format!("{conditional}UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels)
+            }
         };
         let weighting = c.min_snr_gamma.map(|g| format!(", Min-SNR-{g} weighting")).unwrap_or_default();
         let ema = c.ema_decay.map(|d| format!(", samples from a weight average (decay {d})")).unwrap_or_default();
@@ -271,11 +273,8 @@ impl Family for DiffusionFamily {
         // Label dropout: the "no label" slot stands in for the label now and then, so the same
         // network also learns the unconditional model (Ho & Salimans 2022, Algorithm 1).
         let null = self.null_label();
-        let labels: Vec<u8> = batch
-            .labels
-            .iter()
-            .map(|&l| if self.noise.uniform() < self.config.label_dropout { null } else { l })
-            .collect();
+        let labels: Vec<u8> =
+            batch.labels.iter().map(|&l| if self.noise.uniform() < self.config.label_dropout { null } else { l }).collect();
 
         let device = self.device.clone();
         let s = self.config.sinusoid_dim();

@@ -85,9 +85,9 @@ pub fn timesteps(train_steps: usize, n: usize, spacing: Spacing, offset: usize) 
             let step = t as f64 / n as f64;
             (1..=n).map(|i| (i as f64 * step).round_ties_even() as usize - 1).collect()
         }
-        Spacing::Linspace => (0..n)
-            .map(|i| if n == 1 { 0 } else { (i as f64 * (t - 1) as f64 / (n - 1) as f64).round_ties_even() as usize })
-            .collect(),
+        Spacing::Linspace => {
+            (0..n).map(|i| if n == 1 { 0 } else { (i as f64 * (t - 1) as f64 / (n - 1) as f64).round_ties_even() as usize }).collect()
+        }
     };
     out.reverse();
     out.into_iter().map(|s| s.min(t - 1)).collect()
@@ -168,7 +168,13 @@ pub fn ddim_step(
     alpha_to_one: bool,
 ) -> StepOutput {
     let a_t = schedule.alpha_bar(t as i64);
-    let a_prev = if prev >= 0 { schedule.alpha_bar(prev) } else if alpha_to_one { 1.0 } else { schedule.alpha_bar(0) };
+    let a_prev = if prev >= 0 {
+        schedule.alpha_bar(prev)
+    } else if alpha_to_one {
+        1.0
+    } else {
+        schedule.alpha_bar(0)
+    };
     let PredictionParts { x0, eps } = parts(schedule, prediction, t, x_t, output, clip);
     let variance = (1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev);
     let std = eta as f32 * variance.sqrt();

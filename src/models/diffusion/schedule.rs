@@ -46,11 +46,7 @@ fn linspace_f32(start: f32, end: f32, n: usize) -> Vec<f32> {
     let step = (end - start) / (n - 1) as f32;
     (0..n)
         .map(|i| {
-            if i < n / 2 {
-                (start as f64 + step as f64 * i as f64) as f32
-            } else {
-                (end as f64 - step as f64 * (n - 1 - i) as f64) as f32
-            }
+            if i < n / 2 { (start as f64 + step as f64 * i as f64) as f32 } else { (end as f64 - step as f64 * (n - 1 - i) as f64) as f32 }
         })
         .collect()
 }
@@ -71,9 +67,9 @@ impl Schedule {
         let t = timesteps as f64;
         let betas: Vec<f32> = match kind {
             ScheduleKind::Linear => linspace_f32(beta_start as f32, beta_end as f32, timesteps),
-            ScheduleKind::Cosine => (0..timesteps)
-                .map(|i| (1.0 - cosine_f((i as f64 + 1.0) / t) / cosine_f(i as f64 / t)).min(MAX_BETA) as f32)
-                .collect(),
+            ScheduleKind::Cosine => {
+                (0..timesteps).map(|i| (1.0 - cosine_f((i as f64 + 1.0) / t) / cosine_f(i as f64 / t)).min(MAX_BETA) as f32).collect()
+            }
         };
         // torch.cumprod on the CPU: float32 factors 1 − β, multiplied in a float64 accumulator
         // and stored as float32 (bit-identical to diffusers' alphas_cumprod).

@@ -21,10 +21,7 @@ fn norm(channels: usize, device: &Device) -> GroupNorm {
 }
 
 fn conv3(from: usize, to: usize, stride: usize, device: &Device) -> Conv2d {
-    Conv2dConfig::new([from, to], [3, 3])
-        .with_stride([stride, stride])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .init(device)
+    Conv2dConfig::new([from, to], [3, 3]).with_stride([stride, stride]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device)
 }
 
 /// GroupNorm → SiLU → conv, twice, with the time vector added between, and a 1×1 conv on

@@ -6,8 +6,10 @@ use std::path::Path;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
+use crate::models::weights::{
+    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
+};
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{FlowView, LikelihoodModel, LogLikelihood};
 
@@ -33,7 +35,6 @@ pub struct FlowFamily {
 fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
-
 
 fn rows(points: &[[f32; 2]], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(points.iter().flatten().copied().collect::<Vec<_>>(), [points.len(), 2]), device)
@@ -117,7 +118,8 @@ impl Family for FlowFamily {
 
     fn describe(&self) -> String {
         let c = &self.config;
-        let what = if c.is_image() { format!("{}×{} images, checkerboard masks, logit transform", c.width, c.height) } else { "2-D".into() };
+        let what =
+            if c.is_image() { format!("{}×{} images, checkerboard masks, logit transform", c.width, c.height) } else { "2-D".into() };
         format!("RealNVP, {} affine couplings of width {}, {what}", c.couplings, c.hidden)
     }
 

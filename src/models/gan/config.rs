@@ -127,7 +127,12 @@ impl GanConfig {
         check_size("channels", self.channels, 1, MAX_CHANNELS)?;
         check_size("num_classes", self.num_classes, 0, MAX_CLASSES)?;
         if self.arch == GanArch::Dcgan {
-            if self.width % 4 != 0 || self.height % 4 != 0 || self.width == 0 || self.height == 0 || self.width * self.height != self.data_dim {
+            if self.width % 4 != 0
+                || self.height % 4 != 0
+                || self.width == 0
+                || self.height == 0
+                || self.width * self.height != self.data_dim
+            {
                 return Err(format!("DCGAN needs images whose sides are multiples of 4, not {}×{}", self.width, self.height));
             }
             if self.conditional && self.num_classes < 2 {
@@ -170,7 +175,10 @@ impl GanConfig {
                 let classes = if self.conditional { self.num_classes as u128 } else { 0 };
                 let label_dim = if self.conditional { z } else { 0 };
                 // BatchNorm: scale, shift and the two running statistics per channel.
-                let g = linear_params(z + label_dim, features) + 4 * 2 * c as u128 + conv_params(2 * c, c, 4) + 4 * c as u128
+                let g = linear_params(z + label_dim, features)
+                    + 4 * 2 * c as u128
+                    + conv_params(2 * c, c, 4)
+                    + 4 * c as u128
                     + conv_params(c, 1, 4)
                     + classes * z as u128;
                 let discriminator =

@@ -36,9 +36,8 @@ pub struct DcganGenerator {
 impl DcganGenerator {
     pub fn new(config: &GanConfig, device: &Device) -> Self {
         let (c, h, w) = (config.channels, config.height, config.width);
-        let up = |from: usize, to: usize| {
-            ConvTranspose2dConfig::new([from, to], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
-        };
+        let up =
+            |from: usize, to: usize| ConvTranspose2dConfig::new([from, to], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device);
         let label_dim = if config.conditional { config.latent_dim } else { 0 };
         Self {
             project: LinearConfig::new(config.latent_dim + label_dim, 2 * c * (h / 4) * (w / 4)).init(device),
@@ -85,10 +84,7 @@ impl DcganDiscriminator {
     pub fn new(config: &GanConfig, device: &Device) -> Self {
         let (c, h, w) = (config.channels, config.height, config.width);
         let down = |from: usize, to: usize| {
-            Conv2dConfig::new([from, to], [4, 4])
-                .with_stride([2, 2])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device)
+            Conv2dConfig::new([from, to], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device)
         };
         let features = 2 * c * (h / 4) * (w / 4);
         Self {

@@ -10,8 +10,8 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
+use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights};
 use crate::rng::Rng;
-use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{GameView, LatentModel, Player};
 
@@ -58,7 +58,6 @@ impl ModuleMapper for Clip {
         param.map(|t| t.clamp(-c, c).detach().require_grad())
     }
 }
-
 
 /// Images live in [0, 1]; the DCGAN networks work in [−1, 1] (tanh output, Radford et al. §3).
 fn to_net(x: Tensor<2>, arch: GanArch) -> Tensor<2> {
@@ -254,14 +253,7 @@ impl Family for GanFamily {
         let c = &self.config;
         let conditional = if c.conditional { "class-conditional " } else { "" };
         match c.arch {
-            GanArch::Mlp => format!(
-                "MLP GAN {}-{}×{}-{}, {} game",
-                c.latent_dim,
-                c.layers,
-                c.hidden,
-                c.data_dim,
-                c.objective.label()
-            ),
+            GanArch::Mlp => format!("MLP GAN {}-{}×{}-{}, {} game", c.latent_dim, c.layers, c.hidden, c.data_dim, c.objective.label()),
             GanArch::Dcgan => format!(
                 "{conditional}DCGAN {}×{}, z {}, channels {}-{}, {} game",
                 c.width,
@@ -318,8 +310,22 @@ impl Family for GanFamily {
                 (1e-5, 1e-1),
                 true,
             ),
-            Knob::real("beta1", "Adam β1", "Adam's momentum β1; 0.5 is the DCGAN choice, 0.9 the usual default", c.beta1, (0.0, 0.99), false),
-            Knob::whole("d_steps", "discriminator steps per G step", "discriminator updates per generator update", c.d_steps as i64, (1, 10), false),
+            Knob::real(
+                "beta1",
+                "Adam β1",
+                "Adam's momentum β1; 0.5 is the DCGAN choice, 0.9 the usual default",
+                c.beta1,
+                (0.0, 0.99),
+                false,
+            ),
+            Knob::whole(
+                "d_steps",
+                "discriminator steps per G step",
+                "discriminator updates per generator update",
+                c.d_steps as i64,
+                (1, 10),
+                false,
+            ),
             Knob::real(
                 "label_smoothing",
                 "label smoothing ε",

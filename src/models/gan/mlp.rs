@@ -43,10 +43,7 @@ pub struct MlpDiscriminator {
 
 impl MlpDiscriminator {
     pub fn new(config: &GanConfig, device: &Device) -> Self {
-        Self {
-            hidden: stack(config.data_dim, config.hidden, config.layers, device),
-            out: LinearConfig::new(config.hidden, 1).init(device),
-        }
+        Self { hidden: stack(config.data_dim, config.hidden, config.layers, device), out: LinearConfig::new(config.hidden, 1).init(device) }
     }
 
     /// Raw outputs: logits of "real" for the logistic games, critic values for WGAN.

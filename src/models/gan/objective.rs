@@ -51,14 +51,12 @@ impl Objective {
             Objective::Minimax | Objective::NonSaturating => {
                 // BCE-with-logits: −t log σ(r) − (1 − t) log σ(−r), and −log σ(−f) for fakes;
                 // −log σ(x) = softplus(−x).
-                let real_term = softplus(real.clone().neg(), 1.0).mul_scalar(real_target)
-                    + softplus(real, 1.0).mul_scalar(1.0 - real_target);
+                let real_term =
+                    softplus(real.clone().neg(), 1.0).mul_scalar(real_target) + softplus(real, 1.0).mul_scalar(1.0 - real_target);
                 (real_term + softplus(fake, 1.0)).mean()
             }
             Objective::Hinge => (relu(real.neg().add_scalar(1.0)) + relu(fake.add_scalar(1.0))).mean(),
-            Objective::LeastSquares => {
-                (real.sub_scalar(real_target).powf_scalar(2.0) + fake.powf_scalar(2.0)).mean().mul_scalar(0.5)
-            }
+            Objective::LeastSquares => (real.sub_scalar(real_target).powf_scalar(2.0) + fake.powf_scalar(2.0)).mean().mul_scalar(0.5),
             Objective::Wgan => fake.mean() - real.mean(),
         }
     }

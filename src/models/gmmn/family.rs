@@ -7,10 +7,12 @@ use std::path::Path;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
+use crate::models::weights::{
+    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
+};
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
-use crate::views::{WitnessView};
+use crate::views::WitnessView;
 
 use super::config::GmmnConfig;
 use super::generator::Generator;
@@ -33,7 +35,6 @@ pub struct GmmnFamily {
 fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
-
 
 impl GmmnFamily {
     pub fn new(config: GmmnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
@@ -82,13 +83,7 @@ impl Family for GmmnFamily {
     fn describe(&self) -> String {
         let c = &self.config;
         let widths: Vec<String> = c.hidden.iter().map(|h| h.to_string()).collect();
-        format!(
-            "GMMN generator {}-{}-{}, MMD² with RBF bandwidths {:?}",
-            c.latent_dim,
-            widths.join("-"),
-            c.data_dim,
-            c.bandwidths
-        )
+        format!("GMMN generator {}-{}-{}, MMD² with RBF bandwidths {:?}", c.latent_dim, widths.join("-"), c.data_dim, c.bandwidths)
     }
 
     fn num_params(&self) -> usize {
@@ -161,7 +156,9 @@ impl WitnessView for GmmnFamily {
         }
         let fakes = self.generate(n, &mut Rng::new(seed))?;
         let device = self.device.clone().without_autodiff();
-        let rows = |p: &[[f32; 2]]| Tensor::<2>::from_data(TensorData::new(p.iter().flatten().copied().collect::<Vec<_>>(), [p.len(), 2]), &device);
+        let rows = |p: &[[f32; 2]]| {
+            Tensor::<2>::from_data(TensorData::new(p.iter().flatten().copied().collect::<Vec<_>>(), [p.len(), 2]), &device)
+        };
         let fake_t = Tensor::<2>::from_data(TensorData::new(fakes.clone(), [n, 2]), &device);
         let values = read_back(witness(rows(field), rows(real), fake_t, &self.config.bandwidths))?;
         Ok((values, fakes.chunks(2).map(|p| [p[0], p[1]]).collect()))

@@ -35,8 +35,7 @@ pub fn mmd2_unbiased(x: Tensor<2>, y: Tensor<2>, bandwidths: &[f64]) -> Tensor<1
     let kxx = kernel(squared_distances(x.clone(), x.clone()), bandwidths).sum();
     let kyy = kernel(squared_distances(y.clone(), y.clone()), bandwidths).sum();
     let kxy = kernel(squared_distances(x, y), bandwidths).sum();
-    kxx.sub_scalar(n * diag).div_scalar(n * (n - 1.0)) + kyy.sub_scalar(m * diag).div_scalar(m * (m - 1.0))
-        - kxy.mul_scalar(2.0 / (n * m))
+    kxx.sub_scalar(n * diag).div_scalar(n * (n - 1.0)) + kyy.sub_scalar(m * diag).div_scalar(m * (m - 1.0)) - kxy.mul_scalar(2.0 / (n * m))
 }
 
 /// The biased (V-statistic) estimate, diagonals kept: never negative.

@@ -29,16 +29,7 @@ pub struct PixelCnnConfig {
 
 impl Default for PixelCnnConfig {
     fn default() -> Self {
-        Self {
-            width: 28,
-            height: 28,
-            channels: 64,
-            layers: 6,
-            first_kernel: 7,
-            conditional: false,
-            num_classes: 10,
-            learning_rate: 1e-3,
-        }
+        Self { width: 28, height: 28, channels: 64, layers: 6, first_kernel: 7, conditional: false, num_classes: 10, learning_rate: 1e-3 }
     }
 }
 

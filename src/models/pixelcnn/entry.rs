@@ -2,15 +2,14 @@
 //! command-line settings it takes, how it is built, loaded and checked, and
 //! the models `genlab bench` times.
 
-
 use burn::tensor::Device;
 
-use crate::bench::{time_model, BenchRow, BenchSettings, Case};
+use super::family::FAMILY_NAME;
+use super::{PixelCnnConfig, PixelCnnFamily};
+use crate::bench::{BenchRow, BenchSettings, Case, time_model};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::weights::{config_from_json, in_config_file};
-use super::family::FAMILY_NAME;
-use super::{PixelCnnConfig, PixelCnnFamily};
 
 /// This family, as the rest of the program names it.
 pub const KIND: FamilyKind = FamilyKind(&ENTRY);
@@ -58,6 +57,13 @@ fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> R
 /// bench/pixelcnn_reference.py times it: 16 images pixel by pixel, one call.
 fn bench(settings: &BenchSettings, device: &Device) -> Result<Vec<BenchRow>, String> {
     let model = PixelCnnFamily::new(PixelCnnConfig::default(), device, 0)?;
-    let case = Case::images("PixelCNN 28x28, 64 ch, 6 layers", "per image of 16 drawn pixel by pixel for PixelCNN", 32, settings.steps.div_ceil(4), 16, 1);
+    let case = Case::images(
+        "PixelCNN 28x28, 64 ch, 6 layers",
+        "per image of 16 drawn pixel by pixel for PixelCNN",
+        32,
+        settings.steps.div_ceil(4),
+        16,
+        1,
+    );
     Ok(vec![time_model(case, Box::new(model))?])
 }

@@ -9,12 +9,14 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
+use crate::models::weights::{
+    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
+};
 use crate::rng::Rng;
-use crate::models::weights::{learning_rate_change, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{LikelihoodModel, LogLikelihood, PixelView};
 
-use super::config::{PixelCnnConfig, BINARIZE_THRESHOLD};
+use super::config::{BINARIZE_THRESHOLD, PixelCnnConfig};
 use super::model::PixelCnn;
 use super::receptive_field::visible_pixels;
 
@@ -37,7 +39,6 @@ fn adam() -> ModuleOptimizer {
     // PyTorch's ε, as in bench/pixelcnn_reference.py.
     AdamConfig::new().with_epsilon(1e-8).init()
 }
-
 
 /// The fixed binarization: 1 above `BINARIZE_THRESHOLD`, else 0.
 pub fn binarize(x: &[f32]) -> Vec<f32> {

@@ -5,8 +5,8 @@
 //! about earlier pixels.
 
 use burn::module::Param;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
@@ -44,9 +44,7 @@ pub struct MaskedConv2d {
 impl MaskedConv2d {
     pub fn new(kind: MaskType, channels: [usize; 2], kernel: usize, device: &Device) -> Self {
         let p = kernel / 2;
-        let conv = Conv2dConfig::new(channels, [kernel, kernel])
-            .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
-            .init(device);
+        let conv = Conv2dConfig::new(channels, [kernel, kernel]).with_padding(PaddingConfig2d::Explicit(p, p, p, p)).init(device);
         Self { conv, type_b: kind == MaskType::B, kernel }
     }
 

@@ -10,9 +10,9 @@ pub mod masked_conv;
 pub mod model;
 pub mod receptive_field;
 
-pub use config::{PixelCnnConfig, BINARIZE_THRESHOLD};
+pub use config::{BINARIZE_THRESHOLD, PixelCnnConfig};
 pub use family::PixelCnnFamily;
-pub use masked_conv::{mask, MaskType};
+pub use masked_conv::{MaskType, mask};
 pub use model::PixelCnn;
 pub use receptive_field::visible_pixels;
 

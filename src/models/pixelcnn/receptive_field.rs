@@ -4,7 +4,7 @@
 //! the gated PixelCNN's two stacks remove (van den Oord et al. 2016b, "Conditional Image
 //! Generation with PixelCNN Decoders", §2.2 and Figure 1).
 
-use super::masked_conv::{mask, MaskType};
+use super::masked_conv::{MaskType, mask};
 
 /// A `width × height` map, row-major: true for the input pixels that output pixel `index`
 /// can see through `masks` (first layer first).

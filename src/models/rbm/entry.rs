@@ -2,15 +2,14 @@
 //! command-line settings it takes, how it is built, loaded and checked, and
 //! the models `genlab bench` times.
 
-
 use burn::tensor::Device;
 
-use crate::bench::{time_model, BenchRow, BenchSettings, Case};
+use super::family::FAMILY_NAME;
+use super::{RbmConfig, RbmFamily};
+use crate::bench::{BenchRow, BenchSettings, Case, time_model};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::weights::{config_from_json, in_config_file};
-use super::family::FAMILY_NAME;
-use super::{RbmConfig, RbmFamily};
 
 /// This family, as the rest of the program names it.
 pub const KIND: FamilyKind = FamilyKind(&ENTRY);

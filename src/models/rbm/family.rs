@@ -6,13 +6,13 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_checkpoint};
 use crate::rng::Rng;
-use crate::models::weights::{check_knob, in_config_file, load_config, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
-use crate::views::{GibbsView};
+use crate::views::GibbsView;
 
 use super::config::RbmConfig;
-use super::model::{cd_update, free_energy, Rbm};
+use super::model::{Rbm, cd_update, free_energy};
 
 pub const FAMILY_NAME: &str = "rbm";
 const WEIGHTS_FILE: &str = "model.bpk";
@@ -31,7 +31,6 @@ pub struct RbmFamily {
     persistent: Option<Tensor<2>>,
     good: KnownGood<Rbm>,
 }
-
 
 fn binarize(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
@@ -123,13 +122,7 @@ impl Family for RbmFamily {
 
     fn describe(&self) -> String {
         let c = &self.config;
-        format!(
-            "Bernoulli RBM {} visible × {} hidden, {}-{}",
-            c.visible(),
-            c.hidden,
-            if c.persistent { "PCD" } else { "CD" },
-            c.k
-        )
+        format!("Bernoulli RBM {} visible × {} hidden, {}-{}", c.visible(), c.hidden, if c.persistent { "PCD" } else { "CD" }, c.k)
     }
 
     fn num_params(&self) -> usize {

@@ -10,6 +10,6 @@ pub mod model;
 
 pub use config::RbmConfig;
 pub use family::RbmFamily;
-pub use model::{cd_update, free_energy, CdStep, Rbm};
+pub use model::{CdStep, Rbm, cd_update, free_energy};
 
 pub use entry::{ENTRY, KIND};

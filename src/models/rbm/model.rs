@@ -4,8 +4,8 @@
 
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::activation::{sigmoid, softplus};
 use burn::tensor::Distribution;
+use burn::tensor::activation::{sigmoid, softplus};
 
 #[derive(Module, Debug)]
 pub struct Rbm {
@@ -86,7 +86,14 @@ pub struct CdStep {
 ///
 /// # Shapes
 /// v0: [B, V], persistent: [B, V] or None
-pub fn cd_update(rbm: &Rbm, v0: Tensor<2>, persistent: Option<Tensor<2>>, k: usize, lr: f64, uniforms: &mut dyn FnMut([usize; 2]) -> Tensor<2>) -> CdStep {
+pub fn cd_update(
+    rbm: &Rbm,
+    v0: Tensor<2>,
+    persistent: Option<Tensor<2>>,
+    k: usize,
+    lr: f64,
+    uniforms: &mut dyn FnMut([usize; 2]) -> Tensor<2>,
+) -> CdStep {
     let [b, _] = v0.dims();
     let h_dim = rbm.hidden_bias.dims()[0];
     let v_dim = rbm.visible_bias.dims()[0];

@@ -123,7 +123,10 @@ impl VaeConfig {
             VaeArch::Mlp => linear_params(pixels + labels, hidden) + heads + linear_params(hidden, pixels),
             VaeArch::Conv => {
                 let flat = 64 * (self.height / 4) * (self.width / 4);
-                conv_params(1, 32, 4) + conv_params(32, 64, 4) + linear_params(flat + labels, hidden) + heads
+                conv_params(1, 32, 4)
+                    + conv_params(32, 64, 4)
+                    + linear_params(flat + labels, hidden)
+                    + heads
                     + linear_params(hidden, flat)
                     + conv_params(64, 32, 4)
                     + conv_params(32, 1, 4)

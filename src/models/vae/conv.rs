@@ -12,10 +12,7 @@ const C1: usize = 32;
 const C2: usize = 64;
 
 fn down(channels: [usize; 2], device: &Device) -> Conv2d {
-    Conv2dConfig::new(channels, [4, 4])
-        .with_stride([2, 2])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .init(device)
+    Conv2dConfig::new(channels, [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device)
 }
 
 fn up(channels: [usize; 2], device: &Device) -> ConvTranspose2d {

@@ -7,11 +7,13 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
+use crate::models::weights::{
+    KnownGood, check_knob, config_from_json, in_config_file, learning_rate_knob, load_weights, read_back, save_checkpoint,
+};
 use crate::rng::Rng;
-use crate::models::weights::{check_knob, config_from_json, in_config_file, learning_rate_knob, load_weights, read_back, save_checkpoint, KnownGood};
 use crate::train::checkpoint::read_config;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
-use crate::views::{LatentModel};
+use crate::views::LatentModel;
 
 use super::config::{Likelihood, VaeArch, VaeConfig};
 use super::loss::{bernoulli_nll, gaussian_nll, kl_to_standard_normal};
@@ -39,7 +41,6 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-
 impl VaeFamily {
     /// A freshly initialised VAE on `device` (a plain device; autodiff is added here).
     pub fn new(config: VaeConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
@@ -47,14 +48,7 @@ impl VaeFamily {
         let _seeded = crate::models::seed_device(device, seed);
         let device = device.clone().autodiff();
         let model = Vae::new(&config, &device);
-        Ok(Self {
-            config,
-            model: Some(model),
-            optim: adam(),
-            device,
-            noise: Rng::new(seed ^ 0x5EED),
-            good: KnownGood::default(),
-        })
+        Ok(Self { config, model: Some(model), optim: adam(), device, noise: Rng::new(seed ^ 0x5EED), good: KnownGood::default() })
     }
 
     /// Loads a checkpoint directory written by `save`: the configuration is validated (the
@@ -110,12 +104,7 @@ impl VaeFamily {
         let model = self.model()?.valid();
         let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.config.latent_dim]), &device);
         let logits = model.decode(z, self.one_hot(labels, &device));
-        Ok(ImageBatch {
-            n,
-            width: self.config.width,
-            height: self.config.height,
-            pixels: read_back(sigmoid(logits))?,
-        })
+        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: read_back(sigmoid(logits))? })
     }
 }
 
@@ -167,16 +156,9 @@ impl Family for VaeFamily {
         // −ELBO when β = 1; a plain autoencoder minimises the reconstruction term alone.
         let beta = if self.config.variational { self.config.beta } else { 0.0 };
         let loss = recon.clone() + kl.clone().mul_scalar(beta);
-        let values = read_back(Tensor::cat(
-            vec![loss.clone().without_autodiff(), recon.without_autodiff(), kl.without_autodiff()],
-            0,
-        ))?;
+        let values = read_back(Tensor::cat(vec![loss.clone().without_autodiff(), recon.without_autodiff(), kl.without_autodiff()], 0))?;
         let terms: LossTerms = if self.config.variational {
-            vec![
-                ("loss".into(), values[0] as f64),
-                ("reconstruction".into(), values[1] as f64),
-                ("KL".into(), values[2] as f64),
-            ]
+            vec![("loss".into(), values[0] as f64), ("reconstruction".into(), values[1] as f64), ("KL".into(), values[2] as f64)]
         } else {
             vec![("reconstruction".into(), values[1] as f64)]
         };

@@ -10,7 +10,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::models::weights::read_back;
 use crate::rng::Rng;
-use crate::train::{FamilyResult};
+use crate::train::FamilyResult;
 use crate::views::{LikelihoodModel, LogLikelihood};
 
 use super::config::Likelihood;

@@ -1,7 +1,7 @@
 //! The VAE's loss terms, per example: −log p(x|z) and KL(q(z|x) ‖ p(z)).
 
-use burn::tensor::activation::log_sigmoid;
 use burn::tensor::Tensor;
+use burn::tensor::activation::log_sigmoid;
 
 /// KL(N(μ, diag e^logvar) ‖ N(0, I)) per row: −½ Σ_j (1 + logvar_j − μ_j² − e^logvar_j)
 /// (Kingma & Welling 2014, appendix B).

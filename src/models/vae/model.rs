@@ -46,9 +46,7 @@ impl Vae {
     pub fn new(config: &VaeConfig, device: &Device) -> Self {
         let (encoder, decoder) = match config.arch {
             VaeArch::Mlp => (Encoder::Mlp(MlpEncoder::new(config, device)), Decoder::Mlp(MlpDecoder::new(config, device))),
-            VaeArch::Conv => {
-                (Encoder::Conv(ConvEncoder::new(config, device)), Decoder::Conv(ConvDecoder::new(config, device)))
-            }
+            VaeArch::Conv => (Encoder::Conv(ConvEncoder::new(config, device)), Decoder::Conv(ConvDecoder::new(config, device))),
         };
         Self { encoder, decoder, latent_dim: config.latent_dim }
     }

@@ -20,7 +20,7 @@ use crate::train::checkpoint::read_progress;
 use super::super::dialogs::{PendingDialog, Purpose};
 use super::super::eval_job::{EvalJob, JobEvent};
 use super::super::tab::{Shared, Tab, TabStatus};
-use super::super::widgets::{class_colour, ImageGrid};
+use super::super::widgets::{ImageGrid, class_colour};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
@@ -240,21 +240,21 @@ impl CompareTab {
             let EvalOptions { n, k, importance_samples, .. } = &mut self.options;
             ui.horizontal(|ui| {
                 let l = ui.label("samples");
-                ui.add(egui::DragValue::new(n).range(100..=50_000).speed(100)).labelled_by(l.id).on_hover_text(
-                    "generated samples per run (and real training examples for the baseline); more is steadier but slower",
-                );
+                ui.add(egui::DragValue::new(n).range(100..=50_000).speed(100))
+                    .labelled_by(l.id)
+                    .on_hover_text("generated samples per run (and real training examples for the baseline); more is steadier but slower");
             });
             ui.horizontal(|ui| {
                 let l = ui.label("k (neighbours)");
-                ui.add(egui::DragValue::new(k).range(1..=50)).labelled_by(l.id).on_hover_text(
-                    "each sample's neighbourhood reaches its k-th nearest neighbour (precision, recall, density, coverage)",
-                );
+                ui.add(egui::DragValue::new(k).range(1..=50))
+                    .labelled_by(l.id)
+                    .on_hover_text("each sample's neighbourhood reaches its k-th nearest neighbour (precision, recall, density, coverage)");
             });
             ui.horizontal(|ui| {
                 let l = ui.label("IWAE k");
-                ui.add(egui::DragValue::new(importance_samples).range(1..=5000)).labelled_by(l.id).on_hover_text(
-                    "importance samples of the likelihood bound (Burda et al. 2016): larger is tighter and slower",
-                );
+                ui.add(egui::DragValue::new(importance_samples).range(1..=5000))
+                    .labelled_by(l.id)
+                    .on_hover_text("importance samples of the likelihood bound (Burda et al. 2016): larger is tighter and slower");
             });
         });
         ui.horizontal(|ui| {

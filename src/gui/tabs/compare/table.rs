@@ -9,7 +9,7 @@ use crate::eval::{EvalReport, SampleMetrics};
 use crate::models::classifier::FID_NAME;
 
 use super::super::super::eval_job::{GRID_N, GRID_SEED};
-use super::super::super::widgets::{class_colour, metric_bars_ui, MetricColumn};
+use super::super::super::widgets::{MetricColumn, class_colour, metric_bars_ui};
 use super::Run;
 
 /// A data folder in words for the table's caption.
@@ -33,11 +33,9 @@ const SAMPLE_COLUMNS: [(&str, &str, Getter); 6] = [
 
 /// The tightest likelihood bound (or the exact NLL) of a report, nats per image.
 fn best_nll(report: &EvalReport) -> Option<(f64, String)> {
-    report
-        .likelihood
-        .iter()
-        .min_by(|a, b| a.nll_nats.total_cmp(&b.nll_nats))
-        .map(|l| (l.nll_nats, if l.exact { format!("exact NLL ({})", l.name) } else { format!("minus the {}, an upper bound on the NLL", l.name) }))
+    report.likelihood.iter().min_by(|a, b| a.nll_nats.total_cmp(&b.nll_nats)).map(|l| {
+        (l.nll_nats, if l.exact { format!("exact NLL ({})", l.name) } else { format!("minus the {}, an upper bound on the NLL", l.name) })
+    })
 }
 
 fn fmt(v: Option<f64>) -> String {
@@ -107,7 +105,8 @@ pub(super) fn runs_ui(ui: &mut egui::Ui, runs: &[Run]) {
             ui.end_row();
         }
         if let Some(b) = &baseline {
-            ui.label("real (held-out)").on_hover_text("real training examples measured against the real test set: the best a model can hope for");
+            ui.label("real (held-out)")
+                .on_hover_text("real training examples measured against the real test set: the best a model can hope for");
             ui.label("data");
             ui.label("");
             for (_, _, get) in SAMPLE_COLUMNS {
@@ -127,7 +126,10 @@ pub(super) fn runs_ui(ui: &mut egui::Ui, runs: &[Run]) {
         );
     }
     if let Some(r) = runs.iter().find_map(|r| r.report.as_ref()) {
-        ui.weak(format!("{} samples per run against {} real test examples of {}; features: {}", r.samples.n_fake, r.samples.n_real, r.dataset, r.feature_space));
+        ui.weak(format!(
+            "{} samples per run against {} real test examples of {}; features: {}",
+            r.samples.n_fake, r.samples.n_real, r.dataset, r.feature_space
+        ));
         for w in r.warnings.iter().take(2) {
             ui.colored_label(egui::Color32::YELLOW, w);
         }

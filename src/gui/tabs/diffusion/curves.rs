@@ -8,7 +8,7 @@ use crate::views::denoising::LossByT;
 use super::super::super::knobs::shown_value;
 use super::super::super::session::Session;
 use super::super::super::widgets::LossPlot;
-use super::{plot_points, REAL_COLOUR, SAMPLE_COLOUR};
+use super::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
 
 /// The loss over steps beside the loss by timestep t.
 pub(super) fn losses_ui(ui: &mut egui::Ui, session: &Session, plot: &mut LossPlot) {
@@ -18,7 +18,9 @@ pub(super) fn losses_ui(ui: &mut egui::Ui, session: &Session, plot: &mut LossPlo
         cols[0].weak("Mean squared error of the prediction, over random t.");
         plot.ui(&mut cols[0], &session.history, 170.0);
         cols[1].strong("Loss by timestep t");
-        cols[1].weak("Low t: little noise, so predicting it exactly is hard. High t: x_t is almost all noise, so the noise is easy to read off.");
+        cols[1].weak(
+            "Low t: little noise, so predicting it exactly is hard. High t: x_t is almost all noise, so the noise is easy to read off.",
+        );
         let bars: Vec<Bar> = buckets
             .iter()
             .filter(|b| b.loss.is_finite())
@@ -42,13 +44,8 @@ pub(super) fn samples_ui(ui: &mut egui::Ui, session: &Session, real: &[[f32; 2]]
         session.samples.ui(ui, 260.0, "the first samples come once the model has trained a little");
         return;
     }
-    Plot::new("diffusion-samples")
-        .height(260.0)
-        .width(260.0)
-        .data_aspect(1.0)
-        .legend(Legend::default())
-        .show(ui, |p| {
-            p.points(Points::new("real", plot_points(real)).color(REAL_COLOUR).radius(1.5));
-            p.points(Points::new("samples", plot_points(samples.unwrap_or_default())).color(SAMPLE_COLOUR).radius(1.5));
-        });
+    Plot::new("diffusion-samples").height(260.0).width(260.0).data_aspect(1.0).legend(Legend::default()).show(ui, |p| {
+        p.points(Points::new("real", plot_points(real)).color(REAL_COLOUR).radius(1.5));
+        p.points(Points::new("samples", plot_points(samples.unwrap_or_default())).color(SAMPLE_COLOUR).radius(1.5));
+    });
 }

@@ -13,7 +13,7 @@ use crate::rng::Rng;
 use crate::train::ImageBatch;
 
 use super::super::super::widgets::ImageGrid;
-use super::{plot_points, REAL_COLOUR, SAMPLE_COLOUR};
+use super::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
 
 /// Test images shown.
 const FORWARD_IMAGES: usize = 8;
@@ -45,9 +45,18 @@ impl ForwardProcess {
 
     /// The slider and the readout of t, the noised data, and the schedule's curves. `images`:
     /// the run's images (none: 2-D data, whose first points are `real`).
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, config: &DiffusionConfig, schedule: &Schedule, images: Option<&ImageData>, real: &[[f32; 2]]) {
+    pub(super) fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        config: &DiffusionConfig,
+        schedule: &Schedule,
+        images: Option<&ImageData>,
+        real: &[[f32; 2]],
+    ) {
         ui.strong("The forward process q(x_t | x₀)");
-        ui.weak("x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε: drag t to see how much of the data is left. Training picks a random t for every example.");
+        ui.weak(
+            "x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε: drag t to see how much of the data is left. Training picks a random t for every example.",
+        );
         let big_t = schedule.timesteps();
         ui.horizontal(|ui| {
             ui.add(egui::Slider::new(&mut self.t, 0..=big_t - 1).text("t"));
@@ -57,7 +66,12 @@ impl ForwardProcess {
         });
         let t = self.t.min(big_t - 1);
         let a = schedule.alpha_bar(t as i64);
-        ui.label(format!("t = {t}:  ᾱ_t = {a:.4},  signal √ᾱ_t = {:.3},  noise √(1 − ᾱ_t) = {:.3},  SNR = {:.3e}", a.sqrt(), (1.0 - a).sqrt(), schedule.snr(t)));
+        ui.label(format!(
+            "t = {t}:  ᾱ_t = {a:.4},  signal √ᾱ_t = {:.3},  noise √(1 − ᾱ_t) = {:.3},  SNR = {:.3e}",
+            a.sqrt(),
+            (1.0 - a).sqrt(),
+            schedule.snr(t)
+        ));
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| match images {
                 Some(data) => self.images_ui(ui, config, schedule, t, data),

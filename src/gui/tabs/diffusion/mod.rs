@@ -138,7 +138,15 @@ impl FamilyTab for DiffusionTab {
             }
             _ => {
                 let classes = dataset.toy().map_or(1, |kind| kind.num_classes());
-                (DiffusionConfig { hidden: self.hidden, conditional: self.conditional, num_classes: classes, ..DiffusionConfig::default() }, PREVIEW_POINTS)
+                (
+                    DiffusionConfig {
+                        hidden: self.hidden,
+                        conditional: self.conditional,
+                        num_classes: classes,
+                        ..DiffusionConfig::default()
+                    },
+                    PREVIEW_POINTS,
+                )
             }
         };
         let config = DiffusionConfig {

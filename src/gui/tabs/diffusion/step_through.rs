@@ -10,13 +10,13 @@ use egui_plot::{Arrows, Line, Plot, PlotPoints, Points};
 use crate::export::save_trajectory_gif;
 use crate::models::diffusion::{DenoiserArch, DiffusionConfig};
 use crate::train::Samples;
-use crate::views::denoising::{noise_field, trajectory, NoiseField, Trajectory, TrajectoryRun};
+use crate::views::denoising::{NoiseField, Trajectory, TrajectoryRun, noise_field, trajectory};
 
 use super::super::super::dialogs::Purpose;
 use super::super::super::session::Session;
 use super::super::super::shell::RunShell;
 use super::super::super::widgets::{ImageGrid, StepScrubber};
-use super::{plot_points, REAL_COLOUR, SAMPLE_COLOUR};
+use super::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
 
 /// Images and points kept per step in a step-through.
 const TRAJECTORY_IMAGES: usize = 16;
@@ -194,8 +194,11 @@ impl StepThrough {
                     let gap = 2.0 * FIELD_EXTENT / (FIELD_RES - 1) as f32;
                     let longest = eps.iter().map(|e| (e[0] * e[0] + e[1] * e[1]).sqrt()).fold(1e-6f32, f32::max);
                     let origins = field_points();
-                    let tips: Vec<[f32; 2]> =
-                        origins.iter().zip(eps).map(|(o, e)| [o[0] - e[0] / longest * gap * 0.9, o[1] - e[1] / longest * gap * 0.9]).collect();
+                    let tips: Vec<[f32; 2]> = origins
+                        .iter()
+                        .zip(eps)
+                        .map(|(o, e)| [o[0] - e[0] / longest * gap * 0.9, o[1] - e[1] / longest * gap * 0.9])
+                        .collect();
                     (origins, tips)
                 });
                 ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: minus the predicted noise at this t, the direction the network would move a point at this noise level.");
@@ -209,11 +212,19 @@ impl StepThrough {
                     .include_y(FIELD_EXTENT)
                     .show(ui, |p| {
                         if let Some((origins, tips)) = arrows {
-                            p.arrows(Arrows::new("noise field", plot_points(&origins), plot_points(&tips)).color(egui::Color32::from_gray(110)).tip_length(4.0));
+                            p.arrows(
+                                Arrows::new("noise field", plot_points(&origins), plot_points(&tips))
+                                    .color(egui::Color32::from_gray(110))
+                                    .tip_length(4.0),
+                            );
                         }
                         p.points(Points::new("data", plot_points(real)).color(REAL_COLOUR).radius(1.2));
                         for (i, path) in paths.into_iter().enumerate() {
-                            p.line(Line::new(format!("path {i}"), PlotPoints::from(path)).color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 150)).width(1.2));
+                            p.line(
+                                Line::new(format!("path {i}"), PlotPoints::from(path))
+                                    .color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 150))
+                                    .width(1.2),
+                            );
                         }
                         p.points(Points::new("samples", plot_points(points)).color(SAMPLE_COLOUR).radius(1.8));
                     });
