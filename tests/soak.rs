@@ -8,12 +8,14 @@
 //!
 //! Ignored by `cargo test`; run it with scripts/soak.sh.
 //!
-//! What it cannot drive: a tab's "Save checkpoint…" and "Load checkpoint…" open a native file
-//! dialog (rfd), which nothing answers headless, and the app offers no typed path for them nor
-//! a public way to reach a tab's run. So each training phase is followed by a save and a load
-//! through the worker protocol those buttons use (`Command::Save`, `Command::Load` to a worker
-//! of the same family on the same data, in this process), and the VAE checkpoint written that
-//! way is loaded back through the window by the Compare tab, which takes a typed folder.
+//! What it does not drive: a tab's "Save checkpoint…" and "Load checkpoint…" (native file
+//! dialogs). When this soak was written nothing could answer them headless, so each training
+//! phase is followed by a save and a load through the worker protocol those buttons use
+//! (`Command::Save`, `Command::Load` to a worker of the same family on the same data, in this
+//! process), and the VAE checkpoint written that way is loaded back through the window by the
+//! Compare tab, which takes a typed folder. Since issue 18 a test can answer the next dialog
+//! (`gui::dialogs::answer_next`, as tests/ui.rs does in every family tab); the soak keeps the
+//! protocol route so that its runs stay comparable.
 //!
 //! Environment:
 //! - `GENLAB_SOAK_MINUTES`: how long (default 60; at least 20 for the judgement from minute 10).

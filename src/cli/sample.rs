@@ -65,7 +65,7 @@ impl SampleArgs {
     fn sampler_settings(&self) -> Vec<(&'static str, KnobValue)> {
         let mut out = Vec::new();
         if let Some(kind) = self.sampler {
-            out.push(("sampler", KnobValue::Choice(SamplerKind::ALL.iter().position(|&k| k == kind).unwrap_or(0))));
+            out.push(("sampler", KnobValue::choice_of(&SamplerKind::ALL, kind)));
         }
         if let Some(steps) = self.steps {
             out.push(("sample_steps", KnobValue::Whole(steps as i64)));
@@ -74,7 +74,7 @@ impl SampleArgs {
             out.push(("eta", KnobValue::Real(eta)));
         }
         if let Some(spacing) = self.spacing {
-            out.push(("spacing", KnobValue::Choice(Spacing::ALL.iter().position(|&s| s == spacing).unwrap_or(0))));
+            out.push(("spacing", KnobValue::choice_of(&Spacing::ALL, spacing)));
         }
         if let Some(w) = self.guidance {
             out.push(("guidance", KnobValue::Real(w)));

@@ -66,21 +66,28 @@ pub fn without_panics<T>(what: &str, build: impl FnOnce() -> Result<T, String>) 
         .unwrap_or_else(|payload| Err(format!("{what} failed inside genlab ({})", panic_message(payload.as_ref()))))
 }
 
+/// For tests: calls `poll` every 2 ms until it answers; after `timeout` a panic with
+/// `never` ("the loader never answered").
+#[cfg(test)]
+pub(crate) fn poll_until<T>(timeout: std::time::Duration, never: &str, mut poll: impl FnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(answer) = poll() {
+            return answer;
+        }
+        assert!(start.elapsed() < timeout, "{never}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use super::*;
 
     fn wait<T>(loading: &Loading<T>) -> Result<T, String> {
-        let start = Instant::now();
-        loop {
-            if let Some(result) = loading.poll() {
-                return result;
-            }
-            assert!(start.elapsed() < Duration::from_secs(30), "the loader never answered");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        poll_until(Duration::from_secs(30), "the loader never answered", || loading.poll())
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub fn side_and_central_ui<T>(
     egui::Panel::left(id.to_owned()).resizable(true).default_size(side_width).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| side(tab, ui));
     });
+    // Each tab's own scroll position: the central panel's id is the same in every tab.
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| central(tab, ui));
+        egui::ScrollArea::vertical().id_salt((id, "central")).show(ui, |ui| central(tab, ui));
     });
 }

@@ -148,20 +148,14 @@ impl TabData {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
+    use super::super::loading::poll_until;
     use super::*;
     use crate::data::ToyKind;
 
     fn wait(data: &mut TabData, dataset: DatasetId, ctx: &egui::Context) -> Result<TrainData, String> {
-        let start = Instant::now();
-        loop {
-            if let Some(result) = data.get(dataset, None, None, ctx) {
-                return result;
-            }
-            assert!(start.elapsed() < Duration::from_secs(60), "the load never finished");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        poll_until(Duration::from_secs(60), "the load never finished", || data.get(dataset, None, None, ctx))
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod gan;
 pub mod gmmn;
 pub mod one_hot;
 pub mod pixelcnn;
+pub mod points;
 pub mod rbm;
 pub mod registry;
 pub mod settings;
@@ -149,6 +150,33 @@ pub fn check_size(name: &str, value: usize, min: usize, max: usize) -> Result<()
     crate::limits::check_range(name, value, min, max).map(|_| ())
 }
 
+/// The data sizes of a model of points or images: `data_dim` values per example (at least
+/// `min_dim`) and image sides (0 for points) within `bounds`; when `images`, the
+/// `width` × `height` pixels must be exactly those values (the GAN and diffusion networks
+/// check their own rules on image sides instead).
+pub fn check_data_sizes(data_dim: usize, min_dim: usize, width: usize, height: usize, images: bool) -> Result<(), String> {
+    check_size("data_dim", data_dim, min_dim, bounds::MAX_DATA_DIM)?;
+    check_size("width", width, 0, bounds::MAX_SIDE)?;
+    check_size("height", height, 0, bounds::MAX_SIDE)?;
+    if images && width * height != data_dim {
+        return Err(format!("data of {data_dim} values ({width}×{height}) does not add up"));
+    }
+    Ok(())
+}
+
+/// Refuses a batch `x` of `n` examples that are not `dim` values each (2-D points when
+/// `points`, else images of one size); `model` names the model in the sentence ("this GAN").
+pub fn check_example_size(x: &[f32], n: usize, dim: usize, points: bool, model: &str) -> Result<(), String> {
+    if x.len() != n * dim {
+        let what = if points { "2-D points" } else { "images of this size" };
+        return Err(format!(
+            "the data has {} values per example but {model} makes {dim} ({what}): pick a matching dataset or press Reset",
+            x.len() / n.max(1)
+        ));
+    }
+    Ok(())
+}
+
 /// A step size: finite, above 0 and at most `max`.
 pub fn check_rate(name: &str, value: f64, max: f64) -> Result<(), String> {
     if value.is_finite() && value > 0.0 && value <= max {
@@ -156,6 +184,11 @@ pub fn check_rate(name: &str, value: f64, max: f64) -> Result<(), String> {
     } else {
         Err(format!("{name} {value} is out of range: it must be a finite number above 0 and at most {max}"))
     }
+}
+
+/// The Adam step size of a family that takes it in (0, 1) (the one-network families).
+pub fn check_learning_rate(learning_rate: f64) -> Result<(), String> {
+    if learning_rate > 0.0 && learning_rate < 1.0 { Ok(()) } else { Err(format!("learning rate {learning_rate} must be in (0, 1)")) }
 }
 
 /// Refuses a network of `params` parameters that would not fit in memory while training.
@@ -188,4 +221,11 @@ pub fn seed_device(device: &Device, seed: u64) -> MutexGuard<'static, ()> {
     let guard = SEED_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(seed);
     guard
+}
+
+/// `device` with autodiff on, for a family about to draw its initial weights from `seed`:
+/// they must be drawn while the returned guard lives (see `seed_device`).
+pub fn seeded_training_device(device: &Device, seed: u64) -> (Device, MutexGuard<'static, ()>) {
+    let guard = seed_device(device, seed);
+    (device.clone().autodiff(), guard)
 }

@@ -1,13 +1,15 @@
 //! What every family does the same way: read results back from the device, write and read
 //! its weights beside its config (one file per network: a GAN writes two, diffusion its
 //! weight average too), keep the last known-good weights for the trainer's NaN recovery,
-//! offer Adam's step size as a live knob, and check a knob's value.
+//! train one network with Adam (`AdamNet`), offer Adam's step size as a live knob, and check
+//! a knob's value.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::RecordError;
 use burn::store::burn_pack;
@@ -44,9 +46,25 @@ pub fn save_config(dir: &Path, family: &str, config: &impl Serialize) -> FamilyR
     write_atomic(&dir.join(CONFIG_FILE), &text)
 }
 
-/// The `config` of a checkpoint's config file; `what` names the family in the message.
-pub fn load_config<C: DeserializeOwned + Serialize + Default>(dir: &Path, what: &str) -> FamilyResult<C> {
-    config_from_json(&read_config(dir)?, dir, what)
+/// The `config` of a checkpoint's config file, checked by `validate` (the family's bounds);
+/// `what` names the family in the message.
+pub fn load_config<C: DeserializeOwned + Serialize + Default>(dir: &Path, what: &str, validate: Validate<C>) -> FamilyResult<C> {
+    checked_config(&read_config(dir)?, dir, what, validate)
+}
+
+/// A configuration's check against its family's bounds: its `validate`.
+pub type Validate<C> = fn(&C) -> Result<(), String>;
+
+/// `config_from_json`, then `validate`; a refusal names the config file.
+pub fn checked_config<C: DeserializeOwned + Serialize + Default>(
+    json: &serde_json::Value,
+    dir: &Path,
+    what: &str,
+    validate: Validate<C>,
+) -> FamilyResult<C> {
+    let config = config_from_json(json, dir, what)?;
+    validate(&config).map_err(|e| in_config_file(dir, e))?;
+    Ok(config)
 }
 
 /// The `config` object of an already read `config.json`. A field of the wrong type is named
@@ -271,6 +289,76 @@ impl<M: Clone> KnownGood<M> {
     }
 }
 
+/// Adam with PyTorch's ε (burn's default is 1e-5), so numbers compare with the PyTorch twins
+/// in bench/.
+pub fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+/// What a family with one network trained by Adam keeps of it: the network, its optimiser
+/// and its last known-good weights.
+pub struct AdamNet<M> {
+    /// Always `Some` between calls; taken while the optimiser step owns it.
+    net: Option<M>,
+    optim: ModuleOptimizer,
+    good: KnownGood<M>,
+    /// Whose weights, for the message when a failed step lost them: "the VAE".
+    whose: &'static str,
+}
+
+impl<M: Module> AdamNet<M> {
+    pub fn new(net: M, whose: &'static str) -> Self {
+        Self { net: Some(net), optim: adam(), good: KnownGood::default(), whose }
+    }
+
+    /// The network; an error only once a step failed half-way and lost it.
+    pub fn get(&self) -> FamilyResult<&M> {
+        self.net.as_ref().ok_or_else(|| lost(self.whose))
+    }
+
+    /// The network, out for a step: `step` gives it back.
+    pub fn take(&mut self) -> FamilyResult<M> {
+        let whose = self.whose;
+        self.net.take().ok_or_else(|| lost(whose))
+    }
+
+    /// Gives back the network `take` lent, after one Adam step on `loss` (computed through
+    /// it) when the loss is `finite`, as it was otherwise.
+    pub fn step(&mut self, net: M, loss: Tensor<1>, finite: bool, learning_rate: f64) {
+        let net = if finite {
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            self.optim.step(learning_rate, net, grads)
+        } else {
+            net
+        };
+        self.net = Some(net);
+    }
+
+    /// The weights of the checkpoint file `dir/file` in place of these (see `load_weights`).
+    pub fn load(&mut self, dir: &Path, file: &str) -> FamilyResult<()> {
+        self.net = Some(load_weights(self.get()?.clone(), dir, file)?);
+        Ok(())
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.net.as_ref().map_or(0, |m| m.num_params())
+    }
+
+    pub fn remember_good(&mut self) {
+        self.good.remember(self.net.as_ref());
+    }
+
+    /// Back to the last good weights, with Adam's moments afresh: they may hold the NaN too.
+    pub fn restore_good(&mut self) {
+        self.good.restore_into(&mut self.net);
+        self.optim = adam();
+    }
+}
+
+fn lost(whose: &str) -> String {
+    format!("{whose}'s weights were lost in a failed step")
+}
+
 /// Adam's step size as a live knob.
 pub fn learning_rate_knob(value: f64) -> Knob {
     Knob::real("learning_rate", "learning rate", "Adam's step size: larger learns faster but can diverge", value, (1e-5, 1e-1), true)
@@ -281,6 +369,28 @@ pub fn learning_rate_knob(value: f64) -> Knob {
 pub fn learning_rate_change(current: f64, name: &str, value: KnobValue, owner: &str) -> FamilyResult<f64> {
     check_knob(&[learning_rate_knob(current)], name, value, owner)?;
     Ok(value.as_f64())
+}
+
+/// Sets the live knob `name` of a family whose knobs are fields of its config: `value` is
+/// checked against `knobs`, `set` writes it into a copy of `config` (false for a name it does
+/// not know), and the copy replaces `config` only once `validate` accepts it as a whole.
+pub fn set_config_knob<C: Clone>(
+    config: &mut C,
+    knobs: &[Knob],
+    name: &str,
+    value: KnobValue,
+    owner: &str,
+    validate: Validate<C>,
+    set: impl FnOnce(&mut C, &str, KnobValue) -> bool,
+) -> FamilyResult<()> {
+    check_knob(knobs, name, value, owner)?;
+    let mut next = config.clone();
+    if !set(&mut next, name, value) {
+        return Err(format!("the {owner} has no live knob \"{name}\""));
+    }
+    validate(&next)?;
+    *config = next;
+    Ok(())
 }
 
 /// Checks `value` against the knob `name` among a family's `knobs` (`owner` names the model

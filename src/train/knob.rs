@@ -31,6 +31,12 @@ impl KnobValue {
             KnobValue::Choice(i) => i as f64,
         }
     }
+
+    /// `value` as a choice among `all` (an enum's `ALL`): its index, the first when it is not
+    /// there.
+    pub fn choice_of<T: PartialEq>(all: &[T], value: T) -> Self {
+        KnobValue::Choice(all.iter().position(|v| *v == value).unwrap_or(0))
+    }
 }
 
 /// A setting the GUI shows and changes while training.
@@ -57,9 +63,18 @@ impl Knob {
         Self { name, label, help, kind: KnobKind::Whole { min: range.0, max: range.1, logarithmic }, value: KnobValue::Whole(value) }
     }
 
-    /// A choice among `options`, `chosen` being the index of the current one.
-    pub fn choice(name: &'static str, label: &'static str, help: &'static str, chosen: usize, options: Vec<&'static str>) -> Self {
-        Self { name, label, help, kind: KnobKind::Choice { options }, value: KnobValue::Choice(chosen) }
+    /// A choice among an enum's values `all` (its `ALL`) with `current` chosen, each option
+    /// shown as `option_label` names it.
+    pub fn choice_among<T: Copy + PartialEq>(
+        name: &'static str,
+        label: &'static str,
+        help: &'static str,
+        all: &[T],
+        current: T,
+        option_label: fn(T) -> &'static str,
+    ) -> Self {
+        let options = all.iter().map(|&o| option_label(o)).collect();
+        Self { name, label, help, kind: KnobKind::Choice { options }, value: KnobValue::choice_of(all, current) }
     }
 
     /// Whether `value` is of this knob's kind and within its range (or one of its options).

@@ -12,8 +12,10 @@
 //! | `mod.rs` | `FamilyTab` (what a family writes) and `RunTab` (the `Tab` the app sees) |
 //! | `run.rs` | `RunShell`: the run, its data and settings, requests, dialogs, checkpoint loading |
 //! | `blocks.rs` | the blocks of the side panel and the messages over the views |
+//! | `pace.rs` | `Every` and `Refresh`: how often a tab asks the worker again for a view |
 
 mod blocks;
+mod pace;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +31,7 @@ use super::dialogs::Purpose;
 use super::session::Session;
 use super::tab::{Shared, Tab, TabStatus, side_and_central_ui};
 
+pub use pace::{Every, Refresh};
 pub use run::RunShell;
 
 /// A fresh model, and how its run starts.
@@ -45,6 +48,9 @@ pub struct NewRun {
 pub trait FamilyTab {
     /// The side panel's width when first shown.
     const SIDE_WIDTH: f32 = 290.0;
+
+    /// What to do first, in bold over the views until the model has trained a step.
+    const UNTIL_TRAINED: Option<&'static str> = None;
 
     /// A fresh model for `data` (picked as `dataset`) with the settings chosen for the next
     /// Reset. A panic inside becomes the tab's error.
@@ -73,10 +79,14 @@ pub trait FamilyTab {
     /// Once a frame while the tab is shown and has a run: take answers, ask what is due.
     fn update(&mut self, _session: &mut Session, _ctx: &egui::Context) {}
 
-    /// The side panel: the family's own settings between the shell's blocks.
+    /// The side panel's heading and the paragraph under it: what the model is.
+    fn about(&self) -> (&'static str, &'static str);
+
+    /// The side panel under `about` and the data block: the family's own settings between
+    /// the shell's other blocks.
     fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell);
 
-    /// The central panel: the shell's messages, then the family's views.
+    /// The central panel: the family's views, under the shell's messages and `UNTIL_TRAINED`.
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell);
 }
 
@@ -110,8 +120,21 @@ impl<F: FamilyTab> Tab for RunTab<F> {
             &id,
             F::SIDE_WIDTH,
             self,
-            |tab, ui| tab.family.side_ui(ui, &mut tab.shell),
-            |tab, ui| tab.family.central_ui(ui, &mut tab.shell),
+            |tab, ui| {
+                let (heading, summary) = tab.family.about();
+                ui.heading(heading);
+                ui.weak(summary);
+                ui.separator();
+                tab.shell.data_ui(ui);
+                tab.family.side_ui(ui, &mut tab.shell)
+            },
+            |tab, ui| {
+                tab.shell.notices_ui(ui);
+                if let Some(text) = F::UNTIL_TRAINED {
+                    tab.shell.until_trained_ui(ui, text);
+                }
+                tab.family.central_ui(ui, &mut tab.shell)
+            },
         );
     }
 

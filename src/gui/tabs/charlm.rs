@@ -17,7 +17,7 @@ use crate::views::likelihood::{Likelihoods, likelihood};
 use crate::views::tokens::{Generated, NextToken, generate, next_token};
 
 use super::super::session::Session;
-use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::shell::{Every, FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::attention_map::attention_map_ui;
 use super::super::widgets::token_bars::{show_char, token_bars_ui};
 
@@ -49,7 +49,7 @@ pub struct CharLmTab {
     layer: usize,
     head: usize,
     generate_seed: u64,
-    last_likelihood: Option<Instant>,
+    live_likelihood: Every,
 }
 
 impl CharLmTab {
@@ -70,7 +70,7 @@ impl CharLmTab {
             layer: 0,
             head: 0,
             generate_seed: 1,
-            last_likelihood: None,
+            live_likelihood: Every::new(LIVE_LIKELIHOOD_EVERY),
         };
         RunTab::new(shell, tab)
     }
@@ -190,6 +190,8 @@ impl CharLmTab {
 }
 
 impl FamilyTab for CharLmTab {
+    const UNTIL_TRAINED: Option<&'static str> = Some("Press Start to train. Untrained, every character is about equally likely.");
+
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let TrainData::Text { text, .. } = &data else { return Err("this tab trains on text".into()) };
         self.config.vocab = text.vocab.clone();
@@ -206,7 +208,7 @@ impl FamilyTab for CharLmTab {
         self.asked_for = None;
         self.in_flight = false;
         self.drawn.clear();
-        self.last_likelihood = None;
+        self.live_likelihood.restart();
     }
 
     /// Asks for the distribution after the prompt when it changed, and again now and then
@@ -236,22 +238,21 @@ impl FamilyTab for CharLmTab {
             self.in_flight = true;
             self.last_ask = Some(Instant::now());
         }
-        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
-        if session.running && session.step > 0 && due {
+        if session.running && session.step > 0 && self.live_likelihood.due() {
             session.ask(likelihood(LIVE_TEST_WINDOWS, 1));
-            self.last_likelihood = Some(Instant::now());
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("Character model");
-        ui.weak(
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "Character model",
             "A small transformer reads a text one character at a time and learns to predict the next one. Each \
              position may only attend to itself and the positions before it, so the model can write text by \
              predicting a character, drawing one, and feeding it back in.",
-        );
-        ui.separator();
-        shell.data_ui(ui);
+        )
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.separator();
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
         ui.separator();
@@ -275,8 +276,6 @@ impl FamilyTab for CharLmTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
-        shell.until_trained_ui(ui, "Press Start to train. Untrained, every character is about equally likely.");
         let Some(session) = &shell.session else { return };
         let unigram = self.unigram;
         ui.columns(2, |cols| {

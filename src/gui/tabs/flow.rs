@@ -2,20 +2,21 @@
 //! points pushed through the couplings one layer at a time, data mapped back to the base) or
 //! on images (samples and the exact test likelihood).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::{DatasetId, ToyKind};
 use crate::models::flow::{FlowConfig, FlowFamily};
+use crate::models::points::pairs;
 use crate::rng::Rng;
 use crate::train::TrainData;
 use crate::views::flow::{FlowPicture, flow_picture};
 use crate::views::likelihood::{Likelihoods, likelihood};
 
 use super::super::session::Session;
-use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::shell::{FamilyTab, NewRun, Refresh, RunShell, RunTab};
 use super::super::train_data::shown_points;
 use super::super::widgets::game_plane::GamePlane;
 
@@ -37,14 +38,12 @@ pub struct FlowTab {
     shown_layer: usize,
     /// The planes need the last picture again (it arrived, or the layer slider moved).
     planes_dirty: bool,
-    last_picture: Option<Instant>,
-    picture_step: u64,
-    in_flight: bool,
+    picture: Refresh,
 }
 
 /// The base grid, MESH_RES² points over [−2.5, 2.5]², row by row.
 fn base_grid() -> Vec<[f32; 2]> {
-    GamePlane::mesh_latents(2).chunks(2).map(|p| [p[0], p[1]]).collect()
+    pairs(&GamePlane::mesh_latents(2))
 }
 
 impl FlowTab {
@@ -60,9 +59,7 @@ impl FlowTab {
             latent: Vec::new(),
             shown_layer: usize::MAX,
             planes_dirty: false,
-            last_picture: None,
-            picture_step: u64::MAX,
-            in_flight: false,
+            picture: Refresh::new(PICTURE_EVERY),
         };
         RunTab::new(shell, tab)
     }
@@ -117,9 +114,7 @@ impl FamilyTab for FlowTab {
     }
 
     fn started(&mut self, _session: &Session) {
-        self.last_picture = None;
-        self.picture_step = u64::MAX;
-        self.in_flight = false;
+        self.picture.restart();
         self.layers.clear();
     }
 
@@ -142,29 +137,26 @@ impl FamilyTab for FlowTab {
             }
             self.layers = layers;
             self.latent = latent;
-            self.in_flight = false;
+            self.picture.answered();
             self.planes_dirty = true;
         }
-        let due = self.last_picture.is_none_or(|t| t.elapsed() >= PICTURE_EVERY) && session.step != self.picture_step;
-        if due && !self.in_flight {
+        if self.picture.due(session.step) {
             session.ask(flow_picture(plane.field_points(), base_grid(), self.real.clone()));
-            self.last_picture = Some(Instant::now());
-            self.picture_step = session.step;
-            self.in_flight = true;
         }
         self.refresh_planes(session, ctx);
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("Normalizing flow (RealNVP)");
-        ui.weak(
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "Normalizing flow (RealNVP)",
             "An invertible map between the data and a standard normal. Each affine coupling layer leaves half the \
              coordinates as they are and scales and shifts the other half by amounts computed from the first half, \
              so it is easy to invert and its Jacobian determinant is a product of the scales. The likelihood is \
              therefore exact: log p(x) = log N(f(x)) + the sum of the layers' log-determinants.",
-        );
-        ui.separator();
-        shell.data_ui(ui);
+        )
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         if matches!(shell.dataset(), DatasetId::Images(_)) {
             ui.weak("Images are dequantized with uniform noise and logit-transformed (Dinh et al. 2017, §4.1); the NLL is in 8-bit units.");
         }
@@ -181,7 +173,6 @@ impl FamilyTab for FlowTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
         let Some(session) = &shell.session else { return };
         let width = ui.available_width();
         let images = self.plane.is_none();

@@ -229,6 +229,9 @@ impl GanTab {
 impl FamilyTab for GanTab {
     const SIDE_WIDTH: f32 = 300.0;
 
+    const UNTIL_TRAINED: Option<&'static str> =
+        Some("Press Start to play the game, or make single D and G steps to see each player's move.");
+
     fn build(&mut self, data: TrainData, dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let config = match &data {
             TrainData::Images(d) => GanConfig {
@@ -300,11 +303,14 @@ impl FamilyTab for GanTab {
         }
     }
 
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "Generative adversarial network",
+            "A generator G turns noise z into samples; a discriminator D learns to tell them from real data, and G learns from D's gradient to fool it. Neither has a loss that says \"done\": watch the game.",
+        )
+    }
+
     fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("Generative adversarial network");
-        ui.weak("A generator G turns noise z into samples; a discriminator D learns to tell them from real data, and G learns from D's gradient to fool it. Neither has a loss that says \"done\": watch the game.");
-        ui.separator();
-        shell.data_ui(ui);
         ui.separator();
 
         let lab = shell.dataset().toy().is_some();
@@ -352,8 +358,6 @@ impl FamilyTab for GanTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
-        shell.until_trained_ui(ui, "Press Start to play the game, or make single D and G steps to see each player's move.");
         if shell.session.is_none() {
             return;
         }

@@ -2,7 +2,7 @@
 //! function over the plane: where the generator has too much mass (purple) or too little
 //! (green).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use burn::tensor::Device;
 use eframe::egui;
@@ -13,7 +13,7 @@ use crate::train::TrainData;
 use crate::views::witness::{WitnessPicture, witness};
 
 use super::super::session::Session;
-use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::shell::{FamilyTab, NewRun, Refresh, RunShell, RunTab};
 use super::super::train_data::shown_points;
 use super::super::widgets::game_plane::GamePlane;
 
@@ -24,15 +24,13 @@ pub struct GmmnTab {
     /// The witness function over the plane (2-D data only).
     plane: Option<GamePlane>,
     real: Vec<[f32; 2]>,
-    last_witness: Option<Instant>,
-    witness_step: u64,
-    in_flight: bool,
+    picture: Refresh,
 }
 
 impl GmmnTab {
     pub fn tab() -> RunTab<Self> {
         let shell = RunShell::new(crate::models::gmmn::KIND, DatasetId::Toy(ToyKind::Ring8), GmmnConfig::default().default_batch_size());
-        let tab = Self { plane: None, real: Vec::new(), last_witness: None, witness_step: u64::MAX, in_flight: false };
+        let tab = Self { plane: None, real: Vec::new(), picture: Refresh::new(WITNESS_EVERY) };
         RunTab::new(shell, tab)
     }
 }
@@ -57,9 +55,7 @@ impl FamilyTab for GmmnTab {
     }
 
     fn started(&mut self, _session: &Session) {
-        self.last_witness = None;
-        self.witness_step = u64::MAX;
-        self.in_flight = false;
+        self.picture.restart();
     }
 
     fn dataset_picked(&mut self, dataset: DatasetId) -> Option<usize> {
@@ -75,26 +71,23 @@ impl FamilyTab for GmmnTab {
             // Symmetric about 0, so grey means "as much model as data".
             let m = field.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
             plane.set_parts(ctx, &field, Vec::new(), fakes, Vec::new(), Some((-m, m)));
-            self.in_flight = false;
+            self.picture.answered();
         }
-        let due = self.last_witness.is_none_or(|t| t.elapsed() >= WITNESS_EVERY) && session.step != self.witness_step;
-        if due && !self.in_flight {
+        if self.picture.due(session.step) {
             session.ask(witness(plane.field_points(), 500));
-            self.last_witness = Some(Instant::now());
-            self.witness_step = session.step;
-            self.in_flight = true;
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("GMMN");
-        ui.weak(
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "GMMN",
             "A generative moment matching network: a generator trained without a discriminator. Its loss is the \
              maximum mean discrepancy (MMD²) between a batch of its samples and a batch of data under a sum of \
              Gaussian kernels: zero only when every kernel sees the two sets alike.",
-        );
-        ui.separator();
-        shell.data_ui(ui);
+        )
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.separator();
         shell.training_ui(ui, "one optimisation step", "a fresh generator", 512);
         shell.description_ui(ui);
@@ -104,7 +97,6 @@ impl FamilyTab for GmmnTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
         let Some(session) = &shell.session else { return };
         let width = ui.available_width();
         ui.columns(2, |cols| {

@@ -2,7 +2,7 @@
 //! watch it draw an image one pixel at a time: each pixel's probability, and which earlier
 //! pixels the current one can see.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use burn::tensor::Device;
 use eframe::egui;
@@ -14,7 +14,7 @@ use crate::views::likelihood::{Likelihoods, likelihood};
 use crate::views::pixels::{PixelsFilled, fill_pixels};
 
 use super::super::session::Session;
-use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::shell::{Every, FamilyTab, NewRun, RunShell, RunTab};
 use super::super::widgets::pixel_canvas::{PixelCanvas, heat_colour};
 
 /// Test images the live likelihood is measured on while training.
@@ -75,14 +75,14 @@ pub struct PixelCnnTab {
     /// The configuration the next Reset builds (its image size comes from the data).
     config: PixelCnnConfig,
     walk: PixelWalk,
-    last_likelihood: Option<Instant>,
+    live_likelihood: Every,
 }
 
 impl PixelCnnTab {
     pub fn tab() -> RunTab<Self> {
         let config = PixelCnnConfig::default();
         let shell = RunShell::new(crate::models::pixelcnn::KIND, DatasetId::Images(ImageDatasetId::Mnist), config.default_batch_size());
-        let tab = Self { walk: PixelWalk::new(config.pixels(), 1), config, last_likelihood: None };
+        let tab = Self { walk: PixelWalk::new(config.pixels(), 1), config, live_likelihood: Every::new(LIVE_LIKELIHOOD_EVERY) };
         RunTab::new(shell.with_export(4), tab)
     }
 
@@ -212,6 +212,8 @@ impl PixelCnnTab {
 }
 
 impl FamilyTab for PixelCnnTab {
+    const UNTIL_TRAINED: Option<&'static str> = Some("Press Start to train. Until then every pixel is a coin flip.");
+
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
         self.config.num_classes = images.num_classes();
@@ -225,7 +227,7 @@ impl FamilyTab for PixelCnnTab {
 
     fn started(&mut self, _session: &Session) {
         self.walk = PixelWalk::new(self.config.pixels(), self.walk.seed);
-        self.last_likelihood = None;
+        self.live_likelihood.restart();
     }
 
     /// Takes filled pixels from the worker and asks for the next ones while playing; measures
@@ -251,23 +253,22 @@ impl FamilyTab for PixelCnnTab {
             session.ask(fill_pixels(walk.image(), 1, walk.next, walk.speed, walk.seed, self.config.conditional.then_some(walk.label)));
             walk.in_flight = true;
         }
-        let due = self.last_likelihood.is_none_or(|t| t.elapsed() >= LIVE_LIKELIHOOD_EVERY);
-        if session.running && session.step > 0 && due {
+        if session.running && session.step > 0 && self.live_likelihood.due() {
             session.ask(likelihood(LIVE_TEST_IMAGES, 1));
-            self.last_likelihood = Some(Instant::now());
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("PixelCNN");
-        ui.weak(
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "PixelCNN",
             "An autoregressive model: the probability of an image is the product, pixel by pixel in reading order, \
              of the probability of each pixel given all the pixels before it. Masked convolutions make sure a pixel's \
              prediction never looks at itself or later pixels, so the likelihood is exact, and sampling draws one \
              pixel at a time.",
-        );
-        ui.separator();
-        shell.data_ui(ui);
+        )
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.weak("Binarized: a pixel is 1 when its grey value is above 0.5, else 0 (the same fixed threshold for training and test).");
         ui.separator();
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
@@ -288,8 +289,6 @@ impl FamilyTab for PixelCnnTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
-        shell.until_trained_ui(ui, "Press Start to train. Until then every pixel is a coin flip.");
         let Some(session) = &shell.session else { return };
         let half = (ui.available_width() - 16.0) / 2.0;
         ui.columns(2, |cols| {

@@ -118,15 +118,16 @@ impl FamilyTab for RbmTab {
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("Restricted Boltzmann machine");
-        ui.weak(
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "Restricted Boltzmann machine",
             "Binary pixels v and binary hidden units h with an energy E(v, h) = −b·v − c·h − v·Wh; low energy means \
              likely. Given v the hidden units are independent, and given h the pixels are: Gibbs sampling alternates \
              the two. Contrastive divergence lowers the energy of the data and raises it where a short chain wanders.",
-        );
-        ui.separator();
-        shell.data_ui(ui);
+        )
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.weak("Binarized at 0.5, as for PixelCNN.");
         ui.separator();
         shell.training_ui(ui, "one CD update", "a fresh model with the settings below", 512);
@@ -142,7 +143,6 @@ impl FamilyTab for RbmTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
         let width = ui.available_width();
         let Some(session) = &shell.session else { return };
         ui.columns(2, |cols| {

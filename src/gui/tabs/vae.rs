@@ -102,6 +102,8 @@ impl VaeTab {
 }
 
 impl FamilyTab for VaeTab {
+    const UNTIL_TRAINED: Option<&'static str> = Some("Press Start to train. The samples below come from the untrained decoder: noise.");
+
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
         self.config.num_classes = images.num_classes();
@@ -160,16 +162,21 @@ impl FamilyTab for VaeTab {
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
+    fn about(&self) -> (&'static str, &'static str) {
         if self.variational {
-            ui.heading("Variational autoencoder");
-            ui.weak("An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.");
+            (
+                "Variational autoencoder",
+                "An encoder maps each image to a Gaussian over a small latent space; a decoder maps latent points back to images. Training maximises the ELBO: reconstruct well, and keep the latent codes close to N(0, I) so that decoding random N(0, I) points gives new images.",
+            )
         } else {
-            ui.heading("Autoencoder");
-            ui.weak("The VAE's encoder and decoder, trained only to reconstruct: each image gets one code, with no noise and no pull towards N(0, I). It compresses well, but nothing says where the codes lie, so decoding random N(0, I) points mostly gives images that are not digits. Compare the latent map and the samples with the VAE tab.");
+            (
+                "Autoencoder",
+                "The VAE's encoder and decoder, trained only to reconstruct: each image gets one code, with no noise and no pull towards N(0, I). It compresses well, but nothing says where the codes lie, so decoding random N(0, I) points mostly gives images that are not digits. Compare the latent map and the samples with the VAE tab.",
+            )
         }
-        ui.separator();
-        shell.data_ui(ui);
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
         ui.separator();
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 512);
         ui.separator();
@@ -202,8 +209,6 @@ impl FamilyTab for VaeTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
-        shell.until_trained_ui(ui, "Press Start to train. The samples below come from the untrained decoder: noise.");
         let Some(session) = &mut shell.session else { return };
         let half = (ui.available_width() - 16.0) / 2.0;
         ui.columns(2, |cols| {

@@ -14,7 +14,7 @@ use crate::bench::{BenchRow, BenchSettings};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::vae::{VaeConfig, VaeFamily};
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 
 pub const FAMILY_NAME: &str = "autoencoder";
 
@@ -40,7 +40,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["arch", "latent_dim", "hidden", "likelihood", "conditional", "lr"],
     build,
     load: |dir, device| Ok(Box::new(VaeFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<VaeConfig>(json, dir, "autoencoder")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "autoencoder", VaeConfig::validate).map(drop),
     holds,
     preview_samples: 64,
     eval_warning: None,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sampling::SamplingSettings;
-use crate::models::{check_params, check_size, linear_params};
+use crate::models::{check_learning_rate, check_params, check_size, linear_params};
 
 /// The most distinct characters: 4,096, eight times what genlab's text loader accepts (512),
 /// for vocabularies of other scripts.
@@ -107,9 +107,7 @@ impl CharLmConfig {
         if !(1..=16).contains(&self.layers) {
             return Err(format!("{} layers is outside 1…16", self.layers));
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
-            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
-        }
+        check_learning_rate(self.learning_rate)?;
         if self.sample_length == 0 {
             return Err("samples must be at least one character long".into());
         }

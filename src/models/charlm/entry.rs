@@ -10,7 +10,7 @@ use crate::bench::{BenchRow, BenchSettings, time_steps};
 use crate::data::text::builtin_corpus;
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 use crate::train::{Batch, Family};
 use crate::views::Model;
 
@@ -25,7 +25,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["block_size", "d_model", "heads", "layers", "lr"],
     build,
     load: |dir, device| Ok(Box::new(CharLmFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<CharLmConfig>(json, dir, "character-model")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "character-model", CharLmConfig::validate).map(drop),
     holds: |name, _| name == FAMILY_NAME,
     preview_samples: 4,
     eval_warning: None,

@@ -3,14 +3,11 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
-use crate::models::weights::{
-    KnownGood, check_knob, in_config_file, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
-};
+use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DrawnToken, LikelihoodModel, LogLikelihood, NextToken, TokenView};
@@ -24,17 +21,10 @@ const WEIGHTS_FILE: &str = "model.bpk";
 
 pub struct CharLmFamily {
     config: CharLmConfig,
-    /// Always `Some` between calls; taken while the optimiser step owns it.
-    model: Option<CharTransformer>,
-    optim: ModuleOptimizer,
+    /// With Adam at PyTorch's ε, as in bench/charlm_reference.py.
+    model: AdamNet<CharTransformer>,
     /// The training device (autodiff on).
     device: Device,
-    good: KnownGood<CharTransformer>,
-}
-
-fn adam() -> ModuleOptimizer {
-    // PyTorch's ε, as in bench/charlm_reference.py.
-    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
 /// Mean −log p(target) over every position, from logits and one-hot targets.
@@ -50,17 +40,15 @@ impl CharLmFamily {
     /// A freshly initialised model on `device` (a plain device; autodiff is added here).
     pub fn new(config: CharLmConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
-        Ok(Self { model: Some(CharTransformer::new(&config, &device)), config, optim: adam(), device, good: KnownGood::default() })
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        Ok(Self { model: AdamNet::new(CharTransformer::new(&config, &device), "the character model"), config, device })
     }
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: CharLmConfig = load_config(dir, "character-model")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "character-model", CharLmConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
-        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
+        family.model.load(dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -68,13 +56,9 @@ impl CharLmFamily {
         &self.config
     }
 
-    fn model(&self) -> FamilyResult<&CharTransformer> {
-        self.model.as_ref().ok_or_else(|| "the character model's weights were lost in a failed step".to_string())
-    }
-
     /// The network on the training device, for tests that differentiate through it.
     pub fn network(&self) -> FamilyResult<&CharTransformer> {
-        self.model()
+        self.model.get()
     }
 
     pub fn training_device(&self) -> &Device {
@@ -172,22 +156,17 @@ impl Family for CharLmFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.num_params())
+        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let device = self.device.clone();
         let (inputs, targets, _) = self.inputs_and_targets(batch.x, batch.n, &device)?;
-        let model = self.model.take().ok_or("the character model's weights were lost in a failed step")?;
+        let model = self.model.take()?;
         let loss = cross_entropy(model.forward(inputs).logits, targets);
         let value = read_back(loss.clone().without_autodiff())?[0] as f64;
         let terms: LossTerms = vec![("cross-entropy (nats/char)".into(), value), ("bits/char".into(), value / std::f64::consts::LN_2)];
-        if value.is_finite() {
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
-        } else {
-            self.model = Some(model);
-        }
+        self.model.step(model, loss, value.is_finite(), self.config.learning_rate);
         Ok(terms)
     }
 
@@ -210,32 +189,29 @@ impl Family for CharLmFamily {
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
         let mut accepted = self.knobs();
         accepted.extend(self.sampling_knobs());
-        check_knob(&accepted, name, value, "character model")?;
-        let mut next = self.config.clone();
-        match (name, value) {
-            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
-            ("temperature", KnobValue::Real(v)) => next.sampling.temperature = v,
-            ("top_k", KnobValue::Whole(k)) => next.sampling.top_k = k as usize,
-            ("top_p", KnobValue::Real(v)) => next.sampling.top_p = v,
-            ("sample_length", KnobValue::Whole(n)) => next.sample_length = n as usize,
-            _ => return Err(format!("the character model has no live knob \"{name}\"")),
-        }
-        next.validate()?;
-        self.config = next;
-        Ok(())
+        set_config_knob(&mut self.config, &accepted, name, value, "character model", CharLmConfig::validate, |next, name, value| {
+            match (name, value) {
+                ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+                ("temperature", KnobValue::Real(v)) => next.sampling.temperature = v,
+                ("top_k", KnobValue::Whole(k)) => next.sampling.top_k = k as usize,
+                ("top_p", KnobValue::Real(v)) => next.sampling.top_p = v,
+                ("sample_length", KnobValue::Whole(n)) => next.sample_length = n as usize,
+                _ => return false,
+            }
+            true
+        })
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
+        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        self.good.remember(self.model.as_ref());
+        self.model.remember_good();
     }
 
     fn restore_good(&mut self) {
-        self.good.restore_into(&mut self.model);
-        self.optim = adam();
+        self.model.restore_good();
     }
 }
 
@@ -262,7 +238,7 @@ impl LikelihoodModel for CharLmFamily {
     ) -> FamilyResult<Vec<LogLikelihood>> {
         let device = self.device.clone().without_autodiff();
         let (inputs, targets, _) = self.inputs_and_targets(x, n, &device)?;
-        let model = self.model()?.valid();
+        let model = self.model.get()?.valid();
         let logp = (log_softmax(model.forward(inputs).logits, 2) * targets).sum_dim(2).sum_dim(1); // [B, 1, 1]
         let per_example = read_back(logp.reshape([n]))?.into_iter().map(|v| v as f64).collect();
         Ok(vec![LogLikelihood { name: "exact (per window)".into(), exact: true, per_example }])
@@ -288,7 +264,7 @@ impl TokenView for CharLmFamily {
             return Err(format!("token {bad} is outside this model's {v}-character vocabulary"));
         }
         let device = self.device.clone().without_autodiff();
-        let model = self.model()?.valid();
+        let model = self.model.get()?.valid();
         let out = model.forward(one_hot_tokens(&context, 1, t, v, &device));
         let logits = read_back(out.logits.slice([0..1, t - 1..t, 0..v]).reshape([v]))?;
         let mut attention = Vec::with_capacity(out.attention.len());
@@ -303,7 +279,7 @@ impl TokenView for CharLmFamily {
     fn generate(&mut self, prompt: &[u32], n: usize, settings: &SamplingSettings, seed: u64) -> FamilyResult<Vec<DrawnToken>> {
         settings.validate()?;
         let (v, device) = (self.vocab_size(), self.device.clone().without_autodiff());
-        let model = self.model()?.valid();
+        let model = self.model.get()?.valid();
         let mut rng = Rng::new(seed ^ 0xC4A2);
         let mut context: Vec<u32> = if prompt.is_empty() { vec![self.start_token()] } else { prompt.to_vec() };
         let mut drawn = Vec::with_capacity(n);

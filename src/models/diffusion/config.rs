@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::process::Prediction;
 use super::sampler::{SamplerKind, SamplerSettings};
 use super::schedule::{Schedule, ScheduleKind};
-use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_DATA_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_LEARNING_RATE, MAX_SIDE, MAX_TIMESTEPS};
-use crate::models::{check_params, check_rate, check_size, conv_params, linear_params};
+use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_HIDDEN, MAX_LAYERS, MAX_LEARNING_RATE, MAX_TIMESTEPS};
+use crate::models::{check_data_sizes, check_params, check_rate, check_size, conv_params, linear_params};
 
 /// The largest Min-SNR γ: 10⁶ (Hang et al. 2023 use 5; past about 10⁴ the weighting is the
 /// plain one).
@@ -147,9 +147,7 @@ impl DiffusionConfig {
     /// denoiser's parameters (and their average) must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
         check_size("timesteps", self.timesteps, 2, MAX_TIMESTEPS)?;
-        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
-        check_size("width", self.width, 0, MAX_SIDE)?;
-        check_size("height", self.height, 0, MAX_SIDE)?;
+        check_data_sizes(self.data_dim, 1, self.width, self.height, false)?;
         check_size("channels", self.channels, 1, MAX_CHANNELS)?;
         check_size("time_dim", self.time_dim, 1, MAX_HIDDEN)?;
         check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;

@@ -9,7 +9,7 @@ use super::{DiffusionConfig, DiffusionFamily};
 use crate::bench::{BenchRow, BenchSettings, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 use crate::rng::Rng;
 use crate::train::{Batch, Family, KnobValue};
 
@@ -24,7 +24,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["hidden", "channels", "conditional", "schedule", "timesteps", "prediction", "lr", "min_snr", "ema"],
     build,
     load: |dir, device| Ok(Box::new(DiffusionFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<DiffusionConfig>(json, dir, "diffusion")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "diffusion", DiffusionConfig::validate).map(drop),
     holds: |name, _| name == FAMILY_NAME,
     preview_samples: 64,
     eval_warning: None,

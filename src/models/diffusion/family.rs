@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
-use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights};
+use crate::models::points::pairs;
+use crate::models::weights::{KnownGood, adam, load_config, load_weights, read_back, save_config, save_weights, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
@@ -46,10 +47,6 @@ pub struct DiffusionFamily {
     updates: u64,
 }
 
-fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
-}
-
 /// Images live in [0, 1]; the process works in [−1, 1] (Ho et al. 2020, §3.3), where unit
 /// noise drowns the signal by t = T.
 fn to_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
@@ -76,8 +73,7 @@ impl DiffusionFamily {
     pub fn new(config: DiffusionConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
         let schedule = config.build_schedule()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
         Ok(Self {
             net: Some(Denoiser::new(&config, &device)),
             optim: adam(),
@@ -96,8 +92,7 @@ impl DiffusionFamily {
     /// message names `config.json`, T included) before the schedule and the network are
     /// built, and each weight file is checked against the network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: DiffusionConfig = load_config(dir, "diffusion")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "diffusion", DiffusionConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
         let net = load_weights(family.net()?.clone(), dir, WEIGHTS_FILE)?;
         family.net = Some(net);
@@ -200,7 +195,7 @@ impl DiffusionFamily {
     /// Values in the network's scale as a person sees them: images in [0, 1], or points.
     fn shown(&self, x: &[f32], n: usize) -> Samples {
         match self.config.arch {
-            DenoiserArch::Mlp => Samples::Points(x.chunks(2).map(|p| [p[0], p[1]]).collect()),
+            DenoiserArch::Mlp => Samples::Points(pairs(x)),
             DenoiserArch::Unet => Samples::Images(ImageBatch {
                 n,
                 width: self.config.width,
@@ -255,13 +250,7 @@ impl Family for DiffusionFamily {
     /// ‖target − net(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², with the target ε, x₀ or v.
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, dim) = (batch.n, self.config.data_dim);
-        if batch.x.len() != n * dim {
-            let what = if self.config.arch == DenoiserArch::Mlp { "2-D points" } else { "images of this size" };
-            return Err(format!(
-                "the data has {} values per example but this model makes {dim} ({what}): pick a matching dataset or press Reset",
-                batch.x.len() / n.max(1)
-            ));
-        }
+        crate::models::check_example_size(batch.x, n, dim, self.config.arch == DenoiserArch::Mlp, "this model")?;
         let x0 = to_net(batch.x, self.config.arch);
         let big_t = self.schedule.timesteps();
         let ts: Vec<usize> = (0..n).map(|_| self.noise.below(big_t)).collect();
@@ -321,12 +310,13 @@ impl Family for DiffusionFamily {
         let s = &c.sampler;
         let mut knobs = vec![
             Knob::real("learning_rate", "learning rate", "Adam's step size", c.learning_rate, (1e-5, 1e-2), true),
-            Knob::choice(
+            Knob::choice_among(
                 "sampler",
                 "sampling method",
                 "DDPM: ancestral, fresh noise at every step (Ho et al. 2020); DDIM: deterministic at η = 0, so few steps suffice (Song et al. 2021)",
-                SamplerKind::ALL.iter().position(|&k| k == s.kind).unwrap_or(0),
-                SamplerKind::ALL.iter().map(|k| k.label()).collect(),
+                &SamplerKind::ALL,
+                s.kind,
+                SamplerKind::label,
             ),
             Knob::whole(
                 "sample_steps",
@@ -337,12 +327,13 @@ impl Family for DiffusionFamily {
                 true,
             ),
             Knob::real("eta", "DDIM η (noise)", "DDIM only: 0 deterministic, 1 as much fresh noise as DDPM", s.eta, (0.0, 1.0), false),
-            Knob::choice(
+            Knob::choice_among(
                 "spacing",
                 "timestep spacing",
                 "which timesteps the sampler visits: leading (diffusers' default), trailing (starts at T−1), linspace",
-                Spacing::ALL.iter().position(|&sp| sp == s.spacing).unwrap_or(0),
-                Spacing::ALL.iter().map(|sp| sp.label()).collect(),
+                &Spacing::ALL,
+                s.spacing,
+                Spacing::label,
             ),
         ];
         if c.conditional {
@@ -362,21 +353,20 @@ impl Family for DiffusionFamily {
         if name == "guidance" && !self.config.conditional {
             return Err("classifier-free guidance needs a class-conditional model (train it with the label)".into());
         }
-        check_knob(&self.knobs(), name, value, "diffusion model")?;
-        let mut next = self.config.clone();
-        let s = &mut next.sampler;
-        match (name, value) {
-            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
-            ("sampler", KnobValue::Choice(i)) => s.kind = SamplerKind::ALL[i],
-            ("sample_steps", KnobValue::Whole(n)) => s.steps = n as usize,
-            ("eta", KnobValue::Real(v)) => s.eta = v,
-            ("spacing", KnobValue::Choice(i)) => s.spacing = Spacing::ALL[i],
-            ("guidance", KnobValue::Real(v)) => s.guidance = v,
-            _ => return Err(format!("the diffusion model has no live knob \"{name}\"")),
-        }
-        next.validate()?;
-        self.config = next;
-        Ok(())
+        let knobs = self.knobs();
+        set_config_knob(&mut self.config, &knobs, name, value, "diffusion model", DiffusionConfig::validate, |next, name, value| {
+            let s = &mut next.sampler;
+            match (name, value) {
+                ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+                ("sampler", KnobValue::Choice(i)) => s.kind = SamplerKind::ALL[i],
+                ("sample_steps", KnobValue::Whole(n)) => s.steps = n as usize,
+                ("eta", KnobValue::Real(v)) => s.eta = v,
+                ("spacing", KnobValue::Choice(i)) => s.spacing = Spacing::ALL[i],
+                ("guidance", KnobValue::Real(v)) => s.guidance = v,
+                _ => return false,
+            }
+            true
+        })
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
@@ -429,7 +419,7 @@ impl DenoisingView for DiffusionFamily {
         let labels = vec![self.null_label(); n];
         let output = self.predict(&self.sampling_net()?, &x, n, t, &labels)?;
         let eps = self.config.prediction.parts(self.schedule.alpha_bar(t as i64), &x, &output).eps;
-        Ok(eps.chunks(2).map(|e| [e[0], e[1]]).collect())
+        Ok(pairs(&eps))
     }
 
     fn loss_by_t(&self) -> Vec<LossBucket> {

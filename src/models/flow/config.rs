@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::bounds::{MAX_DATA_DIM, MAX_HIDDEN, MAX_SIDE};
-use crate::models::{check_params, check_size, linear_params};
+use crate::models::bounds::MAX_HIDDEN;
+use crate::models::{check_data_sizes, check_learning_rate, check_params, check_size, linear_params};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -51,12 +51,7 @@ impl FlowConfig {
     /// (bounded before any is multiplied), 1-32 couplings, α in (0, 0.5); the parameters
     /// must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        check_size("data_dim", self.data_dim, 2, MAX_DATA_DIM)?;
-        check_size("width", self.width, 0, MAX_SIDE)?;
-        check_size("height", self.height, 0, MAX_SIDE)?;
-        if self.is_image() && self.width * self.height != self.data_dim {
-            return Err(format!("data of {} values ({}×{}) does not add up", self.data_dim, self.width, self.height));
-        }
+        check_data_sizes(self.data_dim, 2, self.width, self.height, self.is_image())?;
         if !(1..=32).contains(&self.couplings) {
             return Err(format!("{} coupling layers is outside 1…32", self.couplings));
         }
@@ -67,9 +62,7 @@ impl FlowConfig {
         if !(self.alpha > 0.0 && self.alpha < 0.5) {
             return Err(format!("the logit transform's α = {} must be in (0, 0.5)", self.alpha));
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
-            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
-        }
+        check_learning_rate(self.learning_rate)?;
         check_params("this flow", self.num_params())
     }
 

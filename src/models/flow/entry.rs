@@ -9,7 +9,7 @@ use super::{FlowConfig, FlowFamily};
 use crate::bench::{BenchRow, BenchSettings, Case, time_model};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 
 /// This family, as the rest of the program names it.
 pub const KIND: FamilyKind = FamilyKind(&ENTRY);
@@ -22,7 +22,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["layers", "hidden", "lr"],
     build,
     load: |dir, device| Ok(Box::new(FlowFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<FlowConfig>(json, dir, "flow")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "flow", FlowConfig::validate).map(drop),
     holds: |name, _| name == FAMILY_NAME,
     preview_samples: 64,
     eval_warning: None,
@@ -31,7 +31,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
     let base = match *data {
-        DataShape::Points { .. } => FlowConfig { couplings: 8, hidden: 64, learning_rate: 1e-3, ..FlowConfig::default() },
+        DataShape::Points { .. } => FlowConfig::default(),
         DataShape::Images { width, height, .. } => FlowConfig::images(width, height),
         ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
     };

@@ -3,12 +3,10 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
-use crate::models::weights::{
-    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
-};
+use crate::models::points::{pairs, rows};
+use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{FlowView, LikelihoodModel, LogLikelihood};
@@ -22,48 +20,24 @@ const WEIGHTS_FILE: &str = "model.bpk";
 
 pub struct FlowFamily {
     config: FlowConfig,
-    /// Always `Some` between calls; taken while the optimiser step owns it.
-    model: Option<RealNvp>,
-    optim: ModuleOptimizer,
+    model: AdamNet<RealNvp>,
     /// The training device (autodiff on).
     device: Device,
     /// Dequantization noise.
     noise: Rng,
-    good: KnownGood<RealNvp>,
-}
-
-fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
-}
-
-fn rows(points: &[[f32; 2]], device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(points.iter().flatten().copied().collect::<Vec<_>>(), [points.len(), 2]), device)
-}
-
-fn points(values: Vec<f32>) -> Vec<[f32; 2]> {
-    values.chunks(2).map(|p| [p[0], p[1]]).collect()
 }
 
 impl FlowFamily {
     pub fn new(config: FlowConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
-        Ok(Self {
-            model: Some(RealNvp::new(&config, &device)),
-            config,
-            optim: adam(),
-            device,
-            noise: Rng::new(seed ^ 0xF10E),
-            good: KnownGood::default(),
-        })
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        Ok(Self { model: AdamNet::new(RealNvp::new(&config, &device), "the flow"), config, device, noise: Rng::new(seed ^ 0xF10E) })
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: FlowConfig = load_config(dir, "flow")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "flow", FlowConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
-        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
+        family.model.load(dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -73,11 +47,7 @@ impl FlowFamily {
 
     /// The network, for tests that check its inverse and Jacobian.
     pub fn network(&self) -> FamilyResult<&RealNvp> {
-        self.model()
-    }
-
-    fn model(&self) -> FamilyResult<&RealNvp> {
-        self.model.as_ref().ok_or_else(|| "the flow's weights were lost in a failed step".to_string())
+        self.model.get()
     }
 
     fn inference_device(&self) -> Device {
@@ -124,7 +94,7 @@ impl Family for FlowFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.num_params())
+        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
@@ -135,17 +105,12 @@ impl Family for FlowFamily {
         self.noise = rng;
         let device = self.device.clone();
         let x = Tensor::<2>::from_data(TensorData::new(input, [n, d]), &device);
-        let model = self.model.take().ok_or("the flow's weights were lost in a failed step")?;
+        let model = self.model.take()?;
         let loss = model.log_density(x, &self.config).mean().neg(); // −E log p in the flow's space
         let value = read_back(loss.clone().without_autodiff())?[0] as f64;
         // Reported in the data's own units: minus the transform's part for images.
         let nll = value - extra.iter().sum::<f64>() / n as f64;
-        if value.is_finite() {
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
-        } else {
-            self.model = Some(model);
-        }
+        self.model.step(model, loss, value.is_finite(), self.config.learning_rate);
         let unit = if self.config.is_image() { "NLL (nats/image)" } else { "NLL (nats)" };
         Ok(vec![(unit.into(), nll)])
     }
@@ -154,12 +119,12 @@ impl Family for FlowFamily {
         let d = self.config.data_dim;
         let device = self.inference_device();
         let z = Tensor::<2>::from_data(TensorData::new(Rng::new(seed).normal_vec(n * d), [n, d]), &device);
-        let x = read_back(self.model()?.valid().inverse(z, &self.config))?;
+        let x = read_back(self.model.get()?.valid().inverse(z, &self.config))?;
         if self.config.is_image() {
             let pixels = from_logit_space(&x, self.config.alpha);
             Ok(Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels }))
         } else {
-            Ok(Samples::Points(points(x)))
+            Ok(Samples::Points(pairs(&x)))
         }
     }
 
@@ -173,16 +138,15 @@ impl Family for FlowFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
+        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        self.good.remember(self.model.as_ref());
+        self.model.remember_good();
     }
 
     fn restore_good(&mut self) {
-        self.good.restore_into(&mut self.model);
-        self.optim = adam();
+        self.model.restore_good();
     }
 }
 
@@ -204,7 +168,7 @@ impl LikelihoodModel for FlowFamily {
         let (input, extra) = self.prepare(x, n, &mut Rng::new(seed ^ 0xDE0A));
         let device = self.inference_device();
         let xt = Tensor::<2>::from_data(TensorData::new(input, [n, self.config.data_dim]), &device);
-        let log_p = read_back(self.model()?.valid().log_density(xt, &self.config))?;
+        let log_p = read_back(self.model.get()?.valid().log_density(xt, &self.config))?;
         let per_example = log_p.iter().zip(&extra).map(|(&l, &e)| l as f64 + e).collect();
         let name = if self.config.is_image() { "exact (dequantized, 8-bit)" } else { "exact" };
         Ok(vec![LogLikelihood { name: name.into(), exact: true, per_example }])
@@ -214,18 +178,18 @@ impl LikelihoodModel for FlowFamily {
 impl FlowView for FlowFamily {
     fn log_density(&mut self, field: &[[f32; 2]]) -> FamilyResult<Vec<f32>> {
         let device = self.inference_device();
-        read_back(self.model()?.valid().log_density(rows(field, &device), &self.config))
+        read_back(self.model.get()?.valid().log_density(rows(field, &device), &self.config))
     }
 
     fn push_forward(&mut self, z: &[[f32; 2]]) -> FamilyResult<Vec<Vec<[f32; 2]>>> {
         let device = self.inference_device();
-        let steps = self.model()?.valid().inverse_steps(rows(z, &device), &self.config);
-        steps.into_iter().map(|s| read_back(s).map(points)).collect()
+        let steps = self.model.get()?.valid().inverse_steps(rows(z, &device), &self.config);
+        steps.into_iter().map(|s| read_back(s).map(|v| pairs(&v))).collect()
     }
 
     fn to_latent(&mut self, x: &[[f32; 2]]) -> FamilyResult<Vec<[f32; 2]>> {
         let device = self.inference_device();
-        let (z, _) = self.model()?.valid().forward(rows(x, &device), &self.config);
-        read_back(z).map(points)
+        let (z, _) = self.model.get()?.valid().forward(rows(x, &device), &self.config);
+        read_back(z).map(|v| pairs(&v))
     }
 }

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::objective::Objective;
-use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_DATA_DIM, MAX_HIDDEN, MAX_LATENT, MAX_LAYERS, MAX_LEARNING_RATE, MAX_SIDE};
-use crate::models::{check_params, check_rate, check_size, conv_params, linear_params};
+use crate::models::bounds::{MAX_CHANNELS, MAX_CLASSES, MAX_HIDDEN, MAX_LATENT, MAX_LAYERS, MAX_LEARNING_RATE};
+use crate::models::{check_data_sizes, check_params, check_rate, check_size, conv_params, linear_params};
 
 /// The largest WGAN clipping bound c: 100 (Arjovsky et al. 2017 use 0.01; past a few units
 /// clipping no longer constrains a network initialised near 0).
@@ -118,9 +118,7 @@ impl GanConfig {
     /// names the field, the value and the limit. Sizes are bounded before any is multiplied
     /// (`crate::models::bounds`), and the two networks' parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
-        check_size("width", self.width, 0, MAX_SIDE)?;
-        check_size("height", self.height, 0, MAX_SIDE)?;
+        check_data_sizes(self.data_dim, 1, self.width, self.height, false)?;
         check_size("latent_dim", self.latent_dim, 1, MAX_LATENT)?;
         check_size("hidden", self.hidden, 1, MAX_HIDDEN)?;
         check_size("layers", self.layers, 1, MAX_LAYERS)?;

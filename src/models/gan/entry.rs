@@ -9,7 +9,7 @@ use super::{GanConfig, GanFamily};
 use crate::bench::{BenchRow, BenchSettings, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 use crate::rng::Rng;
 use crate::train::{Batch, Family};
 
@@ -24,7 +24,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["latent_dim", "hidden", "conditional", "lr", "objective", "lr_d", "d_steps", "label_smoothing", "beta1"],
     build,
     load: |dir, device| Ok(Box::new(GanFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<GanConfig>(json, dir, "GAN")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "GAN", GanConfig::validate).map(drop),
     holds: |name, _| name == FAMILY_NAME,
     preview_samples: 64,
     eval_warning: None,

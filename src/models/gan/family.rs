@@ -10,14 +10,17 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
-use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_config, save_weights};
+use crate::models::points::pairs;
+use crate::models::weights::{KnownGood, load_config, load_weights, read_back, save_config, save_weights, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
-use crate::views::{GameView, LatentModel, Player};
 
 use super::config::{GanArch, GanConfig};
 use super::nets::{Discriminator, Generator};
 use super::objective::Objective;
+
+/// The views: the image GAN's latent space and the 2-D lab's game.
+mod views;
 
 pub const FAMILY_NAME: &str = "gan";
 const G_FILE: &str = "generator.bpk";
@@ -89,8 +92,7 @@ fn d_loss_floor(objective: Objective, smoothing: f64) -> Option<f64> {
 impl GanFamily {
     pub fn new(config: GanConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
         Ok(Self {
             g: Some(Generator::new(&config, &device)),
             d: Some(Discriminator::new(&config, &device)),
@@ -108,8 +110,7 @@ impl GanFamily {
     /// message names `config.json`) before the networks are built, and each weight file is
     /// checked against its network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: GanConfig = load_config(dir, "GAN")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "GAN", GanConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
         let g = load_weights(family.generator()?.clone(), dir, G_FILE)?;
         let d = load_weights(family.discriminator()?.clone(), dir, D_FILE)?;
@@ -159,13 +160,7 @@ impl GanFamily {
     /// The batch as the networks see it, checked against the configuration.
     fn real(&self, batch: &Batch) -> FamilyResult<Tensor<2>> {
         let (n, dim) = (batch.n, self.config.data_dim);
-        if batch.x.len() != n * dim {
-            let what = if self.config.arch == GanArch::Mlp { "2-D points" } else { "images of this size" };
-            return Err(format!(
-                "the data has {} values per example but this GAN makes {dim} ({what}): pick a matching dataset or press Reset",
-                batch.x.len() / n.max(1)
-            ));
-        }
+        crate::models::check_example_size(batch.x, n, dim, self.config.arch == GanArch::Mlp, "this GAN")?;
         let x = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, dim]), &self.device); // [B, X]
         Ok(to_net(x, self.config.arch))
     }
@@ -334,38 +329,40 @@ impl Family for GanFamily {
                 (0.0, 0.3),
                 false,
             ),
-            Knob::choice(
+            Knob::choice_among(
                 "objective",
                 "game (objective)",
                 "the losses D and G minimise; switching keeps both networks' weights",
-                Objective::ALL.iter().position(|&o| o == c.objective).unwrap_or(0),
-                Objective::ALL.iter().map(|o| o.label()).collect(),
+                &Objective::ALL,
+                c.objective,
+                Objective::label,
             ),
         ]
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        check_knob(&self.knobs(), name, value, "GAN")?;
-        let mut next = self.config.clone();
-        match (name, value) {
-            ("lr_g", KnobValue::Real(v)) => next.lr_g = v,
-            ("lr_d", KnobValue::Real(v)) => next.lr_d = v,
-            ("beta1", KnobValue::Real(v)) => next.beta1 = v,
-            ("d_steps", KnobValue::Whole(n)) => next.d_steps = n as usize,
-            ("label_smoothing", KnobValue::Real(v)) => next.label_smoothing = v,
-            ("objective", KnobValue::Choice(i)) => next.objective = Objective::ALL[i],
-            _ => return Err(format!("the GAN has no live knob \"{name}\"")),
-        }
-        next.validate()?;
-        if next.beta1 != self.config.beta1 {
+        let (beta1, objective) = (self.config.beta1, self.config.objective);
+        let knobs = self.knobs();
+        set_config_knob(&mut self.config, &knobs, name, value, "GAN", GanConfig::validate, |next, name, value| {
+            match (name, value) {
+                ("lr_g", KnobValue::Real(v)) => next.lr_g = v,
+                ("lr_d", KnobValue::Real(v)) => next.lr_d = v,
+                ("beta1", KnobValue::Real(v)) => next.beta1 = v,
+                ("d_steps", KnobValue::Whole(n)) => next.d_steps = n as usize,
+                ("label_smoothing", KnobValue::Real(v)) => next.label_smoothing = v,
+                ("objective", KnobValue::Choice(i)) => next.objective = Objective::ALL[i],
+                _ => return false,
+            }
+            true
+        })?;
+        if self.config.beta1 != beta1 {
             // β1 lives inside the optimisers: rebuild them (their moments start afresh).
-            self.opt_g = adam(next.beta1);
-            self.opt_d = adam(next.beta1);
+            self.opt_g = adam(self.config.beta1);
+            self.opt_d = adam(self.config.beta1);
         }
-        if next.objective != self.config.objective {
+        if self.config.objective != objective {
             self.pinned = 0;
         }
-        self.config = next;
         Ok(())
     }
 
@@ -403,87 +400,5 @@ impl Family for GanFamily {
              against a strong D). Training paused with the weights as they are. Try the non-saturating or \
              least-squares game, a smaller D learning rate, or label smoothing, then press Start."
         ))
-    }
-}
-
-impl crate::views::Model for GanFamily {
-    fn latent(&mut self) -> Option<&mut dyn LatentModel> {
-        (self.config.arch == GanArch::Dcgan).then_some(self as &mut dyn LatentModel)
-    }
-
-    fn game(&mut self) -> Option<&mut dyn GameView> {
-        (self.config.arch == GanArch::Mlp && self.config.data_dim == 2).then_some(self as &mut dyn GameView)
-    }
-}
-
-/// The image GAN's latent space: decoding is generation; there is no encoder.
-impl LatentModel for GanFamily {
-    fn latent_dim(&self) -> usize {
-        self.config.latent_dim
-    }
-
-    fn conditional(&self) -> bool {
-        self.config.conditional
-    }
-
-    fn has_encoder(&self) -> bool {
-        false
-    }
-
-    fn encode(&mut self, _x: &[f32], _n: usize, _labels: &[u8]) -> FamilyResult<Vec<f32>> {
-        Err("a GAN has no encoder: it can only map latent points to images".into())
-    }
-
-    fn decode(&mut self, z: &[f32], n: usize, labels: &[u8]) -> FamilyResult<ImageBatch> {
-        if z.len() != n * self.config.latent_dim {
-            return Err(format!("{} latent values for {n} images of latent dimension {}", z.len(), self.config.latent_dim));
-        }
-        let labels = if labels.len() == n { labels.to_vec() } else { vec![0; n] };
-        let pixels = self.generate(z.to_vec(), n, &labels)?;
-        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels })
-    }
-}
-
-fn pairs(v: &[f32]) -> Vec<[f32; 2]> {
-    v.chunks(2).map(|p| [p[0], p[1]]).collect()
-}
-
-impl GameView for GanFamily {
-    fn latent_dim(&self) -> usize {
-        self.config.latent_dim
-    }
-
-    fn critic_field(&mut self, points: &[[f32; 2]]) -> FamilyResult<Vec<f32>> {
-        let device = self.device.clone().without_autodiff();
-        let n = points.len();
-        let x = Tensor::<2>::from_data(TensorData::new(points.iter().flat_map(|p| *p).collect::<Vec<f32>>(), [n, 2]), &device);
-        read_back(self.shown(self.discriminator()?.valid().forward(x, None)))
-    }
-
-    fn generator_pull(&mut self, z: &[f32], n: usize) -> FamilyResult<(Vec<[f32; 2]>, Vec<[f32; 2]>)> {
-        if z.len() != n * self.config.latent_dim {
-            return Err(format!("{} latent values for {n} points of dimension {}", z.len(), self.config.latent_dim));
-        }
-        let points = self.generate(z.to_vec(), n, &[])?;
-        // Each fake point as a leaf of its own: the gradient of the summed loss with respect to
-        // point i is ∂ℓ_i/∂x_i (a mean would scale it by 1/n).
-        let x = Tensor::<2>::from_data(TensorData::new(points.clone(), [n, 2]), &self.device).require_grad();
-        let loss = self.config.objective.g_loss(self.discriminator()?.forward(x.clone(), None)).mul_scalar(n as f64);
-        let grads = loss.backward();
-        let gx = x.grad(&grads).ok_or("the discriminator gave no gradient for the generator's points")?;
-        let pull: Vec<f32> = read_back(gx)?.iter().map(|g| -g).collect();
-        Ok((pairs(&points), pairs(&pull)))
-    }
-
-    fn step_player(&mut self, batch: &Batch, player: Player) -> FamilyResult<LossTerms> {
-        let terms = match player {
-            Player::Discriminator => {
-                let d = self.d_step(self.real(batch)?, batch.labels)?;
-                let label = if self.config.objective.is_probabilistic() { "D" } else { "critic" };
-                vec![("D loss".into(), d[0] as f64), (format!("{label}(real)"), d[1] as f64), (format!("{label}(fake)"), d[2] as f64)]
-            }
-            Player::Generator => vec![("G loss".into(), self.g_step(batch.labels)? as f64)],
-        };
-        Ok(terms)
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::bounds::{MAX_DATA_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_SIDE};
-use crate::models::{check_params, check_size, linear_params};
+use crate::models::bounds::{MAX_HIDDEN, MAX_LAYERS};
+use crate::models::{check_data_sizes, check_learning_rate, check_params, check_size, linear_params};
 
 /// The most RBF bandwidths in the kernel sum: 64 (Li et al. 2015 use 6); each costs one
 /// pass over the batch's distance matrix.
@@ -72,12 +72,7 @@ impl GmmnConfig {
     /// (bounded before any is multiplied), a latent of 1-256, 1-`bounds::MAX_LAYERS` hidden
     /// layers, 1-`MAX_BANDWIDTHS` positive bandwidths; the parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
-        check_size("data_dim", self.data_dim, 1, MAX_DATA_DIM)?;
-        check_size("width", self.width, 0, MAX_SIDE)?;
-        check_size("height", self.height, 0, MAX_SIDE)?;
-        if self.is_image() && self.width * self.height != self.data_dim {
-            return Err(format!("data of {} values ({}×{}) does not add up", self.data_dim, self.width, self.height));
-        }
+        check_data_sizes(self.data_dim, 1, self.width, self.height, self.is_image())?;
         if !(1..=256).contains(&self.latent_dim) {
             return Err(format!("latent dim {} is outside 1…256", self.latent_dim));
         }
@@ -92,9 +87,7 @@ impl GmmnConfig {
             return Err("RBF bandwidths must be positive numbers (at least one)".into());
         }
         check_size("bandwidths", self.bandwidths.len(), 1, MAX_BANDWIDTHS)?;
-        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
-            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
-        }
+        check_learning_rate(self.learning_rate)?;
         check_params("this GMMN", self.num_params())
     }
 

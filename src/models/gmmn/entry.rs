@@ -9,7 +9,7 @@ use super::{GmmnConfig, GmmnFamily};
 use crate::bench::{BenchRow, BenchSettings, Case, time_model};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 
 /// This family, as the rest of the program names it.
 pub const KIND: FamilyKind = FamilyKind(&ENTRY);
@@ -22,7 +22,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["latent_dim", "lr"],
     build,
     load: |dir, device| Ok(Box::new(GmmnFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<GmmnConfig>(json, dir, "GMMN")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "GMMN", GmmnConfig::validate).map(drop),
     holds: |name, _| name == FAMILY_NAME,
     preview_samples: 64,
     eval_warning: None,

@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
-use crate::models::weights::{
-    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
-};
+use crate::models::points::{pairs, rows};
+use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::WitnessView;
@@ -23,39 +21,23 @@ const WEIGHTS_FILE: &str = "generator.bpk";
 
 pub struct GmmnFamily {
     config: GmmnConfig,
-    /// Always `Some` between calls; taken while the optimiser step owns it.
-    model: Option<Generator>,
-    optim: ModuleOptimizer,
+    model: AdamNet<Generator>,
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    good: KnownGood<Generator>,
-}
-
-fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
 impl GmmnFamily {
     pub fn new(config: GmmnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
-        Ok(Self {
-            model: Some(Generator::new(&config, &device)),
-            config,
-            optim: adam(),
-            device,
-            noise: Rng::new(seed ^ 0x6A77),
-            good: KnownGood::default(),
-        })
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        Ok(Self { model: AdamNet::new(Generator::new(&config, &device), "the generator"), config, device, noise: Rng::new(seed ^ 0x6A77) })
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: GmmnConfig = load_config(dir, "GMMN")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "GMMN", GmmnConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
-        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
+        family.model.load(dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -63,15 +45,11 @@ impl GmmnFamily {
         &self.config
     }
 
-    fn model(&self) -> FamilyResult<&Generator> {
-        self.model.as_ref().ok_or_else(|| "the generator's weights were lost in a failed step".to_string())
-    }
-
     /// `n` generated samples from latent rows drawn with `rng`, on the inference device.
     fn generate(&self, n: usize, rng: &mut Rng) -> FamilyResult<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
         let z = Tensor::<2>::from_data(TensorData::new(rng.normal_vec(n * self.config.latent_dim), [n, self.config.latent_dim]), &device);
-        read_back(self.model()?.valid().forward(z))
+        read_back(self.model.get()?.valid().forward(z))
     }
 }
 
@@ -87,7 +65,7 @@ impl Family for GmmnFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.num_params())
+        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
@@ -98,16 +76,11 @@ impl Family for GmmnFamily {
         let device = self.device.clone();
         let real = Tensor::<2>::from_data(TensorData::new(batch.x.to_vec(), [n, d]), &device);
         let noise = Tensor::<2>::from_data(TensorData::new(self.noise.normal_vec(n * z), [n, z]), &device);
-        let model = self.model.take().ok_or("the generator's weights were lost in a failed step")?;
+        let model = self.model.take()?;
         let fake = model.forward(noise); // [B, D]
         let loss = mmd2_unbiased(fake, real, &self.config.bandwidths);
         let value = read_back(loss.clone().without_autodiff())?[0] as f64;
-        if value.is_finite() {
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
-        } else {
-            self.model = Some(model);
-        }
+        self.model.step(model, loss, value.is_finite(), self.config.learning_rate);
         Ok(vec![("MMD²".into(), value)])
     }
 
@@ -116,7 +89,7 @@ impl Family for GmmnFamily {
         if self.config.is_image() {
             Ok(Samples::Images(ImageBatch { n, width: self.config.width, height: self.config.height, pixels: x }))
         } else {
-            Ok(Samples::Points(x.chunks(2).map(|p| [p[0], p[1]]).collect()))
+            Ok(Samples::Points(pairs(&x)))
         }
     }
 
@@ -130,16 +103,15 @@ impl Family for GmmnFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
+        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        self.good.remember(self.model.as_ref());
+        self.model.remember_good();
     }
 
     fn restore_good(&mut self) {
-        self.good.restore_into(&mut self.model);
-        self.optim = adam();
+        self.model.restore_good();
     }
 }
 
@@ -156,11 +128,8 @@ impl WitnessView for GmmnFamily {
         }
         let fakes = self.generate(n, &mut Rng::new(seed))?;
         let device = self.device.clone().without_autodiff();
-        let rows = |p: &[[f32; 2]]| {
-            Tensor::<2>::from_data(TensorData::new(p.iter().flatten().copied().collect::<Vec<_>>(), [p.len(), 2]), &device)
-        };
         let fake_t = Tensor::<2>::from_data(TensorData::new(fakes.clone(), [n, 2]), &device);
-        let values = read_back(witness(rows(field), rows(real), fake_t, &self.config.bandwidths))?;
-        Ok((values, fakes.chunks(2).map(|p| [p[0], p[1]]).collect()))
+        let values = read_back(witness(rows(field, &device), rows(real, &device), fake_t, &self.config.bandwidths))?;
+        Ok((values, pairs(&fakes)))
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::bounds::{MAX_CLASSES, MAX_SIDE};
-use crate::models::{check_params, check_size, conv_params};
+use crate::models::{check_learning_rate, check_params, check_size, conv_params};
 
 /// Pixels brighter than this are 1, the rest 0: the fixed binarization genlab uses for every
 /// PixelCNN run, training and test alike (the thresholded variant of binarized MNIST; the
@@ -82,9 +82,7 @@ impl PixelCnnConfig {
         if self.conditional && self.num_classes == 0 {
             return Err("a class-conditional PixelCNN needs at least one class".into());
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
-            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
-        }
+        check_learning_rate(self.learning_rate)?;
         check_params("this PixelCNN", self.num_params())
     }
 

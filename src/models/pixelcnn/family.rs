@@ -3,15 +3,12 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
-use crate::models::weights::{
-    KnownGood, in_config_file, learning_rate_change, learning_rate_knob, load_config, load_weights, read_back, save_checkpoint,
-};
+use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{LikelihoodModel, LogLikelihood, PixelView};
@@ -27,17 +24,10 @@ const LIKELIHOOD_BATCH: usize = 100;
 
 pub struct PixelCnnFamily {
     config: PixelCnnConfig,
-    /// Always `Some` between calls; taken while the optimiser step owns it.
-    model: Option<PixelCnn>,
-    optim: ModuleOptimizer,
+    /// With Adam at PyTorch's ε, as in bench/pixelcnn_reference.py.
+    model: AdamNet<PixelCnn>,
     /// The training device (autodiff on).
     device: Device,
-    good: KnownGood<PixelCnn>,
-}
-
-fn adam() -> ModuleOptimizer {
-    // PyTorch's ε, as in bench/pixelcnn_reference.py.
-    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
 /// The fixed binarization: 1 above `BINARIZE_THRESHOLD`, else 0.
@@ -55,17 +45,15 @@ impl PixelCnnFamily {
     /// A freshly initialised PixelCNN on `device` (a plain device; autodiff is added here).
     pub fn new(config: PixelCnnConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
-        Ok(Self { model: Some(PixelCnn::new(&config, &device)), config, optim: adam(), device, good: KnownGood::default() })
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        Ok(Self { model: AdamNet::new(PixelCnn::new(&config, &device), "the PixelCNN"), config, device })
     }
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: PixelCnnConfig = load_config(dir, "PixelCNN")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "PixelCNN", PixelCnnConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
-        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
+        family.model.load(dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -73,13 +61,9 @@ impl PixelCnnFamily {
         &self.config
     }
 
-    fn model(&self) -> FamilyResult<&PixelCnn> {
-        self.model.as_ref().ok_or_else(|| "the PixelCNN's weights were lost in a failed step".to_string())
-    }
-
     /// The network on the training device, for tests that differentiate through it.
     pub fn network(&self) -> FamilyResult<&PixelCnn> {
-        self.model()
+        self.model.get()
     }
 
     pub fn training_device(&self) -> &Device {
@@ -109,7 +93,7 @@ impl PixelCnnFamily {
         self.check(x, n)?;
         let (w, h) = (self.config.width, self.config.height);
         let device = self.device.clone().without_autodiff();
-        let model = self.model()?.valid();
+        let model = self.model.get()?.valid();
         let binary = binarize(x);
         let labels: Vec<u8> = if labels.len() == n { labels.to_vec() } else { vec![0; n] };
         let mut out = Vec::with_capacity(n);
@@ -135,7 +119,7 @@ impl Family for PixelCnnFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.num_params())
+        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
@@ -145,19 +129,14 @@ impl Family for PixelCnnFamily {
         let device = self.device.clone();
         let x = Tensor::<4>::from_data(TensorData::new(binarize(batch.x), [n, 1, h, w]), &device);
         let classes = self.classes(batch.labels, &device);
-        let model = self.model.take().ok_or("the PixelCNN's weights were lost in a failed step")?;
+        let model = self.model.take()?;
         let logits = model.forward(x.clone(), classes); // [B, 1, H, W]
         // −log p(x) per image, averaged over the batch: nats per image.
         let nll = bernoulli_nll(logits.reshape([n, w * h]), x.reshape([n, w * h])).mean();
         let value = read_back(nll.clone().without_autodiff())?[0] as f64;
         // One term: bits/dim is the same curve rescaled (the likelihood panel shows it).
         let terms: LossTerms = vec![("NLL (nats/image)".into(), value)];
-        if value.is_finite() {
-            let grads = GradientsParams::from_grads(nll.backward(), &model);
-            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
-        } else {
-            self.model = Some(model);
-        }
+        self.model.step(model, nll, value.is_finite(), self.config.learning_rate);
         Ok(terms)
     }
 
@@ -178,16 +157,15 @@ impl Family for PixelCnnFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
+        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
     }
 
     fn remember_good(&mut self) {
-        self.good.remember(self.model.as_ref());
+        self.model.remember_good();
     }
 
     fn restore_good(&mut self) {
-        self.good.restore_into(&mut self.model);
-        self.optim = adam();
+        self.model.restore_good();
     }
 }
 
@@ -225,7 +203,7 @@ impl PixelView for PixelCnnFamily {
         let (w, h) = (self.config.width, self.config.height);
         let end = (from + count).min(w * h);
         let device = self.device.clone().without_autodiff();
-        let model = self.model()?.valid();
+        let model = self.model.get()?.valid();
         let classes = self.config.num_classes.max(1);
         let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
         let class = self.classes(&labels, &device);
@@ -251,7 +229,7 @@ impl PixelView for PixelCnnFamily {
     }
 
     fn visible_pixels(&self, index: usize) -> Vec<bool> {
-        match self.model() {
+        match self.model.get() {
             Ok(model) => visible_pixels(&model.masks(), self.config.width, self.config.height, index),
             Err(_) => vec![false; self.config.pixels()],
         }

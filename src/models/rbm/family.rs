@@ -6,7 +6,7 @@ use std::path::Path;
 
 use burn::prelude::*;
 
-use crate::models::weights::{KnownGood, check_knob, in_config_file, load_config, load_weights, read_back, save_checkpoint};
+use crate::models::weights::{KnownGood, load_config, load_weights, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::GibbsView;
@@ -58,8 +58,7 @@ impl RbmFamily {
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config: RbmConfig = load_config(dir, "RBM")?;
-        config.validate().map_err(|e| in_config_file(dir, e))?;
+        let config = load_config(dir, "RBM", RbmConfig::validate)?;
         let mut family = Self::new(config, device, 0)?;
         family.rbm = load_weights(family.rbm.clone(), dir, WEIGHTS_FILE)?;
         Ok(family)
@@ -197,16 +196,15 @@ impl Family for RbmFamily {
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        check_knob(&self.knobs(), name, value, "RBM")?;
-        let mut next = self.config.clone();
-        match (name, value) {
-            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
-            ("k", KnobValue::Whole(n)) => next.k = n as usize,
-            _ => return Err(format!("the RBM has no live knob \"{name}\"")),
-        }
-        next.validate()?;
-        self.config = next;
-        Ok(())
+        let knobs = self.knobs();
+        set_config_knob(&mut self.config, &knobs, name, value, "RBM", RbmConfig::validate, |next, name, value| {
+            match (name, value) {
+                ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+                ("k", KnobValue::Whole(n)) => next.k = n as usize,
+                _ => return false,
+            }
+            true
+        })
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::bounds::{MAX_CLASSES, MAX_HIDDEN, MAX_SIDE};
-use crate::models::{check_params, check_size, conv_params, linear_params};
+use crate::models::{check_learning_rate, check_params, check_size, conv_params, linear_params};
 
 /// The largest KL weight β: 10,000 (β-VAEs use 2-250; the GUI offers 0-10).
 pub const MAX_BETA: f64 = 1e4;
@@ -108,9 +108,7 @@ impl VaeConfig {
         if self.conditional && self.num_classes == 0 {
             return Err("a conditional VAE needs at least one class".into());
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
-            return Err(format!("learning rate {} must be in (0, 1)", self.learning_rate));
-        }
+        check_learning_rate(self.learning_rate)?;
         check_params("this VAE", self.num_params())
     }
 

@@ -9,7 +9,7 @@ use super::{VaeArch, VaeConfig, VaeFamily};
 use crate::bench::{BenchRow, BenchSettings, random_images, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
-use crate::models::weights::{config_from_json, in_config_file};
+use crate::models::weights::checked_config;
 use crate::train::{Batch, Family};
 use crate::views::Model;
 
@@ -24,7 +24,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     flags: &["arch", "latent_dim", "hidden", "beta", "likelihood", "conditional", "lr"],
     build,
     load: |dir, device| Ok(Box::new(VaeFamily::load(dir, device)?)),
-    validate: |json, dir| config_from_json::<VaeConfig>(json, dir, "VAE")?.validate().map_err(|e| in_config_file(dir, e)),
+    validate: |json, dir| checked_config(json, dir, "VAE", VaeConfig::validate).map(drop),
     holds,
     preview_samples: 64,
     eval_warning: None,

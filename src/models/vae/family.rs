@@ -2,14 +2,11 @@
 
 use std::path::Path;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
-use crate::models::weights::{
-    KnownGood, check_knob, config_from_json, in_config_file, learning_rate_knob, load_weights, read_back, save_checkpoint,
-};
+use crate::models::weights::{AdamNet, config_from_json, in_config_file, learning_rate_knob, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
 use crate::train::checkpoint::read_config;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
@@ -24,31 +21,21 @@ const WEIGHTS_FILE: &str = "model.bpk";
 
 pub struct VaeFamily {
     config: VaeConfig,
-    /// Always `Some` between calls; taken during the optimizer step so the step owns the
-    /// only handle to the parameters.
-    model: Option<Vae>,
-    optim: ModuleOptimizer,
+    model: AdamNet<Vae>,
     /// The training device (autodiff on).
     device: Device,
     /// ε for the reparameterization, from genlab's own seeded generator so a seed means the
     /// same thing on every backend.
     noise: Rng,
-    good: KnownGood<Vae>,
-}
-
-fn adam() -> ModuleOptimizer {
-    // PyTorch's ε, so numbers compare with the PyTorch twins (burn's default is 1e-5).
-    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
 impl VaeFamily {
     /// A freshly initialised VAE on `device` (a plain device; autodiff is added here).
     pub fn new(config: VaeConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
-        let _seeded = crate::models::seed_device(device, seed);
-        let device = device.clone().autodiff();
-        let model = Vae::new(&config, &device);
-        Ok(Self { config, model: Some(model), optim: adam(), device, noise: Rng::new(seed ^ 0x5EED), good: KnownGood::default() })
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        let model = AdamNet::new(Vae::new(&config, &device), "the VAE");
+        Ok(Self { config, model, device, noise: Rng::new(seed ^ 0x5EED) })
     }
 
     /// Loads a checkpoint directory written by `save`: the configuration is validated (the
@@ -61,7 +48,7 @@ impl VaeFamily {
         let config = if plain { crate::models::autoencoder::plain(config) } else { config };
         config.validate().map_err(|e| in_config_file(dir, e))?;
         let mut family = Self::new(config, device, 0)?;
-        family.model = Some(load_weights(family.model()?.clone(), dir, WEIGHTS_FILE)?);
+        family.model.load(dir, WEIGHTS_FILE)?;
         Ok(family)
     }
 
@@ -70,7 +57,7 @@ impl VaeFamily {
     }
 
     pub(super) fn model(&self) -> FamilyResult<&Vae> {
-        self.model.as_ref().ok_or_else(|| "the VAE's weights were lost in a failed step".to_string())
+        self.model.get()
     }
 
     pub(super) fn inference_device(&self) -> Device {
@@ -129,7 +116,7 @@ impl Family for VaeFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.num_params())
+        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
@@ -144,7 +131,7 @@ impl Family for VaeFamily {
         } else {
             Tensor::<2>::zeros([n, z], &device)
         };
-        let model = self.model.take().ok_or("the VAE's weights were lost in a failed step")?;
+        let model = self.model.take()?;
         let out = model.forward(x.clone(), labels, eps);
         // Per-example averages: reconstruction −log p(x|z) and KL(q(z|x) ‖ N(0, I)).
         let recon = match self.config.likelihood {
@@ -162,12 +149,7 @@ impl Family for VaeFamily {
         } else {
             vec![("reconstruction".into(), values[1] as f64)]
         };
-        if values.iter().all(|v| v.is_finite()) {
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            self.model = Some(self.optim.step(self.config.learning_rate, model, grads));
-        } else {
-            self.model = Some(model);
-        }
+        self.model.step(model, loss, values.iter().all(|v| v.is_finite()), self.config.learning_rate);
         Ok(terms)
     }
 
@@ -206,17 +188,16 @@ impl Family for VaeFamily {
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        check_knob(&self.knobs(), name, value, "VAE")?;
-        let mut next = self.config.clone();
-        match (name, value) {
-            ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
-            ("beta", KnobValue::Real(v)) => next.beta = v,
-            ("gaussian_sigma", KnobValue::Real(v)) => next.gaussian_sigma = v,
-            _ => return Err(format!("the VAE has no live knob \"{name}\"")),
-        }
-        next.validate()?;
-        self.config = next;
-        Ok(())
+        let knobs = self.knobs();
+        set_config_knob(&mut self.config, &knobs, name, value, "VAE", VaeConfig::validate, |next, name, value| {
+            match (name, value) {
+                ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+                ("beta", KnobValue::Real(v)) => next.beta = v,
+                ("gaussian_sigma", KnobValue::Real(v)) => next.gaussian_sigma = v,
+                _ => return false,
+            }
+            true
+        })
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
@@ -224,13 +205,11 @@ impl Family for VaeFamily {
     }
 
     fn remember_good(&mut self) {
-        self.good.remember(self.model.as_ref());
+        self.model.remember_good();
     }
 
     fn restore_good(&mut self) {
-        self.good.restore_into(&mut self.model);
-        // Adam's moments may hold the NaN too.
-        self.optim = adam();
+        self.model.restore_good();
     }
 }
 

@@ -9,6 +9,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points, VLine};
 use crate::data::ImageData;
 use crate::models::diffusion::process::forward_sample;
 use crate::models::diffusion::{DiffusionConfig, Schedule};
+use crate::models::points::pairs;
 use crate::rng::Rng;
 use crate::train::ImageBatch;
 
@@ -79,7 +80,7 @@ impl ForwardProcess {
                     let x0: Vec<f32> = real.iter().flat_map(|p| *p).collect();
                     let noise = Rng::new(NOISE_SEED).normal_vec(x0.len());
                     let x_t = forward_sample(schedule, config.arch, t, &x0, &noise, 2);
-                    let noisy: Vec<[f32; 2]> = x_t.chunks(2).map(|p| [p[0], p[1]]).collect();
+                    let noisy = pairs(&x_t);
                     Plot::new("diffusion-forward-2d").height(240.0).width(240.0).data_aspect(1.0).show(ui, |p| {
                         p.points(Points::new("x_t", plot_points(&noisy)).color(SAMPLE_COLOUR).radius(1.2));
                     });

@@ -130,6 +130,9 @@ impl DiffusionTab {
 impl FamilyTab for DiffusionTab {
     const SIDE_WIDTH: f32 = 300.0;
 
+    const UNTIL_TRAINED: Option<&'static str> =
+        Some("Press Start to train. Meanwhile, drag t below to watch the forward process destroy the data.");
+
     fn build(&mut self, data: TrainData, dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
         let (base, preview_n) = match &data {
             TrainData::Images(d) => {
@@ -208,11 +211,14 @@ impl FamilyTab for DiffusionTab {
         self.step_through.take(session);
     }
 
+    fn about(&self) -> (&'static str, &'static str) {
+        (
+            "Diffusion model",
+            "Noise is added to data in T small steps until nothing is left but noise. A network learns to undo one step: given x_t and t it predicts the noise. Sampling starts from pure noise and denoises step by step.",
+        )
+    }
+
     fn side_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        ui.heading("Diffusion model");
-        ui.weak("Noise is added to data in T small steps until nothing is left but noise. A network learns to undo one step: given x_t and t it predicts the noise. Sampling starts from pure noise and denoises step by step.");
-        ui.separator();
-        shell.data_ui(ui);
         ui.separator();
         // The knobs: the learning rate, and how samples are drawn (all live): sampler, steps,
         // η, timestep spacing, and the guidance scale of a conditional model.
@@ -227,8 +233,6 @@ impl FamilyTab for DiffusionTab {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, shell: &mut RunShell) {
-        shell.notices_ui(ui);
-        shell.until_trained_ui(ui, "Press Start to train. Meanwhile, drag t below to watch the forward process destroy the data.");
         let Some(session) = &shell.session else { return };
         curves::losses_ui(ui, session, &mut shell.plot);
         ui.separator();
