@@ -346,7 +346,7 @@ fn a_flag_the_family_does_not_take_is_refused_naming_the_ones_it_does() {
     // Two at once, for the autoencoder (β has no meaning without the KL term).
     let run = genlab().args(["train", "--family", "autoencoder", "--beta", "0.5", "--k", "3", "--out"]).arg(&out).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!run.status.success() && stderr.contains("--beta, --k do not apply to the Autoencoder"), "{stderr}");
+    assert!(!run.status.success() && stderr.contains("--beta, --k do not apply to the autoencoder"), "{stderr}");
 }
 
 /// Every `genlab train` line of the README's command-line section, as written (its optional

@@ -67,7 +67,7 @@ size; --k at least 1 and below the smaller file's row count.")]
 
 /// Parses the arguments and runs; the binary's `main` is just this.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command().mut_subcommand("train", with_family_flags).get_matches();
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -92,6 +92,18 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `genlab train --help` ends with the settings each family takes, from the registry.
+fn with_family_flags(train: clap::Command) -> clap::Command {
+    let limits = train.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+    let families: Vec<String> =
+        crate::models::FAMILIES.iter().map(|k| format!("  {:<12} {}", k.name(), k.flag_names().join(" "))).collect();
+    train.after_help(format!(
+        "{limits}\n\nSettings each family takes (any other is refused; every family takes --dataset, --steps, --out, \
+         --batch-size and --seed):\n{}",
+        families.join("\n")
+    ))
 }
 
 /// The arguments the user gave on the command line (not defaults), by their ids.

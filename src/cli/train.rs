@@ -80,12 +80,12 @@ fn check_flags(args: &TrainArgs) -> Result<(), String> {
             "{} {} not apply to the {}, which takes {} (besides --dataset, --steps, --out, --batch-size and --seed)",
             foreign.join(", "),
             if foreign.len() == 1 { "does" } else { "do" },
-            entry.label,
+            entry.in_sentence(),
             args.family.flag_names().join(", ")
         ));
     }
     if args.text.is_some() && !entry.data.contains(&DataKind::Text) {
-        return Err(format!("--text is for a text model (--family charlm); the {} trains on {}", entry.label, kinds(entry.data)));
+        return Err(format!("--text is for a text model (--family charlm); the {} trains on {}", entry.in_sentence(), kinds(entry.data)));
     }
     Ok(())
 }
@@ -117,7 +117,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         DatasetId::Text if !text_model => {
             return Err(format!(
                 "--dataset text is for a text model (--family charlm); the {} trains on {}",
-                entry.label,
+                entry.in_sentence(),
                 kinds(entry.data)
             ));
         }
@@ -129,7 +129,7 @@ pub fn run(args: &TrainArgs, device: &ComputeDevice, data_dir: Option<&Path>) ->
         DatasetId::Text => DataKind::Text,
     };
     if !entry.data.contains(&wanted) {
-        return Err(format!("the {} trains on {}: pick another --dataset", entry.label, kinds(entry.data)));
+        return Err(format!("the {} trains on {}: pick another --dataset", entry.in_sentence(), kinds(entry.data)));
     }
     let train_data = TrainData::load(dataset, data_dir, args.text.as_deref(), args.seed)?;
     let built = (entry.build)(&args.settings, &DataShape::of(&train_data), &device.device, args.seed)?;

@@ -6,7 +6,7 @@ use eframe::egui;
 
 use crate::device::{ComputeDevice, DeviceChoice};
 
-use super::dialogs::{PendingDialog, Purpose};
+use super::dialogs::{Closed, PendingDialog, Purpose, UNAVAILABLE};
 use super::tab::{Shared, Tab};
 use super::tabs::all_tabs;
 
@@ -17,6 +17,8 @@ pub struct GenlabApp {
     data_dir_text: String,
     dialog: Option<PendingDialog>,
     show_settings: bool,
+    /// Why the settings row opened by itself: no file dialog could be shown.
+    dialog_note: Option<String>,
     frames: FrameMeter,
 }
 
@@ -58,6 +60,7 @@ impl GenlabApp {
             shared: Shared { device, data_dir, data_version: 0 },
             dialog: None,
             show_settings: false,
+            dialog_note: None,
             frames: FrameMeter::default(),
         }
     }
@@ -92,8 +95,12 @@ impl GenlabApp {
                     let text = self.data_dir_text.trim();
                     let dir = (!text.is_empty()).then(|| PathBuf::from(text));
                     self.set_data_dir(dir);
+                    self.dialog_note = None;
                 }
             });
+            if let Some(note) = &self.dialog_note {
+                ui.colored_label(egui::Color32::from_rgb(255, 110, 110), note);
+            }
         }
     }
 
@@ -127,8 +134,14 @@ impl eframe::App for GenlabApp {
         self.frames.tick(frame.info().cpu_usage);
         if let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) {
             self.dialog = None;
-            if let Some(dir) = answer {
-                self.set_data_dir(Some(dir));
+            match answer {
+                Closed::Picked(dir) => self.set_data_dir(Some(dir)),
+                Closed::Cancelled => {}
+                Closed::Unavailable => {
+                    // The typed path in the settings row does the same.
+                    self.show_settings = true;
+                    self.dialog_note = Some(format!("{UNAVAILABLE}; type the folder's path here instead"));
+                }
             }
         }
         egui::Panel::top("tab-bar").show(ui, |ui| self.top_bar_ui(ui));

@@ -21,10 +21,27 @@ pub enum Purpose {
     OpenText,
 }
 
+/// How a dialog closed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Closed {
+    Picked(PathBuf),
+    Cancelled,
+    /// It closed at once with no answer: no dialog could be shown (no desktop portal or GTK on
+    /// this system), not a person who cancelled.
+    Unavailable,
+}
+
+/// What the window says when no file dialog can be shown.
+pub const UNAVAILABLE: &str =
+    "no file dialog could be opened on this system (it needs a desktop portal or GTK): nothing was saved or opened";
+
+/// A dialog answered with no path faster than this was never shown.
+const AT_ONCE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A dialog that may still be open.
 pub struct PendingDialog {
     pub purpose: Purpose,
-    answer: Receiver<Option<PathBuf>>,
+    answer: Receiver<Closed>,
 }
 
 /// Answers the next dialog opened for `purpose` in this window with `path`, without showing
@@ -44,11 +61,12 @@ impl PendingDialog {
     pub fn open(purpose: Purpose, ctx: &egui::Context) -> Self {
         let (tx, rx) = channel();
         if let Some(path) = ctx.data_mut(|d| d.remove_temp::<PathBuf>(answer_id(purpose))) {
-            let _ = tx.send(Some(path));
+            let _ = tx.send(Closed::Picked(path));
             return Self { purpose, answer: rx };
         }
         let ctx = ctx.clone();
         std::thread::spawn(move || {
+            let opened = std::time::Instant::now();
             let dialog = rfd::FileDialog::new();
             let path = match purpose {
                 Purpose::SaveCheckpoint => dialog.set_title("Save checkpoint folder").set_file_name("genlab-checkpoint").save_file(),
@@ -69,18 +87,23 @@ impl PendingDialog {
                     .add_filter("Any file", &["*"])
                     .pick_file(),
             };
-            let _ = tx.send(path);
+            let closed = match path {
+                Some(path) => Closed::Picked(path),
+                None if opened.elapsed() < AT_ONCE => Closed::Unavailable,
+                None => Closed::Cancelled,
+            };
+            let _ = tx.send(closed);
             ctx.request_repaint();
         });
         Self { purpose, answer: rx }
     }
 
-    /// `Some(answer)` once the dialog closed (`answer` is None when cancelled or unavailable).
-    pub fn poll(&self) -> Option<Option<PathBuf>> {
+    /// `Some` once the dialog closed, with how.
+    pub fn poll(&self) -> Option<Closed> {
         match self.answer.try_recv() {
-            Ok(path) => Some(path),
+            Ok(closed) => Some(closed),
             Err(std::sync::mpsc::TryRecvError::Empty) => None,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(None),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(Closed::Unavailable),
         }
     }
 }

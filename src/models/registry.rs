@@ -122,6 +122,18 @@ pub struct FamilyEntry {
 #[derive(Clone, Copy)]
 pub struct FamilyKind(pub &'static FamilyEntry);
 
+impl FamilyEntry {
+    /// The label inside a sentence: "the character model", "the autoencoder", but "the VAE"
+    /// and "the PixelCNN" (a label with capitals after its first letter keeps them).
+    pub fn in_sentence(&self) -> String {
+        let mut chars = self.label.chars();
+        match chars.next() {
+            Some(first) if chars.clone().all(|c| !c.is_uppercase()) => first.to_lowercase().chain(chars).collect(),
+            _ => self.label.to_string(),
+        }
+    }
+}
+
 impl FamilyKind {
     pub fn entry(self) -> &'static FamilyEntry {
         self.0
@@ -203,7 +215,7 @@ pub fn wrong_data(entry: &FamilyEntry, data: &DataShape) -> String {
         DataKind::Points => "2-D points",
         DataKind::Text => "text",
     };
-    format!("the {} trains on {}, not {given}", entry.label, wanted.join(" or "))
+    format!("the {} trains on {}, not {given}", entry.in_sentence(), wanted.join(" or "))
 }
 
 /// Every family, in the order of the GUI's tabs: one line each.

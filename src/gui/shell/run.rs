@@ -13,7 +13,7 @@ use crate::export::save_grid_png;
 use crate::models::{DataKind, FamilyKind};
 use crate::train::checkpoint::read_progress;
 
-use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::dialogs::{Closed, PendingDialog, Purpose, UNAVAILABLE};
 use super::super::eval_on_demand::EvalOnDemand;
 use super::super::loading::without_panics;
 use super::super::session::Session;
@@ -220,7 +220,17 @@ impl RunShell {
         }
         let Some(answer) = dialog.poll() else { return };
         self.dialog = None;
-        let Some(path) = answer else { return };
+        let path = match answer {
+            Closed::Picked(path) => path,
+            Closed::Cancelled => return,
+            Closed::Unavailable => {
+                match &mut self.session {
+                    Some(session) => session.error(UNAVAILABLE.into()),
+                    None => self.load_error = Some(UNAVAILABLE.into()),
+                }
+                return;
+            }
+        };
         match purpose {
             Purpose::LoadCheckpoint => self.load_checkpoint(path, ctx),
             Purpose::OpenText => self.pick(DatasetId::Text, Some(path), ctx),

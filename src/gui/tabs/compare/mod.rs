@@ -17,7 +17,7 @@ use crate::eval::lesson::Lesson;
 use crate::eval::{EvalOptions, EvalReport};
 use crate::train::checkpoint::read_progress;
 
-use super::super::dialogs::{PendingDialog, Purpose};
+use super::super::dialogs::{Closed, PendingDialog, Purpose, UNAVAILABLE};
 use super::super::eval_job::{EvalJob, JobEvent};
 use super::super::tab::{Shared, Tab, TabStatus};
 use super::super::widgets::{ImageGrid, class_colour};
@@ -292,8 +292,9 @@ impl Tab for CompareTab {
         if let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) {
             self.dialog = None;
             match answer {
-                Some(path) => self.add_run(path),
-                None => self.notice = Some("no folder picked (or no file dialog available): type the path instead".into()),
+                Closed::Picked(path) => self.add_run(path),
+                Closed::Cancelled => {}
+                Closed::Unavailable => self.notice = Some(format!("{UNAVAILABLE}; type the folder's path instead")),
             }
         }
         self.poll_job(ui.ctx());
