@@ -4,7 +4,9 @@
 
 mod bench;
 mod eval;
+mod inpaint;
 mod metrics;
+mod ood;
 mod sample;
 mod schedule;
 mod train;
@@ -53,6 +55,13 @@ earlier genlab checkpoint; other files are never written over.")]
 --n; --importance-samples 1-5,000. The cache is keyed by the checkpoint, the options and the data it was \
 measured on.")]
     Eval(eval::EvalArgs),
+    /// How well a checkpoint's likelihood tells its own test images from other sets (noise,
+    /// constant, flipped, inverted, another dataset, your folder): mean NLL and AUROC, raw and
+    /// corrected for input complexity (Serrà et al. 2020).
+    #[command(after_help = "Limits: --n 1-50,000 per set (and within half of this machine's memory); --importance-samples \
+1-5,000; up to 16 --vs sets, each named once. Families with a likelihood: VAE, PixelCNN, flow (trained on images). \
+--csv writes a new file or replaces one genlab ood wrote; other files are never written over.")]
+    Ood(ood::OodArgs),
     /// FID, precision, recall, density and coverage of two feature CSV files.
     #[command(after_help = "Limits: files up to 512 MiB, up to 4,096 columns, values finite and at most 1e50 in \
 size; --k at least 1 and below the smaller file's row count.")]
@@ -63,6 +72,12 @@ size; --k at least 1 and below the smaller file's row count.")]
     Schedule(schedule::ScheduleArgs),
     /// Measure training steps/s and latent-decode latency, or (--metrics) the metrics' speed.
     Bench(bench::BenchArgs),
+    /// Hide part of the first test images and let a checkpoint's model fill it in: a PNG grid
+    /// of originals, masked inputs and completions, and the error on the hidden pixels.
+    #[command(after_help = "Limits: --n 1-1,000 (the first test images; and within half of this machine's memory); \
+--mask random:FRACTION with FRACTION in 0-1; --resamplings 1-100 and --jump 1-10,000 (diffusion only). --out must be \
+a new .png file or a grid genlab inpaint wrote; other files are never written over.")]
+    Inpaint(inpaint::InpaintArgs),
 }
 
 /// Parses the arguments and runs; the binary's `main` is just this.
@@ -80,10 +95,12 @@ pub fn main() -> ExitCode {
         Some(Commands::Train(args)) => train::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Sample(args)) => sample::run(&args, &headless_device(cli.device)),
         Some(Commands::Eval(args)) => eval::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
+        Some(Commands::Ood(args)) => ood::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Metrics(args)) => metrics::run(&args),
         Some(Commands::TrainClassifier(args)) => train_classifier::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
         Some(Commands::Schedule(args)) => schedule::run(&args),
         Some(Commands::Bench(args)) => bench::run(&args, &headless_device(cli.device)),
+        Some(Commands::Inpaint(args)) => inpaint::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod lesson;
+pub mod ood;
 pub mod report;
 pub mod run;
 pub mod text;

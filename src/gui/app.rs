@@ -84,7 +84,9 @@ impl GenlabApp {
             {
                 self.dialog = Some(PendingDialog::open(Purpose::OpenDataset, ui.ctx()));
             }
-            ui.toggle_value(&mut self.show_settings, "Settings");
+            if ui.toggle_value(&mut self.show_settings, "Settings").changed() && !self.show_settings {
+                self.dialog_note = None;
+            }
         });
         if self.show_settings {
             ui.horizontal(|ui| {
@@ -94,7 +96,10 @@ impl GenlabApp {
                 if ui.button("Apply").clicked() {
                     let text = self.data_dir_text.trim();
                     let dir = (!text.is_empty()).then(|| PathBuf::from(text));
-                    self.set_data_dir(dir);
+                    // The same folder again keeps the tabs' runs (a new one restarts them).
+                    if dir != self.shared.data_dir {
+                        self.set_data_dir(dir);
+                    }
                     self.dialog_note = None;
                 }
             });

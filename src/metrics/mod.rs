@@ -2,6 +2,7 @@
 //! They work on plain f64 feature sets (`Features`), so the same code serves classifier
 //! features of images, raw 2-D points, and the feature CSVs of `genlab metrics`.
 
+pub mod auroc;
 pub mod distances;
 pub mod features;
 pub mod frechet;
@@ -11,6 +12,7 @@ pub mod mmd;
 pub mod mode_coverage;
 pub mod prdc;
 
+pub use auroc::{RocPoint, auroc, roc_curve};
 pub use features::Features;
 pub use frechet::{Frechet, frechet_distance};
 pub use inception_score::{InceptionScore, inception_score, softmax_rows};

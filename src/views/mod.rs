@@ -12,6 +12,7 @@ pub mod denoising;
 pub mod flow;
 pub mod game;
 pub mod gibbs;
+pub mod inpaint;
 pub mod latent;
 pub mod likelihood;
 pub mod pixels;
@@ -26,6 +27,7 @@ pub use denoising::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 pub use flow::FlowView;
 pub use game::{GameSnapshot, GameView, Player};
 pub use gibbs::GibbsView;
+pub use inpaint::Inpainter;
 pub use latent::LatentModel;
 pub use likelihood::{LikelihoodModel, LogLikelihood};
 pub use pixels::PixelView;
@@ -76,6 +78,11 @@ pub trait Model: Family {
 
     /// The Boltzmann-machine view: hidden units' filters and Gibbs chains (RBM).
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
+        None
+    }
+
+    /// The inpainting view: filling in the hidden part of images (PixelCNN, VAE, RBM, diffusion).
+    fn inpainter(&mut self) -> Option<&mut dyn Inpainter> {
         None
     }
 }

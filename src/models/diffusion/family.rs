@@ -15,9 +15,10 @@ use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, Los
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 
 use super::config::{DenoiserArch, DiffusionConfig};
+use super::inpaint::RepaintSettings;
 use super::nets::Denoiser;
 use super::process::{add_noise, min_snr_weight};
-use super::sampler::{SamplerKind, Spacing, ddim_step, ddpm_step, previous_timestep, timesteps};
+use super::sampler::{SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, timesteps};
 use super::schedule::Schedule;
 use super::time_embedding::sinusoidal;
 
@@ -45,6 +46,8 @@ pub struct DiffusionFamily {
     /// The weight average sampling uses (`config.ema_decay`), an inference copy.
     ema: Option<Denoiser>,
     updates: u64,
+    /// How `inpaint` resamples (RePaint's r and j); not saved, like a sampling option.
+    pub(super) repaint: RepaintSettings,
 }
 
 /// Images live in [0, 1]; the process works in [−1, 1] (Ho et al. 2020, §3.3), where unit
@@ -85,6 +88,7 @@ impl DiffusionFamily {
             good: KnownGood::default(),
             ema: None,
             updates: 0,
+            repaint: RepaintSettings::default(),
         })
     }
 
@@ -116,7 +120,7 @@ impl DiffusionFamily {
     }
 
     /// The weights sampling uses: the average when there is one, else the network itself.
-    fn sampling_net(&self) -> FamilyResult<Denoiser> {
+    pub(super) fn sampling_net(&self) -> FamilyResult<Denoiser> {
         match &self.ema {
             Some(ema) => Ok(ema.clone()),
             None => Ok(self.net()?.valid()),
@@ -128,7 +132,7 @@ impl DiffusionFamily {
         self.config.conditional.then(|| one_hot(labels, self.config.num_classes + 1, device))
     }
 
-    fn null_label(&self) -> u8 {
+    pub(super) fn null_label(&self) -> u8 {
         self.config.num_classes as u8
     }
 
@@ -136,7 +140,7 @@ impl DiffusionFamily {
     /// a conditional model: ε̃ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)) (Ho & Salimans 2022, eq. 6,
     /// written with w = 1 meaning "conditional only", as diffusers does).
     /// `net` is the inference copy (`valid()`), made once per sampling run.
-    fn predict(&self, net: &Denoiser, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
+    pub(super) fn predict(&self, net: &Denoiser, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
         let dim = self.config.data_dim;
         let s = self.config.sinusoid_dim();
@@ -166,30 +170,42 @@ impl DiffusionFamily {
         let classes = self.config.num_classes.max(1);
         // Without a chosen class, a conditional model cycles through the classes.
         let labels: Vec<u8> = (0..n).map(|i| label.unwrap_or((i % classes) as u8)).collect();
-        let settings = self.config.sampler;
-        let train_steps = self.schedule.timesteps();
-        let n_steps = if settings.kind == SamplerKind::Ddpm && settings.steps >= train_steps { train_steps } else { settings.steps };
-        let list = timesteps(train_steps, n_steps, settings.spacing, 0);
+        let list = self.sampler_timesteps();
         let mut rng = Rng::new(seed);
         let mut x = rng.normal_vec(n * dim); // x_T ~ N(0, I)
         let mut steps = Vec::new();
         let net = self.sampling_net()?;
         for (i, &t) in list.iter().enumerate() {
             let output = self.predict(&net, &x, n, t, &labels)?;
-            let prev = previous_timestep(settings.kind, &list, i, train_steps);
             let z = rng.normal_vec(n * dim);
-            let clip = settings.clip_sample;
-            let prediction = self.config.prediction;
-            let out = match settings.kind {
-                SamplerKind::Ddpm => ddpm_step(&self.schedule, prediction, t, prev, &x, &output, &z, clip),
-                SamplerKind::Ddim => ddim_step(&self.schedule, prediction, t, prev, &x, &output, settings.eta, &z, clip, true),
-            };
+            let out = self.reverse_step(&list, i, &x, &output, &z);
             if record {
                 steps.push(TrajectoryStep { t, x_t: self.shown(&x, n), x0: self.shown(&out.pred_original_sample, n) });
             }
             x = out.prev_sample;
         }
         Ok((x, steps))
+    }
+
+    /// The timesteps the configured sampler visits, noisiest first.
+    pub(super) fn sampler_timesteps(&self) -> Vec<usize> {
+        let settings = self.config.sampler;
+        let train_steps = self.schedule.timesteps();
+        let n_steps = if settings.kind == SamplerKind::Ddpm && settings.steps >= train_steps { train_steps } else { settings.steps };
+        timesteps(train_steps, n_steps, settings.spacing, 0)
+    }
+
+    /// Step `i` of the configured sampler (DDPM or DDIM), from x at `list[i]` to the step after
+    /// it, given the network's `output` at x and the noise `z` (used by DDPM and DDIM with η > 0).
+    pub(super) fn reverse_step(&self, list: &[usize], i: usize, x: &[f32], output: &[f32], z: &[f32]) -> StepOutput {
+        let settings = self.config.sampler;
+        let t = list[i];
+        let prev = previous_timestep(settings.kind, list, i, self.schedule.timesteps());
+        let (clip, prediction) = (settings.clip_sample, self.config.prediction);
+        match settings.kind {
+            SamplerKind::Ddpm => ddpm_step(&self.schedule, prediction, t, prev, x, output, z, clip),
+            SamplerKind::Ddim => ddim_step(&self.schedule, prediction, t, prev, x, output, settings.eta, z, clip, true),
+        }
     }
 
     /// Values in the network's scale as a person sees them: images in [0, 1], or points.
@@ -395,6 +411,10 @@ impl Family for DiffusionFamily {
 impl crate::views::Model for DiffusionFamily {
     fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
         Some(self as &mut dyn DenoisingView)
+    }
+
+    fn inpainter(&mut self) -> Option<&mut dyn crate::views::Inpainter> {
+        Some(self)
     }
 }
 

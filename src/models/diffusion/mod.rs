@@ -7,6 +7,7 @@ pub mod config;
 pub mod ema;
 pub mod entry;
 pub mod family;
+pub mod inpaint;
 pub mod mlp;
 pub mod nets;
 pub mod process;
@@ -17,6 +18,7 @@ pub mod unet;
 
 pub use config::{DenoiserArch, DiffusionConfig};
 pub use family::DiffusionFamily;
+pub use inpaint::RepaintSettings;
 pub use process::Prediction;
 pub use sampler::{SamplerKind, SamplerSettings, Spacing};
 pub use schedule::{Schedule, ScheduleKind};

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::models::vae::loss::bernoulli_nll;
@@ -37,7 +36,7 @@ pub fn binarize(x: &[f32]) -> Vec<f32> {
 
 /// The uniform draw that decides pixel `index` of image `image` under `seed`: a pure function
 /// of the three, so filling pixels in any number of calls gives the same image.
-fn pixel_uniform(seed: u64, image: usize, index: usize) -> f64 {
+pub(super) fn pixel_uniform(seed: u64, image: usize, index: usize) -> f64 {
     Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ ((image as u64) << 32) ^ index as u64).uniform()
 }
 
@@ -70,11 +69,11 @@ impl PixelCnnFamily {
         &self.device
     }
 
-    fn classes(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
+    pub(super) fn classes(&self, labels: &[u8], device: &Device) -> Option<Tensor<2>> {
         self.config.conditional.then(|| one_hot(labels, self.config.num_classes, device))
     }
 
-    fn check(&self, x: &[f32], n: usize) -> FamilyResult<()> {
+    pub(super) fn check(&self, x: &[f32], n: usize) -> FamilyResult<()> {
         if x.len() != n * self.config.pixels() {
             return Err(format!(
                 "the data has {} values per example but this PixelCNN reads {}×{} = {} pixels",
@@ -177,6 +176,10 @@ impl crate::views::Model for PixelCnnFamily {
     fn pixels(&mut self) -> Option<&mut dyn PixelView> {
         Some(self)
     }
+
+    fn inpainter(&mut self) -> Option<&mut dyn crate::views::Inpainter> {
+        Some(self)
+    }
 }
 
 impl LikelihoodModel for PixelCnnFamily {
@@ -209,17 +212,7 @@ impl PixelView for PixelCnnFamily {
         let class = self.classes(&labels, &device);
         let mut probs = vec![0.0f32; n * (end.saturating_sub(from))];
         for index in from..end {
-            let (row, col) = (index / w, index % w);
-            // Masked convolutions never look down, so rows below the current one cannot change
-            // its logit: the network runs on rows 0..=row only (half the work on average).
-            let rows = row + 1;
-            let mut crop = Vec::with_capacity(n * rows * w);
-            for j in 0..n {
-                crop.extend_from_slice(&x[j * w * h..j * w * h + rows * w]);
-            }
-            let xt = Tensor::<4>::from_data(TensorData::new(crop, [n, 1, rows, w]), &device);
-            let logits = model.forward(xt, class.clone()).slice([0..n, 0..1, row..row + 1, col..col + 1]);
-            let p = read_back(sigmoid(logits).reshape([n]))?;
+            let p = read_back(model.probability_at(x, n, (w, h), index, class.clone(), &device))?;
             for (j, &pj) in p.iter().enumerate() {
                 probs[j * (end - from) + index - from] = pj;
                 x[j * w * h + index] = if pixel_uniform(seed, j, index) < pj as f64 { 1.0 } else { 0.0 };

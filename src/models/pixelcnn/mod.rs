@@ -6,6 +6,7 @@
 pub mod config;
 pub mod entry;
 pub mod family;
+pub mod inpaint;
 pub mod masked_conv;
 pub mod model;
 pub mod receptive_field;

@@ -5,7 +5,7 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{relu, sigmoid};
 
 use super::config::PixelCnnConfig;
 use super::masked_conv::{MaskType, MaskedConv2d};
@@ -47,6 +47,33 @@ impl PixelCnn {
             h = h.clone() + layer.forward(relu(h)); // [B, C, H, W]
         }
         self.out.forward(relu(self.head.forward(relu(h)))) // [B, 1, H, W]
+    }
+
+    /// p(x_i = 1 | x_<i) at pixel `index` of each of the `n` images in `x` (`n × width ×
+    /// height` binary values, row-major): one network pass. Masked convolutions never look
+    /// down, so rows below the pixel's cannot change its logit: the network runs on rows
+    /// 0..=row only (half the work on average when every pixel is drawn).
+    ///
+    /// # Shapes
+    /// class: [n, classes] one-hot or None → [n]
+    pub fn probability_at(
+        &self,
+        x: &[f32],
+        n: usize,
+        (width, height): (usize, usize),
+        index: usize,
+        class: Option<Tensor<2>>,
+        device: &Device,
+    ) -> Tensor<1> {
+        let (row, col) = (index / width, index % width);
+        let rows = row + 1;
+        let mut crop = Vec::with_capacity(n * rows * width);
+        for image in x.chunks(width * height).take(n) {
+            crop.extend_from_slice(&image[..rows * width]);
+        }
+        let x = Tensor::<4>::from_data(TensorData::new(crop, [n, 1, rows, width]), device); // [n, 1, row + 1, W]
+        let logit = self.forward(x, class).slice([0..n, 0..1, row..row + 1, col..col + 1]); // [n, 1, 1, 1]
+        sigmoid(logit).reshape([n])
     }
 
     /// The masked layers' kernel sides and types, first layer first: what decides which

@@ -222,6 +222,10 @@ impl crate::views::Model for VaeFamily {
         // A plain autoencoder defines no density: no ELBO to report.
         if self.config.variational { Some(self) } else { None }
     }
+
+    fn inpainter(&mut self) -> Option<&mut dyn crate::views::Inpainter> {
+        Some(self)
+    }
 }
 
 impl LatentModel for VaeFamily {

@@ -4,6 +4,7 @@ pub mod config;
 pub mod conv;
 pub mod entry;
 pub mod family;
+pub mod inpaint;
 pub mod likelihood;
 pub mod loss;
 pub mod mlp;
