@@ -53,7 +53,7 @@ pub const MAX_EXAMPLES: usize = 50_000;
 pub const MAX_SETS: usize = 16;
 /// The families whose checkpoints give a likelihood of images (their `likelihood()` view), by
 /// registry name: for the message to a user who brings another.
-pub const LIKELIHOOD_FAMILIES: [&str; 3] = ["vae", "pixelcnn", "flow"];
+pub const LIKELIHOOD_FAMILIES: [&str; 4] = ["vae", "pixelcnn", "flow", "rbm"];
 /// The levels of the `constant` set: 0, 0.1, …, 1, in turn.
 const CONSTANT_LEVELS: usize = 11;
 /// Mixed into the seed for the `noise` set, so it differs from the likelihood's own draws.

@@ -75,7 +75,11 @@ impl EvalReport {
             out += &format!("{:<26} {:>11.1}% {:>11.1}%\n", "high-quality samples", 100.0 * hq, 100.0 * rhq);
         }
         for l in &self.likelihood {
-            let kind = if l.exact { "NLL" } else { "−bound" };
+            let kind = match (l.exact, l.name.contains("estimate")) {
+                (true, _) => "NLL",
+                (false, true) => "NLL estimate",
+                (false, false) => "−bound",
+            };
             out += &format!(
                 "{:<26} {:>12.3} nats/image ({:.4} bits/dim, ±{:.3}, {} test examples)\n",
                 format!("{kind}: {}", l.name),

@@ -148,9 +148,11 @@ impl FamilyTab for RbmTab {
         ui.columns(2, |cols| {
             cols[0].strong("Loss terms");
             cols[0].weak(
-                "An RBM's likelihood needs its partition function, so these stand in: the squared error of a one-step \
-                 reconstruction, a stochastic estimate of −pseudo-log-likelihood (Besag 1975), and the free energy of \
-                 the data and of the negative chains. Data below the chains: the model prefers the data.",
+                "An RBM's likelihood needs its partition function Z, too costly to track every step, so these stand \
+                 in: the squared error of a one-step reconstruction, a stochastic estimate of −pseudo-log-likelihood \
+                 (Besag 1975), and the free energy of the data and of the negative chains. Data below the chains: the \
+                 model prefers the data. genlab eval and the Compare tab estimate log Z by annealed importance sampling \
+                 (Salakhutdinov & Murray 2008) and report the test likelihood.",
             );
             shell.plot.ui(&mut cols[0], &session.history, 240.0);
             cols[1].strong("Filters: the weights of 64 hidden units");

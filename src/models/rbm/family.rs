@@ -9,9 +9,10 @@ use burn::prelude::*;
 use crate::models::weights::{KnownGood, load_config, load_weights, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
-use crate::views::GibbsView;
+use crate::views::{GibbsView, Inpainter, LikelihoodModel};
 
 use super::config::RbmConfig;
+use super::likelihood::PartitionCache;
 use super::model::{Rbm, cd_update, free_energy};
 
 pub const FAMILY_NAME: &str = "rbm";
@@ -23,21 +24,24 @@ const THRESHOLD: f32 = 0.5;
 
 pub struct RbmFamily {
     config: RbmConfig,
-    rbm: Rbm,
+    pub(super) rbm: Rbm,
     /// A plain device: the CD gradient is written out, no autodiff.
-    device: Device,
+    pub(super) device: Device,
     rng: Rng,
     /// PCD's chains, carried from one update to the next.
     persistent: Option<Tensor<2>>,
     good: KnownGood<Rbm>,
+    /// log Z of the parameters it was estimated for (`likelihood.rs`).
+    pub(super) partition: Option<PartitionCache>,
 }
 
-fn binarize(x: &[f32]) -> Vec<f32> {
+/// The binary images the RBM trains on and is evaluated on.
+pub(super) fn binarize(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
 }
 
 /// Uniform draws from genlab's own generator, so a seed means the same chain everywhere.
-fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
+pub(super) fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
     let values: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.uniform() as f32).collect();
     Tensor::from_data(TensorData::new(values, shape), device)
 }
@@ -54,7 +58,27 @@ impl RbmFamily {
             rng: Rng::new(seed ^ 0x2B3),
             persistent: None,
             good: KnownGood::default(),
+            partition: None,
         })
+    }
+
+    /// An RBM with the given parameters (tests, machines built by hand): `w` row-major
+    /// [V, H] with V = width × height and H = `config.hidden`, `b` [V], `c` [H], as
+    /// `Rbm::from_values` takes them. Trains and samples like any other.
+    pub fn from_parameters(config: RbmConfig, w: Vec<f32>, b: Vec<f32>, c: Vec<f32>, device: &Device) -> FamilyResult<Self> {
+        let (v, h) = (config.visible(), config.hidden);
+        if w.len() != v * h || b.len() != v || c.len() != h {
+            return Err(format!(
+                "an RBM of {v} visible and {h} hidden units takes {} weights, {v} visible and {h} hidden biases, not {}, {} and {}",
+                v * h,
+                w.len(),
+                b.len(),
+                c.len()
+            ));
+        }
+        let mut family = Self::new(config, device, 0)?;
+        family.rbm = Rbm::from_values(w, b, c, &family.device);
+        Ok(family)
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
@@ -225,6 +249,14 @@ impl Family for RbmFamily {
 
 impl crate::views::Model for RbmFamily {
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
+        Some(self)
+    }
+
+    fn likelihood(&mut self) -> Option<&mut dyn LikelihoodModel> {
+        Some(self)
+    }
+
+    fn inpainter(&mut self) -> Option<&mut dyn Inpainter> {
         Some(self)
     }
 }
