@@ -13,6 +13,16 @@ use genlab::gui::widgets::CLASS_COLOURS;
 
 mod common;
 
+/// The window tests run one at a time. Each builds a whole window, with its own lavapipe
+/// renderer and training threads; two at once on 2 cores sometimes starved one run past its
+/// time limit (a tab whose Step showed no step after 120 s), which neither test does alone and
+/// the app does not do with several tabs training at once.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_window() -> std::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn harness() -> Harness<'static, GenlabApp> {
     let mut setup = egui_kittest::wgpu::default_wgpu_setup();
     if let WgpuSetup::CreateNew(create) = &mut setup {
@@ -69,6 +79,7 @@ fn count_class_pixels(img: &image::RgbaImage) -> usize {
 
 #[test]
 fn start_training_draws_loss_plot_and_latent_map() {
+    let _window = one_window();
     let mut h = harness();
     h.run_steps(3);
     // On a machine without a GPU the status bar says the CPU is used.
@@ -94,6 +105,7 @@ fn start_training_draws_loss_plot_and_latent_map() {
 
 #[test]
 fn compare_tab_evaluates_a_checkpoint_and_shows_the_lesson() {
+    let _window = one_window();
     use burn::tensor::Device;
     use genlab::data::{DatasetId, ImageDatasetId};
     use genlab::models::vae::{VaeConfig, VaeFamily};
@@ -148,6 +160,7 @@ fn count_colour(img: &image::RgbaImage, c: eframe::egui::Color32, tolerance: i32
 
 #[test]
 fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
+    let _window = one_window();
     use genlab::gui::widgets::game_plane::{FAKE_POINT, REAL_POINT};
     let mut h = harness();
     h.run_steps(3);
@@ -179,6 +192,7 @@ fn gan_tab_plays_the_game_on_the_ring_and_draws_the_lab() {
 
 #[test]
 fn diffusion_tab_steps_through_a_sampling_run_by_dragging_the_scrubber() {
+    let _window = one_window();
     let mut h = harness();
     h.run_steps(3);
     h.get_by_label("Diffusion").click();
@@ -236,6 +250,7 @@ fn bar_probabilities(h: &Harness<'static, GenlabApp>) -> Vec<f64> {
 
 #[test]
 fn character_model_bars_follow_the_temperature_slider() {
+    let _window = one_window();
     let mut h = harness();
     h.run_steps(3);
     h.get_by_label("Character model").click();
@@ -266,6 +281,7 @@ fn character_model_bars_follow_the_temperature_slider() {
 
 #[test]
 fn pixelcnn_tab_draws_an_image_pixel_by_pixel() {
+    let _window = one_window();
     let mut h = harness();
     h.run_steps(3);
     h.get_by_label("PixelCNN").click();
@@ -282,6 +298,7 @@ fn pixelcnn_tab_draws_an_image_pixel_by_pixel() {
 
 #[test]
 fn each_new_family_tab_opens_and_trains() {
+    let _window = one_window();
     let mut h = harness();
     h.run_steps(3);
     // (tab, something only that tab draws once it has trained a little)
@@ -310,6 +327,7 @@ fn shows_label(h: &Harness<'static, GenlabApp>, part: &str) -> bool {
 
 #[test]
 fn every_family_tab_saves_and_loads_a_checkpoint() {
+    let _window = one_window();
     use genlab::gui::dialogs::{Purpose, answer_next};
 
     let root = std::env::temp_dir().join(format!("genlab-ui-checkpoints-{}", std::process::id()));
