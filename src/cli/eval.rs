@@ -73,15 +73,7 @@ pub fn run(args: &EvalArgs, device: &ComputeDevice, data_dir: Option<&std::path:
             report
         }
         None => {
-            let mut last = String::new();
-            let mut progress = |stage: &str, fraction: f64| {
-                let line = format!("{stage} {:.0}%", 100.0 * fraction);
-                if line != last && (fraction == 0.0 || fraction >= 1.0 || (100.0 * fraction) as u32 % 25 == 0) {
-                    eprintln!("genlab: {line}");
-                    last = line;
-                }
-                true
-            };
+            let mut progress = super::progress_printer();
             let report = evaluate(&args.checkpoint, &options, &device.device, data_dir, &mut progress)?;
             if let Err(e) = cache::store_with_data(&args.checkpoint, &options, data_dir, &report) {
                 eprintln!("genlab: warning: could not cache the result: {e}");

@@ -132,6 +132,19 @@ fn given_on_command_line(matches: &clap::ArgMatches) -> Vec<String> {
         .collect()
 }
 
+/// Progress of a long evaluation on stderr: each stage at 0 %, every quarter and 100 %.
+fn progress_printer() -> impl FnMut(&str, f64) -> bool {
+    let mut last = String::new();
+    move |stage: &str, fraction: f64| {
+        let line = format!("{stage} {:.0}%", 100.0 * fraction);
+        if line != last && (fraction == 0.0 || fraction >= 1.0 || (100.0 * fraction) as u32 % 25 == 0) {
+            eprintln!("genlab: {line}");
+            last = line;
+        }
+        true
+    }
+}
+
 fn headless_device(choice: DeviceChoice) -> ComputeDevice {
     let device = ComputeDevice::headless(choice);
     if let Some(warning) = &device.warning {

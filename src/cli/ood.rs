@@ -56,15 +56,7 @@ pub fn run(args: &OodArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> R
     if let Some(path) = &args.csv {
         check_csv_target(path)?;
     }
-    let mut last = String::new();
-    let mut progress = |stage: &str, fraction: f64| {
-        let line = format!("{stage} {:.0}%", 100.0 * fraction);
-        if line != last && (fraction == 0.0 || fraction >= 1.0 || (100.0 * fraction) as u32 % 25 == 0) {
-            eprintln!("genlab: {line}");
-            last = line;
-        }
-        true
-    };
+    let mut progress = super::progress_printer();
     let report = score_sets(&args.checkpoint, &options, &device.device, data_dir, &mut progress)?;
     if let Some(path) = &args.csv {
         // Again: the file may have appeared while the sets were scored.

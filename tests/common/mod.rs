@@ -4,6 +4,8 @@
 // Each test binary that includes this module uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod window;
+
 use std::path::{Path, PathBuf};
 
 use genlab::data::images::find_idx_files;
