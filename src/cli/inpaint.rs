@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use clap::Args;
 
@@ -12,75 +11,18 @@ use crate::data::{DatasetId, load_images};
 use crate::device::ComputeDevice;
 use crate::eval::EvalOptions;
 use crate::eval::run::{checkpoint_data_dir, checkpoint_dataset};
-use crate::limits::{check_alloc, check_range, check_real};
+use crate::limits::{check_alloc, check_range};
 use crate::models::diffusion::inpaint::MAX_RESAMPLINGS;
 use crate::models::diffusion::{DiffusionFamily, RepaintSettings};
 use crate::models::{checkpoint_family, checkpoint_values_per_sample, load_family};
-use crate::rng::Rng;
 use crate::views::Model;
+use crate::views::inpaint::{MaskKind, hidden_errors};
 
 use super::DatasetArg;
 
 /// The most images one command completes: 1,000 (default 16); the PixelCNN makes one network
 /// pass per hidden pixel for them all, and the grid is 8 images wide.
 pub const MAX_IMAGES: usize = 1000;
-
-/// Which pixels are hidden, the same for every image.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum MaskKind {
-    BottomHalf,
-    TopHalf,
-    RightHalf,
-    LeftHalf,
-    /// The central square of half the side.
-    Centre,
-    /// Each pixel hidden with this probability (drawn from `--seed`).
-    Random(f64),
-}
-
-impl FromStr for MaskKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "bottom-half" => Ok(MaskKind::BottomHalf),
-            "top-half" => Ok(MaskKind::TopHalf),
-            "right-half" => Ok(MaskKind::RightHalf),
-            "left-half" => Ok(MaskKind::LeftHalf),
-            "centre" | "center" => Ok(MaskKind::Centre),
-            _ => match s.strip_prefix("random:") {
-                Some(fraction) => {
-                    let p: f64 = fraction.parse().map_err(|_| format!("\"{fraction}\" is not a number; write e.g. random:0.5"))?;
-                    Ok(MaskKind::Random(check_real("the random mask's fraction", p, 0.0, 1.0)?))
-                }
-                None => Err(format!(
-                    "unknown mask \"{s}\": bottom-half, top-half, right-half, left-half, centre or random:FRACTION (e.g. random:0.5)"
-                )),
-            },
-        }
-    }
-}
-
-impl MaskKind {
-    /// `width × height` values, row-major, true for the hidden pixels.
-    pub fn hidden(self, width: usize, height: usize, seed: u64) -> Vec<bool> {
-        let mut rng = Rng::new(seed ^ 0x3A5C_0F1E);
-        let (rows, cols) = (height / 4..height / 4 + height / 2, width / 4..width / 4 + width / 2);
-        (0..width * height)
-            .map(|i| {
-                let (y, x) = (i / width, i % width);
-                match self {
-                    MaskKind::BottomHalf => y >= height / 2,
-                    MaskKind::TopHalf => y < height / 2,
-                    MaskKind::RightHalf => x >= width / 2,
-                    MaskKind::LeftHalf => x < width / 2,
-                    MaskKind::Centre => rows.contains(&y) && cols.contains(&x),
-                    MaskKind::Random(p) => rng.uniform() < p,
-                }
-            })
-            .collect()
-    }
-}
 
 #[derive(Args, Debug, Clone)]
 pub struct InpaintArgs {
@@ -220,39 +162,6 @@ fn load(args: &InpaintArgs, device: &ComputeDevice) -> Result<Box<dyn Model>, St
     Ok(Box::new(family))
 }
 
-/// Mean squared errors on the hidden pixels: of the completions, of the training set's mean
-/// image (pixel by pixel) and of its mean grey level (one value everywhere).
-struct HiddenErrors {
-    completion: f64,
-    mean_image: f64,
-    mean_grey: f64,
-    grey: f64,
-}
-
-fn hidden_errors(truth: &[f32], completed: &[f32], hidden: &[bool], n: usize, train: &[f32], d: usize) -> HiddenErrors {
-    let images = (train.len() / d).max(1);
-    let mut mean = vec![0.0f64; d];
-    for image in train.chunks(d) {
-        for (m, &v) in mean.iter_mut().zip(image) {
-            *m += v as f64;
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= images as f64);
-    let grey = mean.iter().sum::<f64>() / d as f64;
-    let (mut completion, mut mean_image, mut mean_grey, mut count) = (0.0, 0.0, 0.0, 0usize);
-    for i in 0..n {
-        for p in (0..d).filter(|&p| hidden[p]) {
-            let t = truth[i * d + p] as f64;
-            completion += (completed[i * d + p] as f64 - t).powi(2);
-            mean_image += (mean[p] - t).powi(2);
-            mean_grey += (grey - t).powi(2);
-            count += 1;
-        }
-    }
-    let count = count.max(1) as f64;
-    HiddenErrors { completion: completion / count, mean_image: mean_image / count, mean_grey: mean_grey / count, grey }
-}
-
 /// Images per row of the grid.
 const GRID_COLUMNS: usize = 8;
 /// Pixels between one group's three rows and the next group's.
@@ -348,27 +257,6 @@ fn check_out(out: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_hide_what_they_say() {
-        let count = |m: MaskKind| m.hidden(28, 28, 0).iter().filter(|&&h| h).count();
-        for mask in ["bottom-half", "top-half", "right-half", "left-half"] {
-            assert_eq!(count(mask.parse().unwrap()), 392, "{mask}");
-        }
-        let bottom = MaskKind::BottomHalf.hidden(28, 28, 0);
-        assert!(!bottom[14 * 28 - 1] && bottom[14 * 28], "the bottom half starts at row 14");
-        let centre = MaskKind::Centre.hidden(28, 28, 0);
-        assert_eq!(centre.iter().filter(|&&h| h).count(), 14 * 14);
-        assert!(centre[7 * 28 + 7] && centre[20 * 28 + 20] && !centre[6 * 28 + 7] && !centre[21 * 28 + 20]);
-        // random:0.5 hides about half, the same half for a seed.
-        let random: MaskKind = "random:0.5".parse().unwrap();
-        assert!((300..=484).contains(&count(random)), "{}", count(random));
-        assert_eq!(random.hidden(28, 28, 3), random.hidden(28, 28, 3));
-        assert_ne!(random.hidden(28, 28, 3), random.hidden(28, 28, 4));
-        for bad in ["random:1.5", "random:x", "middle"] {
-            assert!(bad.parse::<MaskKind>().is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn the_mark_makes_a_valid_png_that_is_recognised() {

@@ -50,6 +50,7 @@ pub fn run(args: &OodArgs, device: &ComputeDevice, data_dir: Option<&Path>) -> R
         n: args.n,
         importance_samples: args.importance_samples,
         seed: args.seed,
+        drawn: Vec::new(),
     };
     check_options(&options)?;
     // Refused before any scoring, so a wrong path costs nothing.

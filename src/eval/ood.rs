@@ -79,6 +79,9 @@ pub enum OodSet {
     /// The user's images (train and test splits together), read as `genlab train --dataset
     /// folder` reads them.
     Folder(PathBuf),
+    /// Images drawn by hand on the window's drawing pad (`OodOptions::drawn`); the command
+    /// line has no pad, so `--vs` does not take it.
+    Drawn,
 }
 
 impl OodSet {
@@ -103,6 +106,7 @@ impl fmt::Display for OodSet {
             OodSet::Flipped => f.write_str("flipped"),
             OodSet::Inverted => f.write_str("inverted"),
             OodSet::Folder(path) => write!(f, "folder:{}", path.display()),
+            OodSet::Drawn => f.write_str("drawn"),
         }
     }
 }
@@ -142,11 +146,13 @@ pub struct OodOptions {
     /// k of an importance-weighted bound (the VAE's).
     pub importance_samples: usize,
     pub seed: u64,
+    /// The images of the `Drawn` set, each the size of the in-distribution set's images.
+    pub drawn: Vec<f32>,
 }
 
 impl Default for OodOptions {
     fn default() -> Self {
-        Self { inside: OodSet::Test, against: Vec::new(), n: DEFAULT_EXAMPLES, importance_samples: 64, seed: 0 }
+        Self { inside: OodSet::Test, against: Vec::new(), n: DEFAULT_EXAMPLES, importance_samples: 64, seed: 0, drawn: Vec::new() }
     }
 }
 
@@ -158,7 +164,7 @@ pub fn check_options(options: &OodOptions) -> Result<(), String> {
         return Err("name at least one set to tell from the in-distribution set, e.g. --vs noise".into());
     }
     check_range("the number of --vs sets", options.against.len(), 1, MAX_SETS)?;
-    if options.inside.is_synthetic() {
+    if options.inside.is_synthetic() || options.inside == OodSet::Drawn {
         return Err(format!(
             "--in {}: the in-distribution set must be real data (test, mnist, fashion, shapes or folder:PATH); \
              noise, constant, flipped and inverted are for --vs",
@@ -171,6 +177,9 @@ pub fn check_options(options: &OodOptions) -> Result<(), String> {
         }
         if options.against[..i].contains(set) {
             return Err(format!("--vs {set} is named twice"));
+        }
+        if *set == OodSet::Drawn && options.drawn.is_empty() {
+            return Err("the drawn set holds no drawing yet: draw on the pad and add it to the set".into());
         }
     }
     Ok(())
@@ -208,6 +217,23 @@ pub struct SetScores {
     /// Per image, in the set's order (not in the JSON; `genlab ood --csv` writes them).
     #[serde(skip)]
     pub scores: Vec<ExampleScore>,
+    /// The most and the least typical images of the set by the raw score (for the window).
+    #[serde(skip)]
+    pub extremes: Extremes,
+}
+
+/// How many of a set's most and least typical images a report keeps.
+pub const EXTREMES: usize = 8;
+
+/// A set's `EXTREMES` images with the lowest and the highest negative log-likelihood.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extremes {
+    pub width: usize,
+    pub height: usize,
+    /// (index in the set, NLL in nats, pixels), lowest NLL first.
+    pub most_typical: Vec<(usize, f64, Vec<f32>)>,
+    /// (index in the set, NLL in nats, pixels), highest NLL first.
+    pub least_typical: Vec<(usize, f64, Vec<f32>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -352,7 +378,7 @@ pub fn score_sets(
     };
 
     let own_dir = checkpoint_data_dir(checkpoint, data_dir);
-    let context = SetContext { checkpoint, own, own_dir: own_dir.as_deref(), n: options.n, seed: options.seed };
+    let context = SetContext { checkpoint, own, own_dir: own_dir.as_deref(), n: options.n, seed: options.seed, drawn: &options.drawn };
     let inside = load_set(&options.inside, None, &context)?;
     let mut images = vec![inside];
     for set in &options.against {
@@ -422,6 +448,43 @@ pub fn score_sets(
     })
 }
 
+/// The scores of a few images (`images.len() / (width × height)` of them) under the
+/// checkpoint's likelihood, as `score_sets` scores each set's images with the same options:
+/// how the window scores one drawing against a report it already has.
+pub fn score_images(
+    checkpoint: &Path,
+    images: &[f32],
+    (width, height): (usize, usize),
+    options: &OodOptions,
+    device: &Device,
+) -> Result<Vec<ExampleScore>, String> {
+    check_range("--importance-samples", options.importance_samples, 1, MAX_IMPORTANCE_SAMPLES)?;
+    let d = width * height;
+    if d == 0 || images.is_empty() || images.len() % d != 0 {
+        return Err(format!("{} values do not make whole {width}×{height} images", images.len()));
+    }
+    check_range("images scored at once", images.len() / d, 1, MAX_EXAMPLES)?;
+    let kind = checkpoint_family(checkpoint)?;
+    let values = checkpoint_values_per_sample(checkpoint)?;
+    if values != d as u128 {
+        return Err(format!("these images have {width}×{height} = {d} pixels but the checkpoint's model reads {values}"));
+    }
+    let classes = match checkpoint_label_classes(checkpoint)? {
+        Some(c) => Some(check_range("the checkpoint's number of classes", c, 1, crate::models::bounds::MAX_CLASSES)?),
+        None => None,
+    };
+    let mut family = load_family(checkpoint, device)?;
+    let model = family.likelihood().ok_or_else(|| no_likelihood(checkpoint, kind))?;
+    let mut scorer = Scorer { model, classes, k: options.importance_samples, seed: options.seed, chosen: None };
+    let n = images.len() / d;
+    let set = ImageSet { width, height, pixels: images.to_vec(), labels: vec![0; n] };
+    let ll = scorer.log_likelihoods("the drawing", &set, &mut |_, _| true)?;
+    let estimate = scorer.chosen.map(|(_, name, _)| name).unwrap_or_default();
+    let depth = if estimate.contains("binarized") { Depth::Binary } else { Depth::Byte };
+    let loaded = LoadedSet { name: String::new(), source: String::new(), images: set };
+    Ok(summarise(loaded, &ll, depth)?.scores)
+}
+
 /// What every set is loaded against.
 struct SetContext<'a> {
     checkpoint: &'a Path,
@@ -431,6 +494,8 @@ struct SetContext<'a> {
     own_dir: Option<&'a Path>,
     n: usize,
     seed: u64,
+    /// The images of the `Drawn` set.
+    drawn: &'a [f32],
 }
 
 /// A set's images, at most `n`.
@@ -496,6 +561,15 @@ fn load_set(set: &OodSet, inside: Option<&ImageSet>, context: &SetContext) -> Re
             let w = like.width;
             let pixels = like.pixels.chunks(w).flat_map(|row| row.iter().rev().copied()).collect();
             ("the in-distribution images mirrored left to right".to_string(), ImageSet { pixels, ..like.clone() })
+        }
+        OodSet::Drawn => {
+            let like = derived("drawn")?;
+            let d = like.pixels_per_image();
+            if context.drawn.is_empty() || context.drawn.len() % d != 0 {
+                return Err(format!("drawn: {} values do not make whole {}×{} images", context.drawn.len(), like.width, like.height));
+            }
+            let count = (context.drawn.len() / d).min(n);
+            ("drawn by hand on the pad".to_string(), synthetic(like, count, context.drawn[..count * d].to_vec()))
         }
         OodSet::Inverted => {
             let like = derived("inverted")?;
@@ -651,6 +725,16 @@ fn summarise(set: LoadedSet, log_likelihoods: &[f64], depth: Depth) -> Result<Se
     }
     let mean = |f: fn(&ExampleScore) -> f64| scores.iter().map(f).sum::<f64>() / n as f64;
     let mean_nll_nats = mean(|s| s.nll_nats);
+    // NaN scores (an image the model could not score) sort last either way.
+    let mut order: Vec<usize> = (0..n).filter(|&i| !scores[i].nll_nats.is_nan()).collect();
+    order.sort_by(|&a, &b| scores[a].nll_nats.total_cmp(&scores[b].nll_nats));
+    let keep = |i: usize| (i, scores[i].nll_nats, images.image(i).to_vec());
+    let extremes = Extremes {
+        width: images.width,
+        height: images.height,
+        most_typical: order.iter().take(EXTREMES).map(|&i| keep(i)).collect(),
+        least_typical: order.iter().rev().take(EXTREMES).map(|&i| keep(i)).collect(),
+    };
     Ok(SetScores {
         bits_per_dim: mean_nll_nats / (images.pixels_per_image() as f64 * LN_2),
         mean_nll_nats,
@@ -662,5 +746,6 @@ fn summarise(set: LoadedSet, log_likelihoods: &[f64], depth: Depth) -> Result<Se
         auroc_raw: None,
         auroc_corrected: None,
         scores,
+        extremes,
     })
 }

@@ -57,7 +57,7 @@ impl GenlabApp {
             tabs: all_tabs(),
             active: 0,
             data_dir_text: data_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
-            shared: Shared { device, data_dir, data_version: 0 },
+            shared: Shared { device, data_dir, data_version: 0, checkpoints: Vec::new() },
             dialog: None,
             show_settings: false,
             dialog_note: None,

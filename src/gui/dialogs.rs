@@ -19,6 +19,10 @@ pub enum Purpose {
     AddRun,
     /// A UTF-8 text file for the character model.
     OpenText,
+    /// A trained model's checkpoint folder for the Density tab.
+    PickModel,
+    /// A folder of the user's own images, scored as a set in the Density tab.
+    ScoreFolder,
 }
 
 /// How a dialog closed.
@@ -86,6 +90,8 @@ impl PendingDialog {
                     .add_filter("Text", &["txt", "md"])
                     .add_filter("Any file", &["*"])
                     .pick_file(),
+                Purpose::PickModel => dialog.set_title("A checkpoint folder of a trained model").pick_folder(),
+                Purpose::ScoreFolder => dialog.set_title("A folder of your own images to score").pick_folder(),
             };
             let closed = match path {
                 Some(path) => Closed::Picked(path),

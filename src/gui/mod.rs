@@ -4,6 +4,7 @@ pub mod app;
 pub mod dialogs;
 pub mod eval_job;
 pub mod eval_on_demand;
+pub mod job;
 pub mod knobs;
 pub mod loading;
 pub mod session;

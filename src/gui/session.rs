@@ -12,7 +12,7 @@ use eframe::egui;
 use crate::data::DatasetId;
 use crate::device::ComputeDevice;
 use crate::models::{FamilyKind, load_family_expecting};
-use crate::train::{Command, Event, Knob, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions, spawn};
+use crate::train::{Command, Event, Knob, KnobValue, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions, spawn};
 use crate::views::Model;
 
 use super::tab::TabStatus;
@@ -286,9 +286,9 @@ impl Session {
     }
 
     /// A control per live knob (a slider, or a combo box for a choice); changes reach the
-    /// worker at once.
+    /// worker at once. Drawn within the width at hand (see `knob_rows_ui`).
     pub fn knobs_ui(&mut self, ui: &mut egui::Ui) {
-        for (name, value) in super::knobs::knobs_ui(ui, &mut self.knobs) {
+        for (name, value) in knob_rows_ui(ui, &mut self.knobs) {
             self.send(Command::SetKnob { name, value });
         }
     }
@@ -304,5 +304,100 @@ impl Session {
 
     pub fn load(&self, dir: PathBuf) {
         self.send(Command::Load(dir));
+    }
+}
+
+/// Room kept beside a knob's slider for its number field ("0.0002" for a small rate).
+const KNOB_NUMBER_ROOM: f32 = 64.0;
+/// The narrowest slider a knob gets, however long its label.
+const MIN_KNOB_SLIDER: f32 = 40.0;
+
+/// The knobs' rows (`super::knobs::knobs_ui`), never wider than the width at hand; returns the
+/// knobs a person changed. The knobs arrive with the worker's first event, a frame or more
+/// after the run's Start and Step buttons, so their rows must not change the width of the
+/// side panel they are drawn in: a row wider than the panel (a full slider beside a long
+/// label, "discriminator steps per G step") widened the panel in the next frame, every
+/// paragraph above the buttons re-wrapped to fewer lines and Start and Step moved up, out
+/// from under a pointer about to click them (the UI test's Step in the GAN and RBM tabs
+/// landed on the batch-size slider below). So a slider is narrowed to leave room for its
+/// label, and what still does not fit is clipped at the panel's edge, not given more width.
+fn knob_rows_ui(ui: &mut egui::Ui, knobs: &mut [Knob]) -> Vec<(String, KnobValue)> {
+    if knobs.is_empty() {
+        return Vec::new();
+    }
+    let width = ui.available_width();
+    let mut rows = ui.new_child(egui::UiBuilder::new());
+    let mut changed = Vec::new();
+    for knob in knobs.iter_mut() {
+        rows.scope(|ui| {
+            let slider_width = knob_slider_width(ui, knob.label, width);
+            ui.spacing_mut().slider_width = slider_width;
+            changed.extend(super::knobs::knobs_ui(ui, std::slice::from_mut(knob)));
+        });
+    }
+    // Only the width at hand is claimed from the parent: an overflow is clipped, not allocated.
+    let used = rows.min_rect();
+    ui.advance_cursor_after_rect(egui::Rect::from_min_size(used.min, egui::vec2(used.width().min(width), used.height())));
+    changed
+}
+
+/// A slider width that leaves room in `width` for the number field and `label` beside it: the
+/// style's own where that fits, narrower (down to `MIN_KNOB_SLIDER`) where it does not.
+fn knob_slider_width(ui: &egui::Ui, label: &str, width: f32) -> f32 {
+    let label_width =
+        egui::WidgetText::from(label).into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body).size().x;
+    let free = width - label_width - KNOB_NUMBER_ROOM - 2.0 * ui.spacing().item_spacing.x;
+    free.min(ui.spacing().slider_width).max(MIN_KNOB_SLIDER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The GAN tab's side panel: 300 points wide, less its margins.
+    const PANEL: f32 = 284.0;
+
+    /// Draws `draw` in a `PANEL`-wide column of a fresh window and returns how wide it came out.
+    fn width_drawn(mut draw: impl FnMut(&mut egui::Ui)) -> f32 {
+        let ctx = egui::Context::default();
+        let mut width = 0.0;
+        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let column = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(PANEL, 2000.0));
+            let mut panel = ui.new_child(egui::UiBuilder::new().max_rect(column).layout(egui::Layout::top_down(egui::Align::Min)));
+            draw(&mut panel);
+            width = panel.min_rect().width();
+        });
+        width
+    }
+
+    fn gan_knobs() -> Vec<Knob> {
+        vec![
+            Knob::real("lr_d", "discriminator learning rate", "D's step size", 2e-4, (1e-5, 1e-1), true),
+            Knob::whole("d_steps", "discriminator steps per G step", "D updates per G update", 1, (1, 10), false),
+        ]
+    }
+
+    /// What went wrong: a plain slider row with the GAN's longest knob label is wider than the
+    /// GAN's side panel, so drawn as it was, the knobs widened the panel once they arrived.
+    #[test]
+    fn a_long_knob_label_beside_a_full_slider_overflows_a_side_panel() {
+        let mut steps = 1i64;
+        let width = width_drawn(|ui| {
+            ui.add(egui::Slider::new(&mut steps, 1..=10).text("discriminator steps per G step"));
+        });
+        assert!(width > PANEL, "the row is {width} points wide, within the panel's {PANEL}");
+    }
+
+    /// The knobs' rows stay within the panel however long their labels, and a change still
+    /// reaches the caller (none here: nobody clicked).
+    #[test]
+    fn knob_rows_stay_within_the_width_at_hand() {
+        let mut knobs = gan_knobs();
+        let mut changed = Vec::new();
+        let width = width_drawn(|ui| changed = knob_rows_ui(ui, &mut knobs));
+        assert!(width <= PANEL + 0.5, "the knobs' rows are {width} points wide, more than the panel's {PANEL}");
+        assert!(changed.is_empty());
+        // Nothing to draw, nothing claimed.
+        assert_eq!(width_drawn(|ui| assert!(knob_rows_ui(ui, &mut []).is_empty())), 0.0);
     }
 }

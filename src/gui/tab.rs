@@ -12,6 +12,9 @@ pub struct Shared {
     pub data_dir: Option<PathBuf>,
     /// Bumped whenever `data_dir` changes, so tabs know to reload their data.
     pub data_version: u64,
+    /// Checkpoint folders saved or loaded in this window, oldest first: the Density tab
+    /// offers them as models.
+    pub checkpoints: Vec<PathBuf>,
 }
 
 /// Training status for the status bar.

@@ -1,8 +1,9 @@
 //! The tabs, in the order the tab bar shows them: one per family, each in its shell
-//! (`super::shell`), then the Compare tab. A new family adds a file and a line.
+//! (`super::shell`), then the Compare and Density tabs. A new family adds a file and a line.
 
 pub mod charlm;
 pub mod compare;
+pub mod density;
 pub mod diffusion;
 pub mod flow;
 pub mod gan;
@@ -25,5 +26,6 @@ pub fn all_tabs() -> Vec<Box<dyn Tab>> {
         Box::new(rbm::RbmTab::tab()),
         Box::new(gmmn::GmmnTab::tab()),
         Box::new(compare::CompareTab::default()),
+        Box::new(density::DensityTab::default()),
     ]
 }

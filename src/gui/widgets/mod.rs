@@ -2,6 +2,7 @@
 
 pub mod attention_map;
 pub mod dataset_picker;
+pub mod drawing_pad;
 pub mod game_plane;
 pub mod image_grid;
 pub mod latent_map;
@@ -12,6 +13,7 @@ pub mod step_scrubber;
 pub mod token_bars;
 
 pub use dataset_picker::{dataset_picker_ui, image_dataset_picker_ui};
+pub use drawing_pad::DrawingPad;
 pub use game_plane::GamePlane;
 pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
