@@ -23,7 +23,9 @@ pub struct EvalArgs {
     /// k of the k-nearest-neighbour balls (precision, recall, density, coverage).
     #[arg(long, default_value_t = 5)]
     pub k: usize,
-    /// k of the importance-weighted likelihood bound (Burda et al. 2016).
+    /// k of the importance-weighted likelihood bound (Burda et al. 2016); for diffusion, the
+    /// timesteps of its variational bound visited per image (Ho et al. 2020 eq. 5; at most 500
+    /// test images, each k + 1 network passes).
     #[arg(long, default_value_t = 64)]
     pub importance_samples: usize,
     #[arg(long, default_value_t = 0)]

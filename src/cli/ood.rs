@@ -28,7 +28,8 @@ pub struct OodArgs {
     #[arg(long, default_value_t = DEFAULT_EXAMPLES)]
     pub n: usize,
     /// k of the VAE's importance-weighted bound (Burda et al. 2016), which it is scored by when
-    /// k > 1 (k = 1: its ELBO).
+    /// k > 1 (k = 1: its ELBO); for diffusion, the timesteps of its variational bound visited
+    /// per image (each one network pass).
     #[arg(long, default_value_t = 64)]
     pub importance_samples: usize,
     /// Seeds the noise set and the likelihood's random draws (a VAE's, a flow's dequantization).

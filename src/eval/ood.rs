@@ -53,7 +53,7 @@ pub const MAX_EXAMPLES: usize = 50_000;
 pub const MAX_SETS: usize = 16;
 /// The families whose checkpoints give a likelihood of images (their `likelihood()` view), by
 /// registry name: for the message to a user who brings another.
-pub const LIKELIHOOD_FAMILIES: [&str; 4] = ["vae", "pixelcnn", "flow", "rbm"];
+pub const LIKELIHOOD_FAMILIES: [&str; 5] = ["vae", "pixelcnn", "flow", "rbm", "diffusion"];
 /// The levels of the `constant` set: 0, 0.1, …, 1, in turn.
 const CONSTANT_LEVELS: usize = 11;
 /// Mixed into the seed for the `noise` set, so it differs from the likelihood's own draws.
@@ -143,7 +143,8 @@ pub struct OodOptions {
     pub against: Vec<OodSet>,
     /// Images per set (all of a set that has fewer).
     pub n: usize,
-    /// k of an importance-weighted bound (the VAE's).
+    /// k of an importance-weighted bound (the VAE's); for diffusion, the timesteps sampled per
+    /// image of its variational bound.
     pub importance_samples: usize,
     pub seed: u64,
     /// The images of the `Drawn` set, each the size of the in-distribution set's images.

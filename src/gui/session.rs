@@ -318,9 +318,9 @@ const MIN_KNOB_SLIDER: f32 = 40.0;
 /// side panel they are drawn in: a row wider than the panel (a full slider beside a long
 /// label, "discriminator steps per G step") widened the panel in the next frame, every
 /// paragraph above the buttons re-wrapped to fewer lines and Start and Step moved up, out
-/// from under a pointer about to click them (the UI test's Step in the GAN and RBM tabs
-/// landed on the batch-size slider below). So a slider is narrowed to leave room for its
-/// label, and what still does not fit is clipped at the panel's edge, not given more width.
+/// from under a pointer about to click them (how tests/ui_checkpoints.rs most likely lost its
+/// Step click in the GAN and RBM tabs). So a slider is narrowed to leave room for its label,
+/// and what still does not fit is clipped at the panel's edge, not given more width.
 fn knob_rows_ui(ui: &mut egui::Ui, knobs: &mut [Knob]) -> Vec<(String, KnobValue)> {
     if knobs.is_empty() {
         return Vec::new();

@@ -20,7 +20,8 @@ pub struct LogLikelihood {
 /// return one exact estimate; the VAE returns its ELBO and an importance-weighted bound.
 pub trait LikelihoodModel {
     /// log p(x) or lower bounds on it for `n` examples, each estimate named.
-    /// `importance_samples` is k of the importance-weighted bound (ignored when exact).
+    /// `importance_samples` is k of the importance-weighted bound (ignored when exact); the
+    /// diffusion family's bound visits k of its timesteps instead.
     fn log_likelihood(
         &mut self,
         x: &[f32],
@@ -29,6 +30,13 @@ pub trait LikelihoodModel {
         importance_samples: usize,
         seed: u64,
     ) -> Result<Vec<LogLikelihood>, String>;
+
+    /// The most test examples one measurement of the test set should take, for a family whose
+    /// estimate costs many network passes per example (diffusion: k + 1); `None`: no limit.
+    /// The summary's `examples` says how many were used.
+    fn examples_limit(&self) -> Option<usize> {
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,7 +64,7 @@ pub fn evaluate_likelihood(
     seed: u64,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> MetricResult<Vec<LikelihoodSummary>> {
-    let n = max_examples.min(set.len());
+    let n = max_examples.min(set.len()).min(model.examples_limit().unwrap_or(usize::MAX));
     if n == 0 {
         return Err("the test set is empty: no likelihood to estimate".into());
     }

@@ -71,6 +71,23 @@ pub fn encode(n: usize) -> Question<dyn Model> {
     })
 }
 
+/// Given images encoded (their posterior means), answering `encode_images`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedImages {
+    pub points: Vec<f32>,
+    pub dim: usize,
+}
+
+/// Encodes `n` images `x` (the drawing pad's, for the latent map), all with class `label`.
+pub fn encode_images(x: Vec<f32>, n: usize, label: u8) -> Question<dyn Model> {
+    ask(move |model, _| {
+        let latent = encoder(model)?;
+        let dim = latent.latent_dim();
+        let points = latent.encode(&x, n, &vec![label; n])?;
+        Ok(EncodedImages { points, dim })
+    })
+}
+
 /// Decodes `n` latent points (`z`, `n × latent_dim` values), all with class `label` (class 0
 /// when `None`; ignored by unconditional models).
 pub fn decode(tag: u64, z: Vec<f32>, n: usize, label: Option<u8>) -> Question<dyn Model> {

@@ -113,6 +113,12 @@ impl<F: FamilyTab> Tab for RunTab<F> {
         shell.frame(family, shared, &ctx);
         if let Some(session) = &mut shell.session {
             family.update(session, &ctx);
+            // The Density tab offers every checkpoint this window saved or loaded.
+            for dir in [&session.saved, &session.loaded].into_iter().flatten() {
+                if !shared.checkpoints.contains(dir) {
+                    shared.checkpoints.push(dir.clone());
+                }
+            }
         }
         let id = format!("{}-controls", shell.kind().name());
         side_and_central_ui(

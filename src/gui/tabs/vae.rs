@@ -10,11 +10,12 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::vae::{Likelihood, VaeArch, VaeConfig, VaeFamily};
 use crate::train::{Command, TrainData};
-use crate::views::latent::{Decoded, Encoded, Interpolation, Reconstructions, decode, encode, interpolate};
+use crate::views::latent::{Decoded, Encoded, EncodedImages, Interpolation, Reconstructions, decode, encode, encode_images, interpolate};
 use crate::views::likelihood::{Likelihoods, likelihood};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::widgets::drawing_pad::shared_drawing;
 use super::super::widgets::latent_map::Projection;
 use super::super::widgets::{ImageGrid, LatentMap, class_colour};
 
@@ -37,6 +38,9 @@ pub struct VaeTab {
     cursor_label: u8,
     last_encode: Option<Instant>,
     encoded_at_step: u64,
+    /// The version of the Density tab's drawing last encoded for the map (`None`: encode it
+    /// again, as after the map's points were).
+    drawing_encoded: Option<u64>,
     interp_a: usize,
     interp_b: usize,
     slerp: bool,
@@ -72,6 +76,7 @@ impl VaeTab {
             cursor_label: 0,
             last_encode: None,
             encoded_at_step: u64::MAX,
+            drawing_encoded: None,
             interp_a: 0,
             interp_b: 1,
             slerp: true,
@@ -120,6 +125,8 @@ impl FamilyTab for VaeTab {
         self.cursor_in_flight = false;
         self.last_encode = None;
         self.encoded_at_step = u64::MAX;
+        self.drawing_encoded = None;
+        self.map.marker = None;
     }
 
     /// Takes what the worker sent for the latent views and asks for fresh ones when due.
@@ -137,6 +144,19 @@ impl FamilyTab for VaeTab {
                 self.cursor_in_flight = false;
             }
         }
+        if let Some(EncodedImages { points, dim }) = session.take::<EncodedImages>()
+            && dim == self.map.dim()
+        {
+            self.map.marker = Some((points, "your drawing".into()));
+        }
+        // The drawing pad's image (Density tab), encoded again when it or the model changed.
+        if let Some((version, ink)) = shared_drawing(ctx)
+            && self.map.dim() > 0
+            && self.drawing_encoded != Some(version)
+        {
+            session.ask(encode_images(ink.to_vec(), 1, self.cursor_label));
+            self.drawing_encoded = Some(version);
+        }
         if let Some(Reconstructions { inputs, outputs }) = session.take::<Reconstructions>() {
             let cols = inputs.n;
             self.recon_inputs.set(ctx, inputs, cols);
@@ -152,6 +172,7 @@ impl FamilyTab for VaeTab {
         };
         if due {
             session.ask(encode(MAP_POINTS));
+            self.drawing_encoded = None;
             self.last_encode = Some(Instant::now());
             self.encoded_at_step = session.step;
         }

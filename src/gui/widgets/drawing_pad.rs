@@ -10,6 +10,26 @@ pub const MASK_TINT: egui::Color32 = egui::Color32::from_rgba_premultiplied(40, 
 /// The smallest and largest brush radius, in image pixels.
 pub const BRUSH_RANGE: std::ops::RangeInclusive<f32> = 0.5..=4.0;
 
+/// The latest drawing of the Density tab's pad, kept in the window's memory for the other
+/// tabs (the VAE's latent map shows where it encodes): a version that grows with every change,
+/// and the ink.
+pub fn share_drawing(ctx: &egui::Context, ink: &[f32]) {
+    let id = drawing_id();
+    ctx.data_mut(|d| {
+        let version = d.get_temp::<(u64, std::sync::Arc<Vec<f32>>)>(id).map_or(0, |(v, _)| v) + 1;
+        d.insert_temp(id, (version, std::sync::Arc::new(ink.to_vec())));
+    });
+}
+
+/// The drawing `share_drawing` left, with its version; `None` before the first stroke.
+pub fn shared_drawing(ctx: &egui::Context) -> Option<(u64, std::sync::Arc<Vec<f32>>)> {
+    ctx.data(|d| d.get_temp(drawing_id()))
+}
+
+fn drawing_id() -> egui::Id {
+    egui::Id::NULL.with("genlab-shared-drawing")
+}
+
 pub struct DrawingPad {
     pub width: usize,
     pub height: usize,
@@ -134,8 +154,8 @@ mod tests {
         let mut pad = DrawingPad::new(28, 28, 1.0);
         assert!(pad.is_blank());
         pad.stroke(egui::pos2(4.0, 14.0), egui::pos2(24.0, 14.0));
-        // Every pixel of row 13 between the ends is inked fully; far rows are not touched.
-        assert!((5..24).all(|x| pad.ink[13 * 28 + x] == 1.0), "{:?}", &pad.ink[13 * 28..14 * 28]);
+        // Every pixel of row 13 between the ends is inked (fully, up to rounding); far rows are not.
+        assert!((5..24).all(|x| pad.ink[13 * 28 + x] > 0.99), "{:?}", &pad.ink[13 * 28..14 * 28]);
         assert!(pad.ink[..10 * 28].iter().all(|&v| v == 0.0));
         assert!(pad.ink.iter().all(|v| (0.0..=1.0).contains(v)));
         pad.erase = true;

@@ -35,6 +35,8 @@ pub struct LatentMap {
     pub cursor: [f32; 2],
     grid: Option<egui::TextureHandle>,
     pub show_grid: bool,
+    /// A latent point marked on the map with a name (where the drawing pad's image encodes).
+    pub marker: Option<(Vec<f32>, String)>,
 }
 
 /// Side of the decoded grid drawn behind the points.
@@ -54,6 +56,7 @@ impl Default for LatentMap {
             cursor: [0.0, 0.0],
             grid: None,
             show_grid: true,
+            marker: None,
         }
     }
 }
@@ -115,6 +118,16 @@ impl LatentMap {
         self.bounds = [b[0] - 0.2, b[1] - 0.2, b[2] + 0.2, b[3] + 0.2];
     }
 
+    /// The point of the plane nearest to a latent vector (its projection).
+    pub fn project(&self, z: &[f32]) -> Option<[f32; 2]> {
+        if self.dim == 0 || z.len() != self.dim {
+            return None;
+        }
+        let d: Vec<f32> = z.iter().zip(&self.origin).map(|(a, b)| a - b).collect();
+        let dot = |axis: &[f32]| d.iter().zip(axis).map(|(a, b)| a * b).sum::<f32>();
+        Some([dot(&self.axes[0]), dot(&self.axes[1])])
+    }
+
     /// The latent vector at a point of the plane.
     pub fn latent_at(&self, p: [f32; 2]) -> Vec<f32> {
         if self.dim == 0 {
@@ -174,6 +187,20 @@ impl LatentMap {
         let axis = egui::Stroke::new(1.0, egui::Color32::from_gray(90));
         painter.line_segment([to_screen([x0, 0.0]), to_screen([x1, 0.0])], axis);
         painter.line_segment([to_screen([0.0, y0]), to_screen([0.0, y1])], axis);
+        if let Some((z, name)) = &self.marker
+            && let Some(p) = self.project(z)
+        {
+            let m = to_screen([p[0].clamp(x0, x1), p[1].clamp(y0, y1)]);
+            let diamond = vec![m + egui::vec2(0.0, -7.0), m + egui::vec2(7.0, 0.0), m + egui::vec2(0.0, 7.0), m + egui::vec2(-7.0, 0.0)];
+            painter.add(egui::Shape::convex_polygon(diamond, egui::Color32::WHITE, egui::Stroke::new(1.5, egui::Color32::BLACK)));
+            painter.text(
+                m + egui::vec2(9.0, -9.0),
+                egui::Align2::LEFT_BOTTOM,
+                name,
+                egui::FontId::proportional(12.0),
+                egui::Color32::WHITE,
+            );
+        }
         let mut moved = false;
         if response.dragged() || response.clicked() {
             if let Some(pos) = response.interact_pointer_pos() {

@@ -141,9 +141,7 @@ impl DiffusionFamily {
     /// written with w = 1 meaning "conditional only", as diffusers does).
     /// `net` is the inference copy (`valid()`), made once per sampling run.
     pub(super) fn predict(&self, net: &Denoiser, x: &[f32], n: usize, t: usize, labels: &[u8]) -> FamilyResult<Vec<f32>> {
-        let device = self.device.clone().without_autodiff();
         let dim = self.config.data_dim;
-        let s = self.config.sinusoid_dim();
         let w = self.config.sampler.guidance as f32;
         let guided = self.config.conditional && w != 1.0;
         let rows = if guided { 2 * n } else { n };
@@ -153,14 +151,40 @@ impl DiffusionFamily {
             xs.extend_from_slice(x);
             ys.extend(std::iter::repeat_n(self.null_label(), n));
         }
-        let x = Tensor::<2>::from_data(TensorData::new(xs, [rows, dim]), &device);
-        let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&vec![t as f32; rows], s), [rows, s]), &device);
-        let out = read_back(net.forward(x, sin, self.labels(&ys, &device)))?;
+        let out = self.predict_rows(net, &xs, &vec![t; rows], &ys)?;
         if !guided {
             return Ok(out);
         }
         let (cond, uncond) = out.split_at(n * dim);
         Ok(cond.iter().zip(uncond).map(|(&c, &u)| u + w * (c - u)).collect())
+    }
+
+    /// The network's raw output (no gradients, no guidance) at x_t with one timestep per row;
+    /// `labels` one per row for a conditional model, ignored otherwise.
+    pub(super) fn predict_rows(&self, net: &Denoiser, x: &[f32], ts: &[usize], labels: &[u8]) -> FamilyResult<Vec<f32>> {
+        let device = self.device.clone().without_autodiff();
+        let (rows, dim, s) = (ts.len(), self.config.data_dim, self.config.sinusoid_dim());
+        let t_in: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
+        let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [rows, dim]), &device);
+        let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&t_in, s), [rows, s]), &device);
+        read_back(net.forward(x, sin, self.labels(labels, &device)))
+    }
+
+    /// What the network predicts (ε, x₀ or v, as `config().prediction` says) for the rows of
+    /// `x_t` (the process's scale: images in [−1, 1]), row i at timestep `ts[i]`, from the
+    /// weights sampling uses, with the given labels and no guidance: the model p_θ(x_{t−1} |
+    /// x_t, y) itself, as the variational bound (`likelihood.rs`) reads it.
+    pub fn prediction(&self, x_t: &[f32], ts: &[usize], labels: &[u8]) -> FamilyResult<Vec<f32>> {
+        let points = self.config.arch == DenoiserArch::Mlp;
+        crate::models::check_example_size(x_t, ts.len(), self.config.data_dim, points, "this model")?;
+        let big_t = self.schedule.timesteps();
+        if let Some(&t) = ts.iter().find(|&&t| t >= big_t) {
+            return Err(format!("timestep {t} is past this model's last, {}", big_t - 1));
+        }
+        if self.config.conditional && labels.len() != ts.len() {
+            return Err(format!("a class-conditional model needs one label per row: {} labels for {} rows", labels.len(), ts.len()));
+        }
+        self.predict_rows(&self.sampling_net()?, x_t, ts, labels)
     }
 
     /// Runs the configured sampler from seeded noise; keeps every step when `record` is set.
@@ -414,6 +438,11 @@ impl crate::views::Model for DiffusionFamily {
     }
 
     fn inpainter(&mut self) -> Option<&mut dyn crate::views::Inpainter> {
+        Some(self)
+    }
+
+    /// The variational bound of Ho et al. 2020 (`likelihood.rs`); 2-D models refuse there.
+    fn likelihood(&mut self) -> Option<&mut dyn crate::views::LikelihoodModel> {
         Some(self)
     }
 }

@@ -112,7 +112,7 @@ pub struct StepOutput {
 
 /// Clamps x̂₀ when asked; returns (x̂₀ used, ε used). DDIM keeps the unclipped ε (diffusers'
 /// `use_clipped_model_output=False`).
-fn parts(schedule: &Schedule, prediction: Prediction, t: usize, x_t: &[f32], output: &[f32], clip: bool) -> PredictionParts {
+pub(super) fn parts(schedule: &Schedule, prediction: Prediction, t: usize, x_t: &[f32], output: &[f32], clip: bool) -> PredictionParts {
     let mut p = prediction.parts(schedule.alpha_bar(t as i64), x_t, output);
     if clip {
         for v in &mut p.x0 {

@@ -254,7 +254,7 @@ impl CompareTab {
                 let l = ui.label("IWAE k");
                 ui.add(egui::DragValue::new(importance_samples).range(1..=5000))
                     .labelled_by(l.id)
-                    .on_hover_text("importance samples of the likelihood bound (Burda et al. 2016): larger is tighter and slower");
+                    .on_hover_text("importance samples of the VAE's likelihood bound (Burda et al. 2016): larger is tighter and slower; for diffusion, the timesteps of its variational bound visited per image");
             });
         });
         ui.horizontal(|ui| {

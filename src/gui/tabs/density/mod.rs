@@ -21,6 +21,7 @@ use crate::models::checkpoint_family;
 use super::super::dialogs::{Closed, PendingDialog, Purpose, UNAVAILABLE};
 use super::super::tab::{Shared, Tab, TabStatus, side_and_central_ui};
 use super::super::widgets::DrawingPad;
+use super::super::widgets::drawing_pad::share_drawing;
 
 /// The pad's size: that of MNIST and Fashion-MNIST, which every image model here reads.
 pub const PAD_SIDE: usize = 28;
@@ -167,8 +168,11 @@ impl DensityTab {
         ui.separator();
         ui.strong("Drawing pad");
         ui.label("Draw a digit with the mouse (28×28 pixels, as the models saw them):");
-        self.pad.canvas_ui(ui, 196.0, None, "Drawing pad");
-        self.pad.controls_ui(ui);
+        let drawn = self.pad.canvas_ui(ui, 196.0, None, "Drawing pad");
+        if self.pad.controls_ui(ui) | drawn {
+            share_drawing(ui.ctx(), &self.pad.ink);
+        }
+        ui.weak("The VAE and Autoencoder tabs mark where the drawing encodes on their latent maps (the white diamond).");
         let blank = self.pad.is_blank();
         ui.add_enabled_ui(!blank, |ui| {
             if ui.button("Score the drawing").on_hover_text("its −log p(x) under the model, placed among the test images' scores").clicked()

@@ -251,7 +251,7 @@ impl OodPanel {
                 ui.add(egui::DragValue::new(&mut self.n).range(10..=MAX_EXAMPLES).speed(10));
                 ui.label("seed");
                 ui.add(egui::DragValue::new(&mut self.seed));
-                ui.label("VAE importance samples k");
+                ui.label("k").on_hover_text("the VAE's importance samples; for diffusion, the timesteps of its bound visited per image");
                 ui.add(egui::DragValue::new(&mut self.importance_samples).range(1..=crate::eval::run::MAX_IMPORTANCE_SAMPLES));
             });
         });
