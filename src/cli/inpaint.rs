@@ -153,13 +153,10 @@ fn load(args: &InpaintArgs, device: &ComputeDevice) -> Result<Box<dyn Model>, St
             kind.with_article()
         ));
     }
-    let mut family = DiffusionFamily::load(&args.checkpoint, &device.device)?;
     let defaults = RepaintSettings::default();
-    family.set_repaint(RepaintSettings {
-        resamplings: args.resamplings.unwrap_or(defaults.resamplings),
-        jump: args.jump.unwrap_or(defaults.jump),
-    })?;
-    Ok(Box::new(family))
+    let settings =
+        RepaintSettings { resamplings: args.resamplings.unwrap_or(defaults.resamplings), jump: args.jump.unwrap_or(defaults.jump) };
+    Ok(Box::new(DiffusionFamily::load_with_repaint(&args.checkpoint, &device.device, settings)?))
 }
 
 /// Images per row of the grid.

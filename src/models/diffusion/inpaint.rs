@@ -88,6 +88,14 @@ impl DiffusionFamily {
         Ok(())
     }
 
+    /// A diffusion checkpoint whose `inpaint` resamples as `settings` say (`genlab inpaint
+    /// --resamplings`, the Density tab).
+    pub fn load_with_repaint(dir: &std::path::Path, device: &burn::tensor::Device, settings: RepaintSettings) -> FamilyResult<Self> {
+        let mut family = Self::load(dir, device)?;
+        family.set_repaint(settings)?;
+        Ok(family)
+    }
+
     /// The resampling `inpaint` uses.
     pub fn repaint(&self) -> RepaintSettings {
         self.repaint

@@ -29,7 +29,7 @@ impl Inpainter for VaeFamily {
     fn method(&self) -> String {
         let draw = if self.config().variational { "z drawn from q(z|x) in every round but the last" } else { "z the code itself" };
         format!(
-            "{INPAINT_ROUNDS} rounds of encode → decode (the decoder's mean) with the visible pixels put back after each, \
+            "{INPAINT_ROUNDS} rounds of encode then decode (the decoder's mean) with the visible pixels put back after each, \
              starting from grey, {draw}"
         )
     }

@@ -12,8 +12,12 @@ use eframe::egui;
 use crate::data::{DatasetId, ImageSet, load_images};
 use crate::eval::EvalOptions;
 use crate::eval::run::{checkpoint_data_dir, checkpoint_dataset};
+use crate::models::diffusion::family::FAMILY_NAME as DIFFUSION;
+use crate::models::diffusion::inpaint::MAX_RESAMPLINGS;
+use crate::models::diffusion::{DiffusionFamily, RepaintSettings};
 use crate::models::{checkpoint_family, checkpoint_values_per_sample, load_family};
 use crate::train::ImageBatch;
+use crate::views::Model;
 use crate::views::inpaint::{MaskKind, hidden_errors};
 
 use super::super::super::job::{Job, Reporter};
@@ -82,6 +86,8 @@ pub struct InpaintPanel {
     painted: DrawingPad,
     completions: usize,
     seed: u64,
+    /// RePaint's resamplings for diffusion models (1: none).
+    resamplings: usize,
     data: Option<(PathBuf, Arc<Data>)>,
     loading: Option<Loading<(PathBuf, Arc<Data>)>>,
     job: Option<Job<Outcome>>,
@@ -99,6 +105,7 @@ impl Default for InpaintPanel {
             painted: DrawingPad::new(PAD_SIDE, PAD_SIDE, 2.0),
             completions: 4,
             seed: 0,
+            resamplings: 1,
             data: None,
             loading: None,
             job: None,
@@ -125,16 +132,32 @@ fn load_data(dir: &Path) -> Result<Data, String> {
 }
 
 /// Fills in `truth` (one image) with every model, `k` completions each.
+/// What fills in: the checkpoint's model, a diffusion model with RePaint's `resamplings`.
+fn load_model(dir: &Path, device: &Device, resamplings: usize) -> Result<Box<dyn Model>, String> {
+    if checkpoint_family(dir)?.name() == DIFFUSION {
+        let settings = RepaintSettings { resamplings, ..RepaintSettings::default() };
+        return Ok(Box::new(DiffusionFamily::load_with_repaint(dir, device, settings)?));
+    }
+    load_family(dir, device)
+}
+
+/// What one "Fill in" asks for.
+struct Request {
+    k: usize,
+    seed: u64,
+    resamplings: usize,
+}
+
 fn run(
     models: &[PathBuf],
     truth: &[f32],
     hidden: &[bool],
-    k: usize,
-    seed: u64,
+    request: &Request,
     mean: &[f32],
     device: &Device,
     r: &Reporter,
 ) -> Vec<Result<Row, String>> {
+    let Request { k, seed, resamplings } = *request;
     let d = truth.len();
     let mut rows = Vec::new();
     for (i, dir) in models.iter().enumerate() {
@@ -148,7 +171,7 @@ fn run(
                 return Err(format!("{name}: its model reads images of {values} pixels, this one has {d}"));
             }
             let kind = checkpoint_family(dir)?;
-            let mut model = load_family(dir, device)?;
+            let mut model = load_model(dir, device, resamplings)?;
             let view = model.inpainter().ok_or_else(|| format!("{name}: {} cannot fill in images", kind.with_article()))?;
             let x: Vec<f32> = truth.iter().copied().cycle().take(k * d).collect();
             let completed = view.inpaint(&x, k, hidden, seed)?;
@@ -306,6 +329,11 @@ impl InpaintPanel {
             ui.add(egui::DragValue::new(&mut self.completions).range(1..=MAX_COMPLETIONS));
             ui.label("seed");
             ui.add(egui::DragValue::new(&mut self.seed));
+            ui.label("diffusion: resamplings r");
+            ui.add(egui::DragValue::new(&mut self.resamplings).range(1..=MAX_RESAMPLINGS)).on_hover_text(
+                "RePaint (Lugmayr et al. 2022) walks each stretch of 10 steps down r times, noising back up in between, so \
+                 the filled region agrees with the visible one; r = 1 is no resampling, the paper uses 10 (r times slower)",
+            );
         });
         if let Some(loading) = &self.loading {
             loading.ui(ui);
@@ -350,14 +378,15 @@ impl InpaintPanel {
                 {
                     let hidden = self.hidden(truth.len());
                     let models = self.models.clone();
-                    let (k, seed, device) = (self.completions, self.seed, shared.device.device.clone());
+                    let request = Request { k: self.completions, seed: self.seed, resamplings: self.resamplings };
+                    let device = shared.device.device.clone();
                     let mean = match (&self.data, self.source) {
                         (Some((_, data)), _) if data.mean.len() == truth.len() => data.mean.clone(),
                         _ => vec![0.0; truth.len()],
                     };
                     self.error = None;
                     self.job = Some(Job::start("filling in".into(), ui.ctx(), move |r| {
-                        let rows = run(&models, &truth, &hidden, k, seed, &mean, &device, r);
+                        let rows = run(&models, &truth, &hidden, &request, &mean, &device, r);
                         Ok(Outcome { rows, hidden })
                     }));
                 }

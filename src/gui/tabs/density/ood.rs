@@ -92,7 +92,10 @@ impl OodPanel {
     /// A new model: its own dataset's twin is preselected (Fashion-MNIST for an MNIST model and
     /// the reverse), with noise.
     pub fn model_changed(&mut self, model: Option<&PathBuf>) {
+        // A report or a score of another model must not stay on screen under this one's name.
         self.job = None;
+        self.shown = None;
+        self.drawing_job = None;
         self.drawing = None;
         self.error = None;
         let own = model.and_then(|dir| read_progress(dir).ok()).and_then(|p| p.dataset);
@@ -362,6 +365,18 @@ fn results_ui(ui: &mut egui::Ui, shown: &mut Shown, corrected: &mut bool, drawin
                 fooled.join(", ")
             ),
         );
+    }
+    let test_mean = report.inside.mean_nll_nats;
+    for set in report.sets.iter().filter(|s| s.mean_nll_nats < test_mean && s.auroc_raw.is_some_and(|a| a >= 0.5)) {
+        ui.label(format!(
+            "On average the model gives {} a higher likelihood than its own test images ({:.1} against {:.1} nats), but \
+             the scores overlap so much that ranking by them still puts a {} image above a test image {:.0}% of the time.",
+            set.name,
+            set.mean_nll_nats,
+            test_mean,
+            set.name,
+            100.0 * set.auroc_raw.unwrap_or(0.5)
+        ));
     }
     egui::CollapsingHeader::new("What these numbers and plots mean").default_open(true).show(ui, |ui| {
         ui.label(
