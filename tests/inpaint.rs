@@ -197,6 +197,27 @@ fn repaint_keeps_the_visible_pixels_and_is_seeded() {
 }
 
 #[test]
+fn repaint_step_through_is_the_completion_move_by_move() {
+    // Four DDIM steps with two resamplings of jumps of 2: each move is one frame, and the last
+    // frame is the completion `inpaint` gives for the image alone with that seed.
+    let mut family = small_unet(4);
+    family.set_repaint(RepaintSettings { resamplings: 2, jump: 2 }).unwrap();
+    let x = grey_images(1, 256, 8);
+    let hidden = scattered(16, 16);
+    let steps = family.inpaint_steps(&x, &hidden, 9).unwrap().expect("diffusion has a chain to show");
+    let moves = genlab::models::diffusion::inpaint::repaint_moves(4, 2, 2).len();
+    assert_eq!(steps.len(), moves, "one frame per move");
+    assert!(steps.iter().any(|s| s.label.starts_with("back to t")), "resampling moves are shown");
+    let completed = family.inpaint(&x, 1, &hidden, 9).unwrap();
+    let last = &steps.last().unwrap().image;
+    for p in (0..256).filter(|&p| hidden[p]) {
+        assert!((last[p] - completed[p]).abs() < 1e-6, "pixel {p}: {} in the last frame, {} completed", last[p], completed[p]);
+    }
+    // Families without a chain have nothing to step through.
+    assert_eq!(small_pixelcnn(16, 16, 0).inpaint_steps(&x, &hidden, 9).unwrap(), None);
+}
+
+#[test]
 fn repaint_with_every_pixel_hidden_is_the_family_sampler() {
     // Nothing is known, so nothing is put back: RePaint is then the plain reverse process,
     // drawn from the same noise as `sample` with the same seed.

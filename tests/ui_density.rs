@@ -93,3 +93,31 @@ fn the_density_tab_scores_sets_as_genlab_ood_does_and_scores_a_drawing() {
     assert!(shows_label(&h, "more typical than"), "the drawing's place among the test images is not shown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_density_tab_takes_the_model_training_in_a_family_tab() {
+    let _window = one_window();
+    let mut h = harness();
+    h.run_steps(3);
+    h.get_by_label("PixelCNN").click();
+    h.run_steps(3);
+    common::window::wait_for_button(&mut h, "Step");
+    h.get_by_role_and_label(Role::Button, "Step").click_accesskit();
+    assert!(step_until(&mut h, 120.0, |h| common::window::status_step(h) >= 1), "the PixelCNN tab made no step");
+
+    h.get_by_label("Density").click();
+    h.run_steps(3);
+    let offer = step_until(&mut h, 10.0, |h| h.query_by_role_and_label(Role::Button, "PixelCNN (step 1)").is_some());
+    assert!(offer, "the Density tab does not offer the PixelCNN tab's run");
+    h.get_by_role_and_label(Role::Button, "PixelCNN (step 1)").click_accesskit();
+    assert!(step_until(&mut h, 60.0, |h| shows_label(h, "holds a PixelCNN")), "the tab's model never arrived");
+    // Its folder is genlab's own, under the temporary folder, and holds a whole checkpoint.
+    let command = h
+        .query_all_by_label_contains("genlab ood --checkpoint")
+        .filter_map(|n| n.accesskit_node().label().or_else(|| n.accesskit_node().value()))
+        .next()
+        .expect("no command line shown");
+    let dir = PathBuf::from(command.split_whitespace().nth(3).unwrap());
+    assert!(dir.starts_with(std::env::temp_dir()) && dir.join("config.json").is_file(), "{}", dir.display());
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}

@@ -57,7 +57,7 @@ impl GenlabApp {
             tabs: all_tabs(),
             active: 0,
             data_dir_text: data_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
-            shared: Shared { device, data_dir, data_version: 0, checkpoints: Vec::new() },
+            shared: Shared { device, data_dir, data_version: 0, checkpoints: Vec::new(), runs: Vec::new(), snapshot: None },
             dialog: None,
             show_settings: false,
             dialog_note: None,
@@ -156,8 +156,25 @@ impl eframe::App for GenlabApp {
                 tab.poll_in_background();
             }
         }
+        // What the Density tab offers: every checkpoint saved or loaded, every run going.
+        self.shared.runs.clear();
+        for tab in &self.tabs {
+            for dir in tab.checkpoints() {
+                if !self.shared.checkpoints.contains(&dir) {
+                    self.shared.checkpoints.push(dir);
+                }
+            }
+            if let Some(status) = tab.status() {
+                self.shared.runs.push((tab.name(), status.step));
+            }
+        }
         if let Some(tab) = self.tabs.get_mut(self.active) {
             tab.ui(ui, &mut self.shared);
+        }
+        if let Some((name, dir)) = self.shared.snapshot.take()
+            && let Some(tab) = self.tabs.iter_mut().find(|t| t.name() == name)
+        {
+            tab.snapshot(dir);
         }
     }
 }

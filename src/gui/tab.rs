@@ -15,6 +15,11 @@ pub struct Shared {
     /// Checkpoint folders saved or loaded in this window, oldest first: the Density tab
     /// offers them as models.
     pub checkpoints: Vec<PathBuf>,
+    /// The family tabs with a run this frame: (tab name, training step).
+    pub runs: Vec<(&'static str, u64)>,
+    /// A tab asked to save the run of the tab named here into this folder (the Density tab
+    /// taking a tab's model); the app passes it on after the frame.
+    pub snapshot: Option<(&'static str, PathBuf)>,
 }
 
 /// Training status for the status bar.
@@ -37,6 +42,17 @@ pub trait Tab {
     /// Called every frame while another tab is shown: a run left training here keeps applying
     /// its events (loss history, the latest previews), so they never pile up unread.
     fn poll_in_background(&mut self) {}
+
+    /// Saves this tab's run as a checkpoint in `dir`, as its "Save checkpoint…" does; false
+    /// when there is no run to save.
+    fn snapshot(&mut self, _dir: PathBuf) -> bool {
+        false
+    }
+
+    /// Checkpoint folders this tab saved or loaded, latest of each.
+    fn checkpoints(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
 /// The layout every tab uses: a resizable side panel of controls and a scrolling central view,

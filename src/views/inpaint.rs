@@ -27,6 +27,22 @@ pub trait Inpainter {
     fn caveat(&self, _hidden: &[bool]) -> Option<String> {
         None
     }
+
+    /// The completion of one image `x` step by step, for a family whose completion is a chain
+    /// (diffusion's RePaint): what the image looks like after each step, first to last. `None`
+    /// for a family that has no chain to show. With the same seed this is the completion
+    /// `inpaint` gives for `x` alone.
+    fn inpaint_steps(&mut self, _x: &[f32], _hidden: &[bool], _seed: u64) -> FamilyResult<Option<Vec<InpaintStep>>> {
+        Ok(None)
+    }
+}
+
+/// One step of a completion shown as a chain: what it did ("t = 480, denoised"), and the
+/// image after it (values in [0, 1]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InpaintStep {
+    pub label: String,
+    pub image: Vec<f32>,
 }
 
 /// Completed images, answering `inpaint`.

@@ -113,12 +113,6 @@ impl<F: FamilyTab> Tab for RunTab<F> {
         shell.frame(family, shared, &ctx);
         if let Some(session) = &mut shell.session {
             family.update(session, &ctx);
-            // The Density tab offers every checkpoint this window saved or loaded.
-            for dir in [&session.saved, &session.loaded].into_iter().flatten() {
-                if !shared.checkpoints.contains(dir) {
-                    shared.checkpoints.push(dir.clone());
-                }
-            }
         }
         let id = format!("{}-controls", shell.kind().name());
         side_and_central_ui(
@@ -150,5 +144,19 @@ impl<F: FamilyTab> Tab for RunTab<F> {
 
     fn poll_in_background(&mut self) {
         self.shell.poll_in_background();
+    }
+
+    fn snapshot(&mut self, dir: PathBuf) -> bool {
+        match &self.shell.session {
+            Some(session) => {
+                session.save(dir);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn checkpoints(&self) -> Vec<PathBuf> {
+        self.shell.session.as_ref().map_or(Vec::new(), |s| [&s.saved, &s.loaded].into_iter().flatten().cloned().collect())
     }
 }

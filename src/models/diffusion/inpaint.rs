@@ -12,7 +12,7 @@
 
 use crate::rng::Rng;
 use crate::train::FamilyResult;
-use crate::views::Inpainter;
+use crate::views::inpaint::{InpaintStep, Inpainter};
 
 use super::config::DenoiserArch;
 use super::family::DiffusionFamily;
@@ -117,6 +117,35 @@ impl Inpainter for DiffusionFamily {
     }
 
     fn inpaint(&mut self, x: &[f32], n: usize, hidden: &[bool], seed: u64) -> FamilyResult<Vec<f32>> {
+        self.repaint_chain(x, n, hidden, seed, None)
+    }
+
+    fn inpaint_steps(&mut self, x: &[f32], hidden: &[bool], seed: u64) -> FamilyResult<Option<Vec<InpaintStep>>> {
+        let mut steps = Vec::new();
+        self.repaint_chain(x, 1, hidden, seed, Some(&mut steps))?;
+        Ok(Some(steps))
+    }
+
+    fn caveat(&self, _hidden: &[bool]) -> Option<String> {
+        (self.repaint.resamplings == 1).then(|| {
+            "without resampling the generated region sees the visible one only through the pixels put back at each step, \
+             so the seam between them may show; Lugmayr et al. resample each jump of 10 steps 10 times"
+                .to_string()
+        })
+    }
+}
+
+impl DiffusionFamily {
+    /// RePaint (Lugmayr et al. 2022, Algorithm 1) over the sampler's steps; with `steps`, the
+    /// first image after every move, for the step-through.
+    fn repaint_chain(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        hidden: &[bool],
+        seed: u64,
+        mut steps: Option<&mut Vec<InpaintStep>>,
+    ) -> FamilyResult<Vec<f32>> {
         let arch = self.config().arch;
         if arch != DenoiserArch::Unet {
             return Err("inpainting is for images; this diffusion model draws 2-D points".into());
@@ -161,6 +190,10 @@ impl Inpainter for DiffusionFamily {
                     let known = add_noise(&x0, &eps, &vec![self.schedule().alpha_bar(prev); n], dim);
                     // Line 8: joined with the mask.
                     x_t = known.into_iter().zip(unknown).enumerate().map(|(k, (kv, u))| if hidden[k % dim] { u } else { kv }).collect();
+                    if let Some(steps) = steps.as_deref_mut() {
+                        let label = format!("t = {}: denoised one step, the visible pixels put back", list[i]);
+                        steps.push(InpaintStep { label, image: from_process_scale(&x_t[..dim], arch) });
+                    }
                 }
                 Move::Up(i) => {
                     // Line 9 over the sampler's stride: x_t ~ q(x_t | x_prev)
@@ -169,20 +202,16 @@ impl Inpainter for DiffusionFamily {
                     let ratio = self.schedule().alpha_bar(list[i] as i64) / self.schedule().alpha_bar(prev);
                     let z = forward_noise.normal_vec(n * dim);
                     x_t = add_noise(&x_t, &z, &vec![ratio; n], dim);
+                    if let Some(steps) = steps.as_deref_mut() {
+                        let label = format!("back to t = {}: noised up again to resample", list[i]);
+                        steps.push(InpaintStep { label, image: from_process_scale(&x_t[..dim], arch) });
+                    }
                 }
             }
         }
         let shown = from_process_scale(&x_t, arch);
         // Visible pixels come back exactly as given, not through the [−1, 1] round trip.
         Ok(x.iter().zip(shown).enumerate().map(|(k, (&given, s))| if hidden[k % dim] { s } else { given }).collect())
-    }
-
-    fn caveat(&self, _hidden: &[bool]) -> Option<String> {
-        (self.repaint.resamplings == 1).then(|| {
-            "without resampling the generated region sees the visible one only through the pixels put back at each step, \
-             so the seam between them may show; Lugmayr et al. resample each jump of 10 steps 10 times"
-                .to_string()
-        })
     }
 }
 

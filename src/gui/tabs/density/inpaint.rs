@@ -18,12 +18,13 @@ use crate::models::diffusion::{DiffusionFamily, RepaintSettings};
 use crate::models::{checkpoint_family, checkpoint_values_per_sample, load_family};
 use crate::train::ImageBatch;
 use crate::views::Model;
-use crate::views::inpaint::{MaskKind, hidden_errors};
+use crate::views::inpaint::{InpaintStep, MaskKind, hidden_errors};
 
 use super::super::super::job::{Job, Reporter};
 use super::super::super::loading::Loading;
 use super::super::super::tab::Shared;
-use super::super::super::widgets::{DrawingPad, ImageGrid};
+use super::super::super::widgets::pixel_canvas::PixelCanvas;
+use super::super::super::widgets::{DrawingPad, ImageGrid, StepScrubber};
 use super::PAD_SIDE;
 
 /// The most completions per model (each is one more image through the model's sampler).
@@ -71,6 +72,8 @@ struct Row {
     /// The training mean image's, the baseline that ignores the visible pixels.
     mean_image: f64,
     grid: Option<ImageBatch>,
+    /// One completion step by step, for a family whose completion is a chain.
+    steps: Vec<InpaintStep>,
 }
 
 struct Outcome {
@@ -91,7 +94,7 @@ pub struct InpaintPanel {
     data: Option<(PathBuf, Arc<Data>)>,
     loading: Option<Loading<(PathBuf, Arc<Data>)>>,
     job: Option<Job<Outcome>>,
-    outcome: Option<(Outcome, Vec<ImageGrid>)>,
+    outcome: Option<(Outcome, Vec<(ImageGrid, StepScrubber)>)>,
     error: Option<String>,
 }
 
@@ -192,10 +195,12 @@ fn run(
             pixels.extend_from_slice(&average);
             let side = (d as f64).sqrt() as usize;
             let grid = (side * side == d).then_some(ImageBatch { n: k + 3, width: side, height: side, pixels });
+            let steps = view.inpaint_steps(truth, hidden, seed)?.unwrap_or_default();
             Ok(Row {
                 name: format!("{name} ({})", kind.label()),
                 method: view.method(),
                 caveat: view.caveat(hidden),
+                steps,
                 each,
                 average: errors.completion,
                 mean_image: errors.mean_image,
@@ -242,7 +247,7 @@ impl InpaintPanel {
                             if let Ok(Row { grid: Some(batch), .. }) = row {
                                 grid.set(ctx, batch.clone(), batch.n);
                             }
-                            grid
+                            (grid, StepScrubber::default())
                         })
                         .collect();
                     self.outcome = Some((outcome, grids));
@@ -398,7 +403,7 @@ impl InpaintPanel {
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
-        if let Some((outcome, grids)) = &self.outcome {
+        if let Some((outcome, grids)) = &mut self.outcome {
             ui.separator();
             ui.label(format!(
                 "Each row: the image, what the model saw (hidden pixels grey), {} completions, and their average. Error = \
@@ -406,7 +411,7 @@ impl InpaintPanel {
                 self.completions,
                 outcome.hidden.iter().filter(|&&h| h).count()
             ));
-            for (row, grid) in outcome.rows.iter().zip(grids) {
+            for (row, (grid, scrubber)) in outcome.rows.iter().zip(grids.iter_mut()) {
                 match row {
                     Ok(row) => {
                         ui.strong(&row.name);
@@ -417,6 +422,24 @@ impl InpaintPanel {
                         let width = (row.each.len() + 3) as f32 * 29.0 * 3.0;
                         grid.ui(ui, width.min(ui.available_width()), "");
                         let each: Vec<String> = row.each.iter().map(|e| format!("{e:.3}")).collect();
+                        if !row.steps.is_empty() {
+                            egui::CollapsingHeader::new(format!("Step through one completion ({} steps)", row.steps.len()))
+                                .id_salt(("inpaint-steps", &row.name))
+                                .show(ui, |ui| {
+                                    scrubber.ui(ui, row.steps.len(), &|i| row.steps[i].label.clone());
+                                    let step = &row.steps[scrubber.position.min(row.steps.len() - 1)];
+                                    let side = (step.image.len() as f64).sqrt() as usize;
+                                    PixelCanvas {
+                                        width: side,
+                                        height: side,
+                                        values: &step.image,
+                                        current: None,
+                                        visible: &[],
+                                        heat: false,
+                                    }
+                                    .ui(ui, 168.0);
+                                });
+                        }
                         ui.label(format!(
                             "error: completions {}; their average {:.3}; the training mean image {:.3}",
                             each.join(", "),

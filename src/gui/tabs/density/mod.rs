@@ -74,6 +74,15 @@ pub struct DensityTab {
     inpaint: inpaint::InpaintPanel,
     dialog: Option<PendingDialog>,
     notice: Option<String>,
+    /// The folder a family tab was asked to save its run into, and which tab.
+    snapshot: Option<(&'static str, PathBuf)>,
+}
+
+/// Where the Density tab asks a family tab to save its run: a folder of genlab's own under the
+/// system's temporary folder, one per process, tab and training step.
+fn snapshot_dir(tab: &str, step: u64) -> PathBuf {
+    let name: String = tab.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    std::env::temp_dir().join(format!("genlab-{}-models", std::process::id())).join(format!("{name}-step{step}"))
 }
 
 impl Default for DensityTab {
@@ -86,6 +95,7 @@ impl Default for DensityTab {
             inpaint: inpaint::InpaintPanel::default(),
             dialog: None,
             notice: None,
+            snapshot: None,
         }
     }
 }
@@ -112,7 +122,7 @@ impl DensityTab {
         self.inpaint.model_changed(self.model.path());
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, shared: &Shared) {
+    fn side_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
         ui.heading("Density");
         ui.label(
             "A model that gives a likelihood p(x) can do more than sample: it can say how typical an image is, and \
@@ -137,6 +147,32 @@ impl DensityTab {
                 self.model_changed();
             }
         });
+        let runs: Vec<(&'static str, u64)> = shared.runs.iter().filter(|(_, step)| *step > 0).copied().collect();
+        if !runs.is_empty() {
+            ui.label("Or the model training in a tab (saved as it is now):");
+            ui.horizontal_wrapped(|ui| {
+                for (name, step) in runs {
+                    if ui.small_button(format!("{name} (step {step})")).clicked() {
+                        let dir = snapshot_dir(name, step);
+                        shared.snapshot = Some((name, dir.clone()));
+                        self.snapshot = Some((name, dir));
+                    }
+                }
+            });
+        }
+        if let Some((name, dir)) = &self.snapshot {
+            if shared.checkpoints.contains(dir) {
+                let dir = dir.clone();
+                self.snapshot = None;
+                self.model.set(dir);
+                self.model_changed();
+            } else {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("saving the {name} tab's model…"));
+                });
+            }
+        }
         if !shared.checkpoints.is_empty() {
             ui.label("Saved or loaded in this window:");
             let mut picked = None;
@@ -219,7 +255,6 @@ impl Tab for DensityTab {
         self.poll_dialog();
         self.ood.poll(ui.ctx());
         self.inpaint.poll(ui.ctx());
-        let shared: &Shared = shared;
         // `side_and_central_ui` takes plain functions; the shared state rides along in a pair.
         let mut pair = (self, shared);
         side_and_central_ui(
