@@ -121,8 +121,11 @@ impl GenlabApp {
                 ui.separator();
                 ui.label(format!("step {}", status.step));
                 ui.separator();
-                ui.label(format!("{:.1} steps/s", status.steps_per_sec));
-                ui.separator();
+                // The speed of training now: none while paused (not the last run's).
+                if status.running {
+                    ui.label(format!("{:.1} steps/s", status.steps_per_sec));
+                    ui.separator();
+                }
                 ui.label(format!("{} samples seen", status.samples_seen));
             }
             if self.frames.interval > 0.0 {
