@@ -383,3 +383,22 @@ fn every_train_command_of_the_readme_runs_as_written() {
         let _ = std::fs::remove_dir_all(&out);
     }
 }
+
+#[test]
+#[cfg(unix)]
+fn output_cut_short_ends_quietly_instead_of_panicking() {
+    // `genlab schedule --csv | head -c 100`: about 500 kB of CSV into a pipe whose reader
+    // leaves after 100 bytes. Rust ignores SIGPIPE, so the next write used to panic in
+    // `println!`; now the command ends as other tools do, by the signal, saying nothing.
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let mut child =
+        genlab().args(["schedule", "--timesteps", "10000", "--csv"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut head = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", output.status);
+}

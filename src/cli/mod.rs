@@ -90,6 +90,9 @@ pub fn main() -> ExitCode {
     if let (Some(Commands::Train(args)), Some(("train", train))) = (&mut cli.command, matches.subcommand()) {
         args.given = given_on_command_line(train);
     }
+    if !matches!(cli.command, None | Some(Commands::Gui)) {
+        end_quietly_on_a_closed_pipe();
+    }
     let result = match cli.command {
         None | Some(Commands::Gui) => crate::gui::run(cli.device, cli.data_dir),
         Some(Commands::Train(args)) => train::run(&args, &headless_device(cli.device), cli.data_dir.as_deref()),
@@ -108,6 +111,17 @@ pub fn main() -> ExitCode {
             eprintln!("genlab: error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A command whose output is cut short (`genlab bench | head`) ends as other command-line tools
+/// do, silently: Rust ignores SIGPIPE, which turned the closed pipe into a panic in `println!`.
+/// Files genlab writes are unaffected (they are written whole and then renamed).
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
