@@ -161,7 +161,7 @@ impl GanTab {
                 ui.strong("Modes covered over time");
                 ui.weak("A mode counts when ≥ 20 % of its fair share of the fake points land within 3σ of it. Collapse: the line drops; try minimax with a fast D, then switch game.");
                 let total = kind.modes().map_or(0, |(m, _)| m.len()) as f64;
-                Plot::new("gan-coverage")
+                Plot::new("gan-coverage").allow_scroll(false)
                     .height(160.0)
                     .width(ui.available_width().min(380.0))
                     .include_y(0.0)

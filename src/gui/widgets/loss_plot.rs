@@ -65,7 +65,7 @@ pub fn loss_plot_terms_ui(
         ui.checkbox(log_scale, "log scale");
     });
     let log = *log_scale;
-    let mut plot = Plot::new(id).height(height).legend(Legend::default()).x_axis_label("step");
+    let mut plot = Plot::new(id).allow_scroll(false).height(height).legend(Legend::default()).x_axis_label("step");
     if log {
         plot = plot.y_grid_spacer(decade_marks).y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i32));
     }

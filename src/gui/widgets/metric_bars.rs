@@ -29,6 +29,7 @@ pub fn metric_bars_ui(ui: &mut egui::Ui, id: &str, column: &MetricColumn, run_na
         }
         let names: Vec<String> = run_names.iter().cloned().chain(std::iter::once("real".to_string())).collect();
         Plot::new(id)
+            .allow_scroll(false)
             .width(size.x)
             .height(size.y)
             .allow_drag(false)

@@ -31,15 +31,18 @@ pub(super) fn lesson_ui(ui: &mut egui::Ui, lesson: &mut Option<Result<Lesson, St
             ui.vertical(|ui| {
                 ui.set_width(width);
                 ui.strong(case.name);
-                Plot::new(format!("lesson-plot-{i}")).width(width).height(width * 0.75).data_aspect(1.0).legend(Legend::default()).show(
-                    ui,
-                    |plot_ui| {
+                Plot::new(format!("lesson-plot-{i}"))
+                    .allow_scroll(false)
+                    .width(width)
+                    .height(width * 0.75)
+                    .data_aspect(1.0)
+                    .legend(Legend::default())
+                    .show(ui, |plot_ui| {
                         let real: Vec<[f64; 2]> = lesson.real.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
                         plot_ui.points(Points::new("real", real).radius(1.5).color(egui::Color32::GRAY));
                         let fake: Vec<[f64; 2]> = case.points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
                         plot_ui.points(Points::new("generated", fake).radius(1.5).color(class_colour(i as u8 + 1)));
-                    },
-                );
+                    });
                 let m = &case.metrics;
                 egui::Grid::new(format!("lesson-metrics-{i}")).show(ui, |ui| {
                     for (name, v) in

@@ -27,6 +27,7 @@ pub(super) fn losses_ui(ui: &mut egui::Ui, session: &Session, plot: &mut LossPlo
             .map(|b| Bar::new((b.t_lo + b.t_hi) as f64 / 2.0, b.loss).width((b.t_hi - b.t_lo) as f64 * 0.9))
             .collect();
         Plot::new("diffusion-loss-by-t")
+            .allow_scroll(false)
             .height(170.0)
             .x_axis_label("t")
             .include_y(0.0)
@@ -44,8 +45,11 @@ pub(super) fn samples_ui(ui: &mut egui::Ui, session: &Session, real: &[[f32; 2]]
         session.samples.ui(ui, 260.0, "the first samples come once the model has trained a little");
         return;
     }
-    Plot::new("diffusion-samples").height(260.0).width(260.0).data_aspect(1.0).legend(Legend::default()).show(ui, |p| {
-        p.points(Points::new("real", plot_points(real)).color(REAL_COLOUR).radius(1.5));
-        p.points(Points::new("samples", plot_points(samples.unwrap_or_default())).color(SAMPLE_COLOUR).radius(1.5));
-    });
+    Plot::new("diffusion-samples").allow_scroll(false).height(260.0).width(260.0).data_aspect(1.0).legend(Legend::default()).show(
+        ui,
+        |p| {
+            p.points(Points::new("real", plot_points(real)).color(REAL_COLOUR).radius(1.5));
+            p.points(Points::new("samples", plot_points(samples.unwrap_or_default())).color(SAMPLE_COLOUR).radius(1.5));
+        },
+    );
 }

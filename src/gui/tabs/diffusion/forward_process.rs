@@ -81,7 +81,7 @@ impl ForwardProcess {
                     let noise = Rng::new(NOISE_SEED).normal_vec(x0.len());
                     let x_t = forward_sample(schedule, config.arch, t, &x0, &noise, 2);
                     let noisy = pairs(&x_t);
-                    Plot::new("diffusion-forward-2d").height(240.0).width(240.0).data_aspect(1.0).show(ui, |p| {
+                    Plot::new("diffusion-forward-2d").allow_scroll(false).height(240.0).width(240.0).data_aspect(1.0).show(ui, |p| {
                         p.points(Points::new("x_t", plot_points(&noisy)).color(SAMPLE_COLOUR).radius(1.2));
                     });
                 }
@@ -119,12 +119,12 @@ fn schedule_ui(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
     let alpha: Vec<[f64; 2]> = (0..big_t).map(|s| [s as f64, schedule.alphas_cumprod[s] as f64]).collect();
     let log_snr: Vec<[f64; 2]> = (0..big_t).map(|s| [s as f64, schedule.snr(s).log10()]).collect();
     ui.label(format!("{} schedule: ᾱ_t", schedule.kind.label()));
-    Plot::new("diffusion-alpha-bar").height(110.0).width(300.0).include_y(0.0).include_y(1.0).show(ui, |p| {
+    Plot::new("diffusion-alpha-bar").allow_scroll(false).height(110.0).width(300.0).include_y(0.0).include_y(1.0).show(ui, |p| {
         p.line(Line::new("alpha_bar", PlotPoints::from(alpha)).color(SAMPLE_COLOUR));
         p.vline(VLine::new("t", t as f64));
     });
     ui.label("log10 SNR(t) = log10 ᾱ_t / (1 − ᾱ_t)");
-    Plot::new("diffusion-snr").height(110.0).width(300.0).show(ui, |p| {
+    Plot::new("diffusion-snr").allow_scroll(false).height(110.0).width(300.0).show(ui, |p| {
         p.line(Line::new("log10 SNR", PlotPoints::from(log_snr)).color(REAL_COLOUR));
         p.vline(VLine::new("t", t as f64));
     });

@@ -203,6 +203,7 @@ impl StepThrough {
                 });
                 ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: minus the predicted noise at this t, the direction the network would move a point at this noise level.");
                 Plot::new("diffusion-flow")
+                    .allow_scroll(false)
                     .height(420.0)
                     .width(420.0)
                     .data_aspect(1.0)
