@@ -455,7 +455,8 @@ fn checkpoint_loading_never_panics_on_mutated_config_or_weights() {
 
     // The VAE's config and weights under every other family's name: each family reads what it
     // can of the config and must refuse the weights, or load, but not panic.
-    let families = ["autoencoder", "gan", "diffusion", "pixelcnn", "charlm", "flow", "rbm", "gmmn", "no such family"];
+    let families =
+        ["autoencoder", "gan", "diffusion", "flow-matching", "pixelcnn", "charlm", "flow", "rbm", "dbn", "gmmn", "no such family"];
     let mut failed = Vec::new();
     for name in families {
         let mut json = config.clone();

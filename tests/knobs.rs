@@ -7,8 +7,10 @@
 use burn::tensor::Device;
 use genlab::models::autoencoder::new_autoencoder;
 use genlab::models::charlm::{CharLmConfig, CharLmFamily};
+use genlab::models::dbn::{DbnConfig, DbnFamily};
 use genlab::models::diffusion::{DiffusionConfig, DiffusionFamily};
 use genlab::models::flow::{FlowConfig, FlowFamily};
+use genlab::models::flow_matching::{FlowMatchingConfig, FlowMatchingFamily};
 use genlab::models::gan::{GanConfig, GanFamily, Objective};
 use genlab::models::gmmn::{GmmnConfig, GmmnFamily};
 use genlab::models::pixelcnn::{PixelCnnConfig, PixelCnnFamily};
@@ -39,6 +41,8 @@ fn families() -> Vec<(&'static str, Box<dyn Model>)> {
         ("flow", boxed(FlowFamily::new(FlowConfig::default(), &device, 0))),
         ("rbm", boxed(RbmFamily::new(RbmConfig::default(), &device, 0))),
         ("gmmn", boxed(GmmnFamily::new(GmmnConfig::default(), &device, 0))),
+        ("flow-matching", boxed(FlowMatchingFamily::new(FlowMatchingConfig::default(), &device, 0))),
+        ("dbn", boxed(DbnFamily::new(DbnConfig::default(), &device, 0))),
     ]
 }
 

@@ -250,6 +250,8 @@ fn each_new_family_tab_opens_and_trains() {
         ("Flow", "couplings applied"),
         ("RBM", "Filters: the weights of 64 hidden units"),
         ("GMMN", "The witness function"),
+        ("Flow matching", "From noise to data, step by step"),
+        ("DBN", "What each layer's units look for"),
     ];
     for (tab, shows) in tabs {
         h.get_by_label(tab).click();

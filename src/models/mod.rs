@@ -6,9 +6,11 @@
 pub mod autoencoder;
 pub mod charlm;
 pub mod classifier;
+pub mod dbn;
 pub mod diffusion;
 pub mod fast_layers;
 pub mod flow;
+pub mod flow_matching;
 pub mod gan;
 pub mod gmmn;
 pub mod one_hot;

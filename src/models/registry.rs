@@ -219,14 +219,16 @@ pub fn wrong_data(entry: &FamilyEntry, data: &DataShape) -> String {
 }
 
 /// Every family, in the order of the GUI's tabs: one line each.
-pub static FAMILIES: [FamilyKind; 9] = [
+pub static FAMILIES: [FamilyKind; 11] = [
     FamilyKind(&super::vae::ENTRY),
     FamilyKind(&super::autoencoder::ENTRY),
     FamilyKind(&super::gan::ENTRY),
     FamilyKind(&super::diffusion::ENTRY),
+    FamilyKind(&super::flow_matching::ENTRY),
     FamilyKind(&super::pixelcnn::ENTRY),
     FamilyKind(&super::charlm::ENTRY),
     FamilyKind(&super::flow::ENTRY),
     FamilyKind(&super::rbm::ENTRY),
+    FamilyKind(&super::dbn::ENTRY),
     FamilyKind(&super::gmmn::ENTRY),
 ];

@@ -16,6 +16,7 @@ pub mod inpaint;
 pub mod latent;
 pub mod likelihood;
 pub mod pixels;
+pub mod stack;
 pub mod tokens;
 pub mod witness;
 
@@ -31,6 +32,7 @@ pub use inpaint::Inpainter;
 pub use latent::LatentModel;
 pub use likelihood::{LikelihoodModel, LogLikelihood};
 pub use pixels::PixelView;
+pub use stack::StackView;
 pub use tokens::{DrawnToken, NextToken, SamplingSettings, TokenView};
 pub use witness::WitnessView;
 
@@ -78,6 +80,12 @@ pub trait Model: Family {
 
     /// The Boltzmann-machine view: hidden units' filters and Gibbs chains (RBM).
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
+        None
+    }
+
+    /// The layer-stack view: which layer trains, each layer's units in pixels, samples from
+    /// each depth (DBN).
+    fn stack(&mut self) -> Option<&mut dyn StackView> {
         None
     }
 

@@ -3,9 +3,11 @@
 
 pub mod charlm;
 pub mod compare;
+pub mod dbn;
 pub mod density;
 pub mod diffusion;
 pub mod flow;
+pub mod flow_matching;
 pub mod gan;
 pub mod gmmn;
 pub mod pixelcnn;
@@ -20,10 +22,12 @@ pub fn all_tabs() -> Vec<Box<dyn Tab>> {
         Box::new(vae::VaeTab::autoencoder()),
         Box::new(gan::GanTab::tab()),
         Box::new(diffusion::DiffusionTab::tab()),
+        Box::new(flow_matching::FlowMatchingTab::tab()),
         Box::new(pixelcnn::PixelCnnTab::tab()),
         Box::new(charlm::CharLmTab::tab()),
         Box::new(flow::FlowTab::tab()),
         Box::new(rbm::RbmTab::tab()),
+        Box::new(dbn::DbnTab::tab()),
         Box::new(gmmn::GmmnTab::tab()),
         Box::new(compare::CompareTab::default()),
         Box::new(density::DensityTab::default()),

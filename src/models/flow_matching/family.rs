@@ -1,0 +1,296 @@
+//! Flow matching as a trainable family: the conditional flow-matching step (a time per
+//! example, a point on the straight line from noise to data, the network regressed onto the
+//! line's velocity), sampling by solving dx/dt = v(x, t) from noise to data, and the
+//! step-through (the diffusion family's denoising view, read for an ODE).
+
+use std::path::Path;
+
+use burn::prelude::*;
+
+use crate::models::points::pairs;
+use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_checkpoint, set_config_knob};
+use crate::rng::Rng;
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
+
+use super::config::{FlowMatchingConfig, MAX_SAMPLE_STEPS};
+use super::ode::{self, Solver};
+use super::path::{interpolate, predicted_data, predicted_noise, target_velocity};
+use super::velocity::{self, VelocityNet, velocity_net};
+
+pub const FAMILY_NAME: &str = "flow-matching";
+const WEIGHTS_FILE: &str = "velocity.bpk";
+/// The denoising view counts time in whole steps out of T: here t ∈ [0, 1] in thousandths
+/// (t = 0.25 is 250 of 1000), counting up from noise, where diffusion's t counts down to data.
+pub const VIEW_TIME_STEPS: usize = 1000;
+/// Time ranges of the "loss vs t" plot.
+pub const LOSS_BUCKETS: usize = 10;
+/// Weight of the newest step in each bucket's running mean.
+const BUCKET_RATE: f64 = 0.02;
+
+pub struct FlowMatchingFamily {
+    config: FlowMatchingConfig,
+    model: AdamNet<VelocityNet>,
+    /// The training device (autodiff on).
+    device: Device,
+    /// Draws the noise x₀ and the times t of training.
+    noise: Rng,
+    buckets: Vec<LossBucket>,
+}
+
+/// Images live in [0, 1]; the path runs in [−1, 1], the scale of the unit noise it starts from
+/// (as diffusion's process does, Ho et al. 2020, §3.3).
+fn to_net(x: &[f32], images: bool) -> Vec<f32> {
+    if images { x.iter().map(|v| v * 2.0 - 1.0).collect() } else { x.to_vec() }
+}
+
+fn from_net(x: &[f32], images: bool) -> Vec<f32> {
+    if images { x.iter().map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0)).collect() } else { x.to_vec() }
+}
+
+/// A time in [0, 1] as the view's whole number of thousandths.
+pub fn view_time(t: f32) -> usize {
+    (t.clamp(0.0, 1.0) * VIEW_TIME_STEPS as f32).round() as usize
+}
+
+fn empty_buckets() -> Vec<LossBucket> {
+    let width = VIEW_TIME_STEPS / LOSS_BUCKETS;
+    (0..LOSS_BUCKETS).map(|i| LossBucket { t_lo: i * width, t_hi: (i + 1) * width, loss: f64::NAN }).collect()
+}
+
+impl FlowMatchingFamily {
+    pub fn new(config: FlowMatchingConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
+        config.validate()?;
+        let (device, _seeded) = crate::models::seeded_training_device(device, seed);
+        let net = velocity_net(&config, &device);
+        Ok(Self {
+            model: AdamNet::new(net, "the velocity network"),
+            noise: Rng::new(seed ^ 0xF10A),
+            buckets: empty_buckets(),
+            config,
+            device,
+        })
+    }
+
+    /// Loads a checkpoint directory written by `save`: the configuration is validated (the
+    /// message names `config.json`) before the network is built, and the weight file is
+    /// checked against the network before it is applied.
+    pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
+        let config = load_config(dir, "flow-matching", FlowMatchingConfig::validate)?;
+        let mut family = Self::new(config, device, 0)?;
+        family.model.load(dir, WEIGHTS_FILE)?;
+        Ok(family)
+    }
+
+    pub fn config(&self) -> &FlowMatchingConfig {
+        &self.config
+    }
+
+    /// The learned velocity v(x, t) at the rows of `x` (the path's scale: images in [−1, 1]),
+    /// all at time `t` ∈ [0, 1].
+    pub fn velocity_field(&self, x: &[f32], t: f32) -> FamilyResult<Vec<f32>> {
+        let dim = self.config.data_dim;
+        crate::models::check_example_size(x, x.len() / dim, dim, !self.config.is_image(), "this model")?;
+        self.velocity(&self.model.get()?.valid(), x, t)
+    }
+
+    /// v(x, t) from the inference copy `net` (made once per sampling run), all rows at `t`.
+    fn velocity(&self, net: &VelocityNet, x: &[f32], t: f32) -> FamilyResult<Vec<f32>> {
+        let dim = self.config.data_dim;
+        let rows = x.len() / dim;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let device = self.device.clone().without_autodiff();
+        let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [rows, dim]), &device);
+        read_back(velocity::forward(net, x, &vec![t; rows], self.config.sinusoid_dim(), &device))
+    }
+
+    /// Solves the ODE from seeded noise at t = 0 to t = 1 with the configured solver; keeps
+    /// every step when `record` is set (x_t and the x̂₁ it heads for, shown scale). Returns the
+    /// samples in the network's scale and the steps.
+    fn run_solver(&self, n: usize, seed: u64, record: bool) -> FamilyResult<(Vec<f32>, Vec<TrajectoryStep>)> {
+        let net = self.model.get()?.valid();
+        let x0 = Rng::new(seed).normal_vec(n * self.config.data_dim); // x₀ ~ N(0, I)
+        let mut steps = Vec::new();
+        let (solver, count) = (self.config.solver, self.config.sample_steps);
+        let x1 = ode::integrate(
+            solver,
+            count,
+            x0,
+            |x, t| self.velocity(&net, x, t),
+            |t, x, v| {
+                if record {
+                    steps.push(TrajectoryStep { t: view_time(t), x_t: self.shown(x, n), x0: self.shown(&predicted_data(x, v, t), n) });
+                }
+            },
+        )?;
+        Ok((x1, steps))
+    }
+
+    /// Values in the network's scale as a person sees them: images in [0, 1], or points.
+    fn shown(&self, x: &[f32], n: usize) -> Samples {
+        let c = &self.config;
+        if c.is_image() {
+            Samples::Images(ImageBatch { n, width: c.width, height: c.height, pixels: from_net(x, true) })
+        } else {
+            Samples::Points(pairs(x))
+        }
+    }
+
+    fn record_buckets(&mut self, ts: &[f32], losses: &[f32]) {
+        let mut sums = [(0.0f64, 0usize); LOSS_BUCKETS];
+        for (&t, &l) in ts.iter().zip(losses) {
+            let b = ((t * LOSS_BUCKETS as f32) as usize).min(LOSS_BUCKETS - 1);
+            sums[b].0 += l as f64;
+            sums[b].1 += 1;
+        }
+        for (bucket, (sum, count)) in self.buckets.iter_mut().zip(sums) {
+            if count == 0 {
+                continue;
+            }
+            let mean = sum / count as f64;
+            bucket.loss = if bucket.loss.is_nan() { mean } else { bucket.loss + BUCKET_RATE * (mean - bucket.loss) };
+        }
+    }
+}
+
+impl Family for FlowMatchingFamily {
+    fn family_name(&self) -> &'static str {
+        FAMILY_NAME
+    }
+
+    fn describe(&self) -> String {
+        let c = &self.config;
+        let net = if c.is_image() {
+            format!("UNet {}×{}, width {}-{}-{}", c.width, c.height, c.channels, 2 * c.channels, 4 * c.channels)
+        } else {
+            format!("MLP {}×{}", c.layers, c.hidden)
+        };
+        let sampler = format!("{} sampler with {} steps", c.solver.label(), c.sample_steps);
+        format!("flow matching on straight paths (rectified flow), {net} velocity network, {sampler}")
+    }
+
+    fn num_params(&self) -> usize {
+        self.model.num_params()
+    }
+
+    /// Lipman et al. 2023, eq. 23 (eq. 9 on the path of `path.rs`): t ~ U[0, 1), x₀ ~ N(0, I), a
+    /// gradient step on ‖v(x_t, t) − (x₁ − x₀)‖² at x_t = (1 − t) x₀ + t x₁. The squared error
+    /// is averaged over coordinates (PyTorch's `mse_loss`), so points and 784-pixel images give
+    /// losses of one scale.
+    fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
+        let (n, dim, images) = (batch.n, self.config.data_dim, self.config.is_image());
+        crate::models::check_example_size(batch.x, n, dim, !images, "this model")?;
+        let x1 = to_net(batch.x, images); // data, at t = 1
+        let x0 = self.noise.normal_vec(n * dim); // noise, at t = 0
+        let ts: Vec<f32> = (0..n).map(|_| self.noise.uniform() as f32).collect();
+        let x_t = interpolate(&x0, &x1, &ts, dim);
+        let u = target_velocity(&x0, &x1);
+
+        let device = self.device.clone();
+        let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [n, dim]), &device);
+        let u = Tensor::<2>::from_data(TensorData::new(u, [n, dim]), &device);
+        let net = self.model.take()?;
+        let v = velocity::forward(&net, x_t, &ts, self.config.sinusoid_dim(), &device); // [B, D]
+        let per_example = (v - u).square().mean_dim(1); // [B, 1]
+        let loss = per_example.clone().mean();
+        let losses = read_back(per_example.without_autodiff());
+        let mean = losses.as_ref().map_or(f64::NAN, |l| l.iter().map(|&v| v as f64).sum::<f64>() / n.max(1) as f64);
+        // The network goes back before any error is passed on, so a failed read loses nothing.
+        self.model.step(net, loss, mean.is_finite(), self.config.learning_rate);
+        let losses = losses?;
+        if mean.is_finite() {
+            self.record_buckets(&ts, &losses);
+        }
+        Ok(vec![("loss".into(), mean)])
+    }
+
+    fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
+        let (x, _) = self.run_solver(n, seed, false)?;
+        Ok(self.shown(&x, n))
+    }
+
+    fn knobs(&self) -> Vec<Knob> {
+        let c = &self.config;
+        vec![
+            learning_rate_knob(c.learning_rate),
+            Knob::choice_among(
+                "solver",
+                "ODE solver",
+                "following dx/dt = v(x, t) from noise to data: Euler, one network call a step; Heun, two, far more accurate per step",
+                &Solver::ALL,
+                c.solver,
+                Solver::label,
+            ),
+            Knob::whole(
+                "sample_steps",
+                "sampling steps",
+                "equal solver steps from noise (t = 0) to data (t = 1): fewer is faster and coarser",
+                c.sample_steps as i64,
+                (1, MAX_SAMPLE_STEPS as i64),
+                true,
+            ),
+        ]
+    }
+
+    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        let knobs = self.knobs();
+        set_config_knob(&mut self.config, &knobs, name, value, "flow-matching model", FlowMatchingConfig::validate, |next, name, value| {
+            match (name, value) {
+                ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
+                ("solver", KnobValue::Choice(i)) => next.solver = Solver::ALL[i],
+                ("sample_steps", KnobValue::Whole(n)) => next.sample_steps = n as usize,
+                _ => return false,
+            }
+            true
+        })
+    }
+
+    fn save(&self, dir: &Path) -> FamilyResult<()> {
+        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
+    }
+
+    fn remember_good(&mut self) {
+        self.model.remember_good();
+    }
+
+    fn restore_good(&mut self) {
+        self.model.restore_good();
+    }
+}
+
+impl crate::views::Model for FlowMatchingFamily {
+    /// The ODE's steps through the diffusion family's view: each step's t (thousandths, from
+    /// noise up), x_t, and in the place of x̂₀ the data point x̂₁ = x_t + (1 − t) v it heads for.
+    fn denoising(&mut self) -> Option<&mut dyn DenoisingView> {
+        Some(self as &mut dyn DenoisingView)
+    }
+}
+
+impl DenoisingView for FlowMatchingFamily {
+    fn timesteps(&self) -> usize {
+        VIEW_TIME_STEPS
+    }
+
+    fn trajectory(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Trajectory> {
+        let (x, steps) = self.run_solver(n, seed, true)?;
+        Ok(Trajectory { steps, result: self.shown(&x, n) })
+    }
+
+    /// The noise each point is predicted to have left at time t (thousandths):
+    /// x̂₀ = x − t v(x, t), the ε of x_t = t x₁ + (1 − t) ε. At t = 0 that is the point itself.
+    fn noise_field(&mut self, points: &[[f32; 2]], t: usize) -> FamilyResult<Vec<[f32; 2]>> {
+        if self.config.is_image() || self.config.data_dim != 2 {
+            return Err("the noise field is drawn for 2-D models only".into());
+        }
+        let t = t.min(VIEW_TIME_STEPS) as f32 / VIEW_TIME_STEPS as f32;
+        let x: Vec<f32> = points.iter().flatten().copied().collect();
+        let v = self.velocity(&self.model.get()?.valid(), &x, t)?;
+        Ok(pairs(&predicted_noise(&x, &v, t)))
+    }
+
+    fn loss_by_t(&self) -> Vec<LossBucket> {
+        self.buckets.clone()
+    }
+}
