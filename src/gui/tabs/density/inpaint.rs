@@ -3,29 +3,23 @@
 //! in, several times with different draws, side by side, with the error on the hidden pixels
 //! against the truth and against filling them with the training set's mean image.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use burn::tensor::Device;
 use eframe::egui;
 
-use crate::data::{DatasetId, ImageSet, load_images};
-use crate::eval::EvalOptions;
-use crate::eval::run::{checkpoint_data_dir, checkpoint_dataset};
-use crate::models::diffusion::family::FAMILY_NAME as DIFFUSION;
+use crate::data::ImageSet;
 use crate::models::diffusion::inpaint::MAX_RESAMPLINGS;
-use crate::models::diffusion::{DiffusionFamily, RepaintSettings};
-use crate::models::{checkpoint_family, checkpoint_values_per_sample, load_family};
 use crate::train::ImageBatch;
-use crate::views::Model;
-use crate::views::inpaint::{InpaintStep, MaskKind, hidden_errors};
+use crate::views::inpaint::{InpaintStep, MaskKind};
 
-use super::super::super::job::{Job, Reporter};
+use super::super::super::job::Job;
 use super::super::super::loading::Loading;
 use super::super::super::tab::Shared;
 use super::super::super::widgets::pixel_canvas::PixelCanvas;
 use super::super::super::widgets::{DrawingPad, ImageGrid, StepScrubber};
 use super::PAD_SIDE;
+use super::fill::{Request, load_data, run};
 
 /// The most completions per model (each is one more image through the model's sampler).
 const MAX_COMPLETIONS: usize = 8;
@@ -56,24 +50,24 @@ enum Source {
 }
 
 /// A model's test split and training mean image, loaded once per model.
-struct Data {
-    test: ImageSet,
-    mean: Vec<f32>,
+pub(super) struct Data {
+    pub(super) test: ImageSet,
+    pub(super) mean: Vec<f32>,
 }
 
 /// One model's completions.
-struct Row {
-    name: String,
-    method: String,
-    caveat: Option<String>,
+pub(super) struct Row {
+    pub(super) name: String,
+    pub(super) method: String,
+    pub(super) caveat: Option<String>,
     /// Squared error on the hidden pixels: of each completion, and of their average.
-    each: Vec<f64>,
-    average: f64,
+    pub(super) each: Vec<f64>,
+    pub(super) average: f64,
     /// The training mean image's, the baseline that ignores the visible pixels.
-    mean_image: f64,
-    grid: Option<ImageBatch>,
+    pub(super) mean_image: f64,
+    pub(super) grid: Option<ImageBatch>,
     /// One completion step by step, for a family whose completion is a chain.
-    steps: Vec<InpaintStep>,
+    pub(super) steps: Vec<InpaintStep>,
 }
 
 struct Outcome {
@@ -116,100 +110,6 @@ impl Default for InpaintPanel {
             error: None,
         }
     }
-}
-
-/// The test split and training mean of the data a checkpoint trained on.
-fn load_data(dir: &Path) -> Result<Data, String> {
-    let dataset = checkpoint_dataset(dir, &EvalOptions::default())?;
-    let DatasetId::Images(id) = dataset else {
-        return Err(format!("{}: trained on {}; inpainting is for images", dir.display(), dataset.label()));
-    };
-    let data = load_images(id, checkpoint_data_dir(dir, None).as_deref())?;
-    let d = data.train.pixels_per_image();
-    let mut mean = vec![0.0f64; d];
-    for image in data.train.pixels.chunks(d) {
-        mean.iter_mut().zip(image).for_each(|(m, &v)| *m += v as f64);
-    }
-    let count = data.train.len().max(1) as f64;
-    Ok(Data { test: data.test, mean: mean.into_iter().map(|m| (m / count) as f32).collect() })
-}
-
-/// Fills in `truth` (one image) with every model, `k` completions each.
-/// What fills in: the checkpoint's model, a diffusion model with RePaint's `resamplings`.
-fn load_model(dir: &Path, device: &Device, resamplings: usize) -> Result<Box<dyn Model>, String> {
-    if checkpoint_family(dir)?.name() == DIFFUSION {
-        let settings = RepaintSettings { resamplings, ..RepaintSettings::default() };
-        return Ok(Box::new(DiffusionFamily::load_with_repaint(dir, device, settings)?));
-    }
-    load_family(dir, device)
-}
-
-/// What one "Fill in" asks for.
-struct Request {
-    k: usize,
-    seed: u64,
-    resamplings: usize,
-}
-
-fn run(
-    models: &[PathBuf],
-    truth: &[f32],
-    hidden: &[bool],
-    request: &Request,
-    mean: &[f32],
-    device: &Device,
-    r: &Reporter,
-) -> Vec<Result<Row, String>> {
-    let Request { k, seed, resamplings } = *request;
-    let d = truth.len();
-    let mut rows = Vec::new();
-    for (i, dir) in models.iter().enumerate() {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
-        if !r.report(&format!("{name} fills in"), i as f64 / models.len() as f64) {
-            break;
-        }
-        let row = (|| {
-            let values = checkpoint_values_per_sample(dir)?;
-            if values != d as u128 {
-                return Err(format!("{name}: its model reads images of {values} pixels, this one has {d}"));
-            }
-            let kind = checkpoint_family(dir)?;
-            let mut model = load_model(dir, device, resamplings)?;
-            let view = model.inpainter().ok_or_else(|| format!("{name}: {} cannot fill in images", kind.with_article()))?;
-            let x: Vec<f32> = truth.iter().copied().cycle().take(k * d).collect();
-            let completed = view.inpaint(&x, k, hidden, seed)?;
-            if completed.len() != k * d {
-                return Err(format!("{name}: {} values came back for {k} images", completed.len()));
-            }
-            let each: Vec<f64> = completed.chunks(d).map(|c| hidden_errors(truth, c, hidden, 1, mean, d).completion).collect();
-            let mut average = vec![0.0f32; d];
-            for c in completed.chunks(d) {
-                average.iter_mut().zip(c).for_each(|(a, v)| *a += v / k as f32);
-            }
-            let errors = hidden_errors(truth, &average, hidden, 1, mean, d);
-            let masked: Vec<f32> = truth.iter().zip(hidden).map(|(&v, &h)| if h { f32::NAN } else { v }).collect();
-            let mut pixels = Vec::with_capacity((k + 3) * d);
-            pixels.extend_from_slice(truth);
-            pixels.extend(masked.iter().map(|v| if v.is_nan() { 0.5 } else { *v }));
-            pixels.extend_from_slice(&completed);
-            pixels.extend_from_slice(&average);
-            let side = (d as f64).sqrt() as usize;
-            let grid = (side * side == d).then_some(ImageBatch { n: k + 3, width: side, height: side, pixels });
-            let steps = view.inpaint_steps(truth, hidden, seed)?.unwrap_or_default();
-            Ok(Row {
-                name: format!("{name} ({})", kind.label()),
-                method: view.method(),
-                caveat: view.caveat(hidden),
-                steps,
-                each,
-                average: errors.completion,
-                mean_image: errors.mean_image,
-                grid,
-            })
-        })();
-        rows.push(row);
-    }
-    rows
 }
 
 impl InpaintPanel {

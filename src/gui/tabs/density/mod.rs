@@ -9,8 +9,10 @@
 //! same checkpoint, seed and sets. A family tab's model comes here by "Save checkpoint…";
 //! every checkpoint saved or loaded in this window is offered in the model list.
 
+mod fill;
 mod inpaint;
 mod ood;
+mod ood_results;
 
 use std::path::PathBuf;
 
