@@ -181,6 +181,15 @@ fn the_step_through_keeps_every_solver_step_and_ends_at_the_samples() {
     assert_eq!(knobs[1].kind, KnobKind::Choice { options: vec!["Euler", "Heun"] });
     assert!(model.set_knob("sample_steps", KnobValue::Whole(0)).unwrap_err().contains("sampling steps"));
     assert!(model.set_knob("solver", KnobValue::Choice(2)).unwrap_err().contains("ODE solver"));
+
+    // A long solve keeps at most MAX_RECORDED evenly spaced steps, still ending at the samples.
+    model.set_knob("sample_steps", KnobValue::Whole(1000)).unwrap();
+    let samples = model.sample(4, 2, None).unwrap();
+    let run = model.denoising().unwrap().trajectory(4, 2, None).unwrap();
+    let max = genlab::models::flow_matching::family::MAX_RECORDED;
+    assert!(run.steps.len() <= max && run.steps.len() >= max / 2, "{} steps kept of 1,000", run.steps.len());
+    assert!(run.steps.windows(2).all(|w| w[1].t - w[0].t == 5), "evenly spaced: every 5th thousandth");
+    assert_eq!(run.result, samples);
 }
 
 #[test]

@@ -28,6 +28,9 @@ pub const LOSS_BUCKETS: usize = 10;
 /// Weight of the newest step in each bucket's running mean.
 const BUCKET_RATE: f64 = 0.02;
 
+/// The most solver steps a step-through keeps (evenly spaced when there are more).
+pub const MAX_RECORDED: usize = 200;
+
 pub struct FlowMatchingFamily {
     config: FlowMatchingConfig,
     model: AdamNet<VelocityNet>,
@@ -114,13 +117,19 @@ impl FlowMatchingFamily {
         let x0 = Rng::new(seed).normal_vec(n * self.config.data_dim); // x₀ ~ N(0, I)
         let mut steps = Vec::new();
         let (solver, count) = (self.config.solver, self.config.sample_steps);
+        // A step-through keeps at most `MAX_RECORDED` evenly spaced steps: at 10,000 solver
+        // steps, every one of them would hold about a gigabyte of images.
+        let stride = count.div_ceil(MAX_RECORDED).max(1);
+        let mut visited = 0usize;
         let x1 = ode::integrate(
             solver,
             count,
             x0,
             |x, t| self.velocity(&net, x, t),
             |t, x, v| {
-                if record {
+                let keep = record && visited % stride == 0;
+                visited += 1;
+                if keep {
                     steps.push(TrajectoryStep { t: view_time(t), x_t: self.shown(x, n), x0: self.shown(&predicted_data(x, v, t), n) });
                 }
             },

@@ -87,6 +87,8 @@ pub struct InpaintPanel {
     resamplings: usize,
     data: Option<(PathBuf, Arc<Data>)>,
     loading: Option<Loading<(PathBuf, Arc<Data>)>>,
+    /// The model whose data could not be loaded: not tried again until the list changes.
+    load_failed: Option<PathBuf>,
     job: Option<Job<Outcome>>,
     outcome: Option<(Outcome, Vec<(ImageGrid, StepScrubber)>)>,
     error: Option<String>,
@@ -105,6 +107,7 @@ impl Default for InpaintPanel {
             resamplings: 1,
             data: None,
             loading: None,
+            load_failed: None,
             job: None,
             outcome: None,
             error: None,
@@ -131,7 +134,10 @@ impl InpaintPanel {
             self.loading = None;
             match result {
                 Ok(data) => self.data = Some(data),
-                Err(e) => self.error = Some(e),
+                Err(e) => {
+                    self.load_failed = self.models.first().cloned();
+                    self.error = Some(e);
+                }
             }
         }
         if let Some(result) = self.job.as_ref().and_then(Job::poll) {
@@ -160,6 +166,7 @@ impl InpaintPanel {
         let have = self.data.as_ref().map(|(p, _)| p.clone());
         if let Some(first) = first
             && have.as_ref() != Some(&first)
+            && self.load_failed.as_ref() != Some(&first)
             && self.loading.as_ref().is_none_or(|l| l.what() != first.display().to_string())
         {
             let dir = first.clone();

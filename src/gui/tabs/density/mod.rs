@@ -137,8 +137,12 @@ impl DensityTab {
         ui.label("A checkpoint folder (train a model in its tab, then Save checkpoint…):");
         let edit = ui.add(egui::TextEdit::singleline(&mut self.model.text).hint_text("checkpoint folder").desired_width(f32::INFINITY));
         if edit.lost_focus() || (edit.changed() && self.model.text.is_empty()) {
+            // Only a different model drops the results shown (focus leaving the field is not one).
+            let before = self.model.path().cloned();
             self.model.check();
-            self.model_changed();
+            if self.model.path() != before.as_ref() {
+                self.model_changed();
+            }
         }
         ui.horizontal(|ui| {
             if ui.button("Choose a model…").clicked() && self.dialog.is_none() {
@@ -169,10 +173,15 @@ impl DensityTab {
                 self.model.set(dir);
                 self.model_changed();
             } else {
+                let mut cancel = false;
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label(format!("saving the {name} tab's model…"));
+                    cancel = ui.small_button("Cancel").on_hover_text("stop waiting (the tab shows why a save failed)").clicked();
                 });
+                if cancel {
+                    self.snapshot = None;
+                }
             }
         }
         if !shared.checkpoints.is_empty() {
