@@ -70,7 +70,8 @@ fn the_density_tab_scores_sets_as_genlab_ood_does_and_scores_a_drawing() {
             assert!(shows_label(&h, &text), "{}: {field} {text} from genlab ood is not in the window", set["name"]);
         }
     }
-    // Noise is far from digits even for this small model.
+    // Noise is far from digits even for this small model: the issue asks AUROC ≥ 0.95 of an MNIST
+    // model; a 200-step PixelCNN gets 1.000 (tests/ood.rs), the 60-step one here above 0.95 too.
     let noise = sets.iter().find(|s| s["name"] == "noise").unwrap();
     assert!(noise["auroc_raw"].as_f64().unwrap() > 0.95, "{noise}");
 

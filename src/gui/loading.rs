@@ -4,34 +4,26 @@
 //! the loader (a file nothing checked for) becomes that error too, never a dead window.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use eframe::egui;
 
+use super::job::Job;
 use crate::train::worker::panic_message;
 
-/// A value being loaded on a background thread. Dropping it discards the answer: the thread
-/// finishes on its own and its result goes nowhere (how a tab forgets a stale load).
+/// A value being loaded on a background thread: a `Job` without stages, shown as one line.
+/// Dropping it discards the answer: the thread finishes on its own and its result goes
+/// nowhere (how a tab forgets a stale load).
 pub struct Loading<T> {
     /// What is loaded, as the "Loading …" line names it ("MNIST from /data").
     what: String,
-    answer: Receiver<Result<T, String>>,
+    job: Job<T>,
 }
 
 impl<T: Send + 'static> Loading<T> {
     /// Starts `load` on a new thread; the window is repainted when it has finished.
     pub fn start(what: String, ctx: &egui::Context, load: impl FnOnce() -> Result<T, String> + Send + 'static) -> Self {
-        let (tx, rx) = channel();
-        let ctx = ctx.clone();
-        let name = what.clone();
-        // A thread that cannot start drops the closure and `tx` with it: `poll` reports that.
-        let _ = std::thread::Builder::new().name("genlab-load".into()).spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(load))
-                .unwrap_or_else(|payload| Err(format!("loading {name} failed inside genlab ({})", panic_message(payload.as_ref()))));
-            let _ = tx.send(result);
-            ctx.request_repaint();
-        });
-        Self { what, answer: rx }
+        let job = Job::start(format!("loading {what}"), ctx, move |_| load());
+        Self { what, job }
     }
 }
 
@@ -43,11 +35,7 @@ impl<T> Loading<T> {
     /// `Some` once the load has finished (or its thread died), `None` while it runs. The
     /// answer comes once: drop the `Loading` after taking it.
     pub fn poll(&self) -> Option<Result<T, String>> {
-        match self.answer.try_recv() {
-            Ok(result) => Some(result),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Err(format!("loading {}: the loading thread stopped without an answer", self.what))),
-        }
+        self.job.poll()
     }
 
     /// A spinner and "Loading MNIST from …".
@@ -82,6 +70,7 @@ pub(crate) fn poll_until<T>(timeout: std::time::Duration, never: &str, mut poll:
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc::channel;
     use std::time::Duration;
 
     use super::*;

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::models::diffusion::DenoiserArch;
+use crate::models::diffusion::process::{from_process_scale, to_process_scale};
 use crate::models::points::pairs;
 use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
@@ -39,16 +41,6 @@ pub struct FlowMatchingFamily {
     /// Draws the noise x₀ and the times t of training.
     noise: Rng,
     buckets: Vec<LossBucket>,
-}
-
-/// Images live in [0, 1]; the path runs in [−1, 1], the scale of the unit noise it starts from
-/// (as diffusion's process does, Ho et al. 2020, §3.3).
-fn to_net(x: &[f32], images: bool) -> Vec<f32> {
-    if images { x.iter().map(|v| v * 2.0 - 1.0).collect() } else { x.to_vec() }
-}
-
-fn from_net(x: &[f32], images: bool) -> Vec<f32> {
-    if images { x.iter().map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0)).collect() } else { x.to_vec() }
 }
 
 /// A time in [0, 1] as the view's whole number of thousandths.
@@ -141,7 +133,7 @@ impl FlowMatchingFamily {
     fn shown(&self, x: &[f32], n: usize) -> Samples {
         let c = &self.config;
         if c.is_image() {
-            Samples::Images(ImageBatch { n, width: c.width, height: c.height, pixels: from_net(x, true) })
+            Samples::Images(ImageBatch { n, width: c.width, height: c.height, pixels: from_process_scale(x, DenoiserArch::Unet) })
         } else {
             Samples::Points(pairs(x))
         }
@@ -191,7 +183,9 @@ impl Family for FlowMatchingFamily {
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, dim, images) = (batch.n, self.config.data_dim, self.config.is_image());
         crate::models::check_example_size(batch.x, n, dim, !images, "this model")?;
-        let x1 = to_net(batch.x, images); // data, at t = 1
+        // Images live in [0, 1]; the path runs in [−1, 1], the scale of the unit noise it starts
+        // from, as diffusion's process does (Ho et al. 2020, §3.3).
+        let x1 = to_process_scale(batch.x, self.config.arch); // data, at t = 1
         let x0 = self.noise.normal_vec(n * dim); // noise, at t = 0
         let ts: Vec<f32> = (0..n).map(|_| self.noise.uniform() as f32).collect();
         let x_t = interpolate(&x0, &x1, &ts, dim);

@@ -43,6 +43,8 @@ pub(super) struct DrawingScore {
 pub(super) struct Shown {
     pub(super) report: OodReport,
     pub(super) grids: Vec<(ImageGrid, ImageGrid)>,
+    /// The histograms and ROC curves drawn, for the score shown (computed once, not per frame).
+    pub(super) curves: Option<super::ood_results::Curves>,
 }
 
 pub struct OodPanel {
@@ -158,7 +160,7 @@ impl OodPanel {
                         .enumerate()
                         .map(|(i, set)| extreme_grids(ctx, i, set))
                         .collect();
-                    self.shown = Some(Shown { report, grids });
+                    self.shown = Some(Shown { report, grids, curves: None });
                     self.error = None;
                     self.place_drawing();
                 }

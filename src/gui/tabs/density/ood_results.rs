@@ -5,7 +5,7 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
-use crate::eval::ood::{ExampleScore, SetScores};
+use crate::eval::ood::{ExampleScore, OodReport, SetScores};
 use crate::train::ImageBatch;
 
 use super::super::super::widgets::{ImageGrid, class_colour};
@@ -34,6 +34,48 @@ pub(super) fn extreme_grids(ctx: &egui::Context, i: usize, set: &SetScores) -> (
 
 fn fmt_auroc(a: Option<f64>) -> String {
     a.map_or("—".into(), |a| format!("{a:.3}"))
+}
+
+/// Each set's histogram (a step line, density per bin, every set on one axis) and each other
+/// set's ROC curve against the test images, for the raw or the corrected score.
+pub(super) struct Curves {
+    corrected: bool,
+    histograms: Vec<Vec<[f64; 2]>>,
+    rocs: Vec<Vec<[f64; 2]>>,
+}
+
+fn curves(report: &OodReport, corrected: bool) -> Curves {
+    let score = |s: &ExampleScore| if corrected { s.corrected_bits } else { s.nll_nats };
+    let sets: Vec<&SetScores> = std::iter::once(&report.inside).chain(&report.sets).collect();
+    let all = sets.iter().flat_map(|s| s.scores.iter().map(score)).filter(|v| v.is_finite());
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let histograms = if lo < hi {
+        let bin = (hi - lo) / BINS as f64;
+        sets.iter()
+            .map(|set| {
+                let mut counts = [0usize; BINS];
+                let values: Vec<f64> = set.scores.iter().map(score).filter(|v| v.is_finite()).collect();
+                for v in &values {
+                    counts[(((v - lo) / bin) as usize).min(BINS - 1)] += 1;
+                }
+                let total = values.len().max(1) as f64;
+                counts
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(b, &c)| {
+                        let y = c as f64 / (total * bin);
+                        [[lo + b as f64 * bin, y], [lo + (b + 1) as f64 * bin, y]]
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![Vec::new(); sets.len()]
+    };
+    let rocs = (0..report.sets.len())
+        .map(|i| report.roc(i, corrected).map(|points| points.iter().map(|p| [p.fpr, p.tpr]).collect()).unwrap_or_default())
+        .collect();
+    Curves { corrected, histograms, rocs }
 }
 
 pub(super) fn results_ui(ui: &mut egui::Ui, shown: &mut Shown, corrected: &mut bool, drawing: Option<&DrawingScore>) {
@@ -108,7 +150,10 @@ pub(super) fn results_ui(ui: &mut egui::Ui, shown: &mut Shown, corrected: &mut b
         ui.selectable_value(corrected, false, "raw −log p(x) (nats)");
         ui.selectable_value(corrected, true, "corrected −log₂ p(x) − L(x) (bits)");
     });
-    let score = |s: &ExampleScore| if *corrected { s.corrected_bits } else { s.nll_nats };
+    if shown.curves.as_ref().is_none_or(|c| c.corrected != *corrected) {
+        shown.curves = Some(curves(&shown.report, *corrected));
+    }
+    let Some(curves) = &shown.curves else { return };
     let width = ui.available_width().min(1100.0);
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
@@ -124,26 +169,8 @@ pub(super) fn results_ui(ui: &mut egui::Ui, shown: &mut Shown, corrected: &mut b
                 })
                 .allow_scroll(false)
                 .show(ui, |plot| {
-                    let all: Vec<f64> = sets.iter().flat_map(|s| s.scores.iter().map(score)).filter(|v| v.is_finite()).collect();
-                    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-                    if !(lo < hi) {
-                        return;
-                    }
-                    let bin = (hi - lo) / BINS as f64;
-                    for (i, set) in sets.iter().enumerate() {
-                        let mut counts = [0usize; BINS];
-                        let values: Vec<f64> = set.scores.iter().map(score).filter(|v| v.is_finite()).collect();
-                        for v in &values {
-                            counts[(((v - lo) / bin) as usize).min(BINS - 1)] += 1;
-                        }
-                        let total = values.len().max(1) as f64;
-                        let mut points = Vec::with_capacity(2 * BINS + 2);
-                        for (b, &c) in counts.iter().enumerate() {
-                            let (x0, x1, y) = (lo + b as f64 * bin, lo + (b + 1) as f64 * bin, c as f64 / (total * bin));
-                            points.push([x0, y]);
-                            points.push([x1, y]);
-                        }
-                        plot.line(Line::new(set.name.clone(), PlotPoints::from(points)).color(class_colour(i as u8)).width(1.5));
+                    for (i, (set, points)) in sets.iter().zip(&curves.histograms).enumerate() {
+                        plot.line(Line::new(set.name.clone(), PlotPoints::from(points.clone())).color(class_colour(i as u8)).width(1.5));
                     }
                     if let Some(d) = drawing {
                         let x = if *corrected { d.score.corrected_bits } else { d.score.nll_nats };
@@ -170,12 +197,8 @@ pub(super) fn results_ui(ui: &mut egui::Ui, shown: &mut Shown, corrected: &mut b
                             .style(LineStyle::dotted_dense())
                             .color(egui::Color32::GRAY),
                     );
-                    for (i, _) in report.sets.iter().enumerate() {
-                        let Ok(points) = report.roc(i, *corrected) else { continue };
-                        let line: Vec<[f64; 2]> = points.iter().map(|p| [p.fpr, p.tpr]).collect();
-                        plot.line(
-                            Line::new(report.sets[i].name.clone(), PlotPoints::from(line)).color(class_colour(i as u8 + 1)).width(1.5),
-                        );
+                    for (i, (set, line)) in report.sets.iter().zip(&curves.rocs).enumerate() {
+                        plot.line(Line::new(set.name.clone(), PlotPoints::from(line.clone())).color(class_colour(i as u8 + 1)).width(1.5));
                     }
                 });
         });
