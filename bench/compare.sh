@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every default model's CPU speed beside the same model in PyTorch, in one go, as one table:
 # genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
-# diffusion_reference.py, pixelcnn_reference.py, charlm_reference.py), same machine, same batch,
-# dtype and optimiser.
-# Usage: bench/compare.sh [vae|gan|diffusion|pixelcnn|charlm|others] [TORCH_THREADS]   (default: every family)
+# diffusion_reference.py, flow_matching_reference.py, pixelcnn_reference.py, charlm_reference.py,
+# dbn_reference.py, others_reference.py), same machine, same batch, dtype and optimiser.
+# Usage: bench/compare.sh [vae|gan|diffusion|flow_matching|pixelcnn|charlm|dbn|others] [TORCH_THREADS]
+# (default: every family)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genlab-target}"
@@ -11,7 +12,7 @@ family="${1:-all}"
 threads="${2:-$(nproc)}"
 cargo build --release --quiet
 genlab="$CARGO_TARGET_DIR/release/genlab"
-families=(vae gan diffusion pixelcnn charlm others)
+families=(vae gan diffusion flow_matching pixelcnn charlm dbn others)
 [[ "$family" != all ]] && families=("$family")
 ours=""
 theirs="{}"
@@ -22,7 +23,8 @@ for f in "${families[@]}"; do
       ours+="$("$genlab" --device cpu bench --family "$g" --steps 40 --json)"$'\n'
     done
   else
-    ours+="$("$genlab" --device cpu bench --family "$f" --steps 40 --json)"$'\n'
+    # The script's file names use _ where the family's name has - (flow_matching: flow-matching).
+    ours+="$("$genlab" --device cpu bench --family "${f//_/-}" --steps 40 --json)"$'\n'
   fi
   ref="$(python3 "bench/${f}_reference.py" --threads "$threads" --json | head -1)"
   theirs="$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' "$theirs" "$ref")"
@@ -43,10 +45,16 @@ table = [
     ("Diffusion UNet 28x28, C=32", "train_steps_per_sec", "unet_steps_per_s", "Diffusion UNet, batch 64: train steps/s", True),
     ("Diffusion UNet 28x28, C=32", "ddim50_seconds", "ddim50_seconds_64", "Diffusion UNet: DDIM-50 of 64 images, s", False),
     ("Diffusion MLP 2-D, 3x128", "train_steps_per_sec", "mlp2d_steps_per_s", "2-D diffusion, batch 256: train steps/s", True),
+    ("Flow matching UNet 28x28, C=32", "train_steps_per_sec", "fm_unet_steps_per_s", "Flow matching UNet, batch 64: train steps/s", True),
+    ("Flow matching UNet 28x28, C=32", "sample_ms_mean", "fm_unet_sample_ms_per_image", "Flow matching UNet: Euler-50 ms/image (64 a run)", False),
+    ("Flow matching MLP 2-D, 3x128", "train_steps_per_sec", "fm_mlp2d_steps_per_s", "2-D flow matching, batch 256: train steps/s", True),
     ("PixelCNN 28x28, 64 ch, 6 layers", "train_steps_per_sec", "pixelcnn_steps_per_s", "PixelCNN, batch 32: train steps/s", True),
     ("PixelCNN 28x28, 64 ch, 6 layers", "sample_ms_mean", "pixelcnn_sample_ms_per_image", "PixelCNN: sampling ms/image (16, pixel by pixel)", False),
     ("Char transformer 3x128, T=64", "tokens_per_sec", "charlm_tokens_per_s", "Character model, batch 32x64: train tokens/s", True),
     ("Char transformer 3x128, T=64", "chars_per_sec", "charlm_sample_chars_per_s", "Character model: sampled characters/s", True),
+    ("DBN 784-500-500, layer 1, PCD-1", "train_steps_per_sec", "dbn_layer1_steps_per_s", "DBN 784-500-500, batch 64: layer 1 train steps/s", True),
+    ("DBN 784-500-500, layer 2, PCD-1", "train_steps_per_sec", "dbn_layer2_steps_per_s", "DBN 784-500-500, batch 64: layer 2 train steps/s", True),
+    ("DBN 784-500-500, layer 2, PCD-1", "sample_ms_mean", "dbn_sample_ms_per_image", "DBN: sampling ms/image (500 Gibbs steps + down pass)", False),
     ("Autoencoder MLP 784-400-2", "train_steps_per_sec", "ae_mlp_steps_per_s", "Autoencoder MLP, batch 128: train steps/s", True),
     ("RealNVP 2-D, 8 couplings", "train_steps_per_sec", "realnvp2d_steps_per_s", "RealNVP 2-D, batch 256: train steps/s", True),
     ("RBM 784x128, PCD-1", "train_steps_per_sec", "rbm_steps_per_s", "RBM 784x128, batch 64: train steps/s (PyTorch: CD-1)", True),

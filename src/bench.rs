@@ -144,6 +144,15 @@ pub fn random_images(n: usize) -> ImageSet {
     }
 }
 
+/// A batch of `batch` random examples for a model of `dim` inputs (uniform in [0, 1), from seed
+/// 1), labels 0-9 in turn, and their dims: `[2]` for points, `[1, height, width]` for images.
+pub fn random_batch(batch: usize, dim: usize, height: usize, width: usize) -> (Vec<f32>, Vec<u8>, Vec<usize>) {
+    let mut rng = Rng::new(1);
+    let x = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
+    let labels = (0..batch).map(|i| (i % 10) as u8).collect();
+    (x, labels, if dim == 2 { vec![2] } else { vec![1, height, width] })
+}
+
 /// A model timed by `time_model`: its row's name and how it is fed and sampled.
 pub struct Case {
     /// The row's name (bench/compare.sh looks rows up by it).

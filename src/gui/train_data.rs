@@ -34,6 +34,14 @@ fn describe(dataset: DatasetId, text: Option<&Path>, data_dir: Option<&Path>) ->
     }
 }
 
+/// The images of `data`, for a tab that trains on images only.
+pub fn train_images(data: &TrainData) -> Result<&ImageData, String> {
+    match data {
+        TrainData::Images(images) => Ok(images),
+        _ => Err("this tab trains on images".into()),
+    }
+}
+
 /// The first `n` training points of 2-D data (none for images).
 pub fn shown_points(data: &TrainData, n: usize) -> Vec<[f32; 2]> {
     match data {

@@ -95,19 +95,25 @@ pub fn evaluate_likelihood(
         .into_iter()
         .zip(values)
         .map(|((name, exact), ll)| {
-            let count = ll.len() as f64;
-            let mean = ll.iter().sum::<f64>() / count;
-            let var = ll.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0).max(1.0);
+            let (mean, std_error) = mean_and_std_error(&ll);
             LikelihoodSummary {
                 name,
                 exact,
                 nll_nats: -mean,
                 bits_per_dim: -mean / (d as f64 * std::f64::consts::LN_2),
-                std_error: (var / count).sqrt(),
+                std_error,
                 examples: ll.len(),
             }
         })
         .collect())
+}
+
+/// The mean of `values` and its standard error (the sample standard deviation over √n).
+fn mean_and_std_error(values: &[f64]) -> (f64, f64) {
+    let count = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / count;
+    let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0).max(1.0);
+    (mean, (var / count).sqrt())
 }
 
 /// Test-set likelihood of a text model: the test tokens cut into up to `max_windows`
@@ -137,15 +143,13 @@ pub fn evaluate_text_likelihood(
         name = (first.name, first.exact);
         per_char.extend(first.per_example.into_iter().map(|ll| ll / step as f64));
     }
-    let count = per_char.len() as f64;
-    let mean = per_char.iter().sum::<f64>() / count;
-    let var = per_char.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0).max(1.0);
+    let (mean, std_error) = mean_and_std_error(&per_char);
     Ok(vec![LikelihoodSummary {
         name: name.0.replace("per window", "per character"),
         exact: name.1,
         nll_nats: -mean,
         bits_per_dim: -mean / std::f64::consts::LN_2,
-        std_error: (var / count).sqrt(),
+        std_error,
         examples: per_char.len() * step,
     }])
 }

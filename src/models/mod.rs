@@ -14,6 +14,7 @@ pub mod flow_matching;
 pub mod gan;
 pub mod gmmn;
 pub mod one_hot;
+pub mod one_network;
 pub mod pixelcnn;
 pub mod points;
 pub mod rbm;
@@ -177,6 +178,17 @@ pub fn check_example_size(x: &[f32], n: usize, dim: usize, points: bool, model: 
         ));
     }
     Ok(())
+}
+
+/// Checks an inpainting mask, one flag a pixel (true = hidden), against images of `width` ×
+/// `height` (`model` names the model in the sentence: "this PixelCNN"). Whether there is
+/// anything to fill: false for no images or no hidden pixel, when the images stay as given.
+pub fn check_mask(hidden: &[bool], n: usize, width: usize, height: usize, model: &str) -> Result<bool, String> {
+    let d = width * height;
+    if hidden.len() != d {
+        return Err(format!("the mask covers {} pixels but {model}'s images have {width}×{height} = {d}", hidden.len()));
+    }
+    Ok(n > 0 && hidden.contains(&true))
 }
 
 /// A step size: finite, above 0 and at most `max`.

@@ -49,6 +49,29 @@ impl DataShape {
         }
     }
 
+    /// The configuration `entry` starts from for this data: `points(classes)` for 2-D points,
+    /// `images(width, height, classes)` for images, or the message that it does not train on text.
+    pub fn base<C>(
+        &self,
+        entry: &FamilyEntry,
+        points: impl FnOnce(usize) -> C,
+        images: impl FnOnce(usize, usize, usize) -> C,
+    ) -> Result<C, String> {
+        match *self {
+            DataShape::Points { classes } => Ok(points(classes)),
+            DataShape::Images { width, height, classes } => Ok(images(width, height, classes)),
+            DataShape::Text { .. } => Err(wrong_data(entry, self)),
+        }
+    }
+
+    /// The images' width, height and classes, or the message that `entry` trains on images only.
+    pub fn images(&self, entry: &FamilyEntry) -> Result<(usize, usize, usize), String> {
+        match *self {
+            DataShape::Images { width, height, classes } => Ok((width, height, classes)),
+            _ => Err(wrong_data(entry, self)),
+        }
+    }
+
     pub fn kind(&self) -> DataKind {
         match self {
             DataShape::Images { .. } => DataKind::Images,

@@ -292,7 +292,12 @@ impl<M: Clone> KnownGood<M> {
 /// Adam with PyTorch's ε (burn's default is 1e-5), so numbers compare with the PyTorch twins
 /// in bench/.
 pub fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
+    adam_with_beta1(0.9)
+}
+
+/// `adam` with momentum β1 = `beta1` (0.9 there: PyTorch's and burn's default; the GAN's knob).
+pub fn adam_with_beta1(beta1: f64) -> ModuleOptimizer {
+    AdamConfig::new().with_beta_1(beta1 as f32).with_epsilon(1e-8).init()
 }
 
 /// What a family with one network trained by Adam keeps of it: the network, its optimiser

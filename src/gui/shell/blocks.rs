@@ -1,6 +1,8 @@
 //! The blocks of a family tab's side panel that are the same for every family — the data,
-//! training, the seed, files, the model's description, on-demand measures — and the messages
-//! over its views. The tab calls them in its own order, with its own settings in between.
+//! training, the model's settings and the seed, files, the model's description, on-demand
+//! measures — and the messages over its views. The tab calls them in its own order, with its
+//! own settings in between. Files, the description, the run's own block and Measure each start
+//! with a separator of their own.
 
 use eframe::egui;
 
@@ -96,9 +98,18 @@ impl RunShell {
         ui.add(egui::DragValue::new(&mut self.seed).prefix("seed: "));
     }
 
-    /// "Files": save the run as a checkpoint, load one of this family (once the run for its
-    /// data is going), export the samples where the tab offers it.
+    /// "Model (applied on Reset)": the family's `settings` for the next run, then the seed of
+    /// its initial weights.
+    pub fn model_settings_ui(&mut self, ui: &mut egui::Ui, settings: impl FnOnce(&mut egui::Ui)) {
+        ui.strong("Model (applied on Reset)");
+        settings(ui);
+        self.seed_ui(ui);
+    }
+
+    /// A separator and "Files": save the run as a checkpoint, load one of this family (once
+    /// the run for its data is going), export the samples where the tab offers it.
     pub fn files_ui(&mut self, ui: &mut egui::Ui) {
+        ui.separator();
         ui.strong("Files");
         let ctx = ui.ctx().clone();
         let (ready, free) = (self.session.is_some(), self.dialog.is_none());
@@ -121,6 +132,15 @@ impl RunShell {
         if let Some(session) = &self.session {
             ui.separator();
             ui.weak(format!("{}\n{} parameters", session.description, session.num_params));
+        }
+    }
+
+    /// A separator and the family's own `block` about the run (its test likelihood), once
+    /// there is a run.
+    pub fn run_block_ui(&self, ui: &mut egui::Ui, block: impl FnOnce(&mut egui::Ui, &Session)) {
+        if let Some(session) = &self.session {
+            ui.separator();
+            block(ui, session);
         }
     }
 

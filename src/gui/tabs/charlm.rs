@@ -257,21 +257,17 @@ impl FamilyTab for CharLmTab {
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
         ui.separator();
 
-        ui.strong("Model (applied on Reset)");
-        ui.add(egui::Slider::new(&mut self.config.layers, 1..=6).text("layers"));
-        ui.add(egui::Slider::new(&mut self.config.heads, 1..=8).text("heads"));
-        ui.add(egui::Slider::new(&mut self.config.d_model, 32..=256).step_by(32.0).text("d_model"));
-        ui.add(egui::Slider::new(&mut self.config.block_size, 8..=256).logarithmic(true).text("context"));
-        if self.config.d_model % self.config.heads != 0 {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "d_model must be a multiple of the heads");
-        }
-        shell.seed_ui(ui);
-        ui.separator();
+        shell.model_settings_ui(ui, |ui| {
+            ui.add(egui::Slider::new(&mut self.config.layers, 1..=6).text("layers"));
+            ui.add(egui::Slider::new(&mut self.config.heads, 1..=8).text("heads"));
+            ui.add(egui::Slider::new(&mut self.config.d_model, 32..=256).step_by(32.0).text("d_model"));
+            ui.add(egui::Slider::new(&mut self.config.block_size, 8..=256).logarithmic(true).text("context"));
+            if self.config.d_model % self.config.heads != 0 {
+                ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "d_model must be a multiple of the heads");
+            }
+        });
         shell.files_ui(ui);
-        if let Some(session) = &shell.session {
-            ui.separator();
-            Self::likelihood_ui(ui, session);
-        }
+        shell.run_block_ui(ui, Self::likelihood_ui);
         shell.description_ui(ui);
     }
 

@@ -18,6 +18,7 @@ use crate::views::stack::{LayerState, LayerStatus, StackPicture, next_layer, sta
 
 use super::super::session::Session;
 use super::super::shell::{Every, FamilyTab, NewRun, Refresh, RunShell, RunTab};
+use super::super::train_data::train_images;
 use super::super::widgets::ImageGrid;
 
 /// Units shown per layer.
@@ -128,20 +129,10 @@ impl DbnTab {
              weights to them, a column of W1·W2 (W1·W2·W3 for layer 3) reshaped to 28×28. That is a linear picture: the \
              sigmoids between the layers are left out. A waiting layer still shows its random start.",
         );
-        if self.filters.is_empty() {
-            ui.weak("filters appear after the first picture");
-            return;
-        }
-        let n = self.filters.len();
-        ui.columns(n, |cols| {
-            for (l, (col, grid)) in cols.iter_mut().zip(&self.filters).enumerate() {
-                col.label(match l {
-                    0 => "layer 1: W1".to_string(),
-                    1 => "layer 2: W1·W2".to_string(),
-                    _ => format!("layer {}: W1·…·W{}", l + 1, l + 1),
-                });
-                grid.ui(col, (width / n as f32 - 16.0).min(300.0), "");
-            }
+        grids_ui(ui, &self.filters, width, 300.0, "filters appear after the first picture", |l| match l {
+            0 => "layer 1: W1".to_string(),
+            1 => "layer 2: W1·W2".to_string(),
+            _ => format!("layer {}: W1·…·W{}", l + 1, l + 1),
         });
     }
 
@@ -165,18 +156,27 @@ impl DbnTab {
             }
             ui.weak(format!("seed {}", self.samples_seed));
         });
-        if self.samples.is_empty() {
-            ui.weak("samples appear once the first layer has trained a little");
-            return;
-        }
-        let n = self.samples.len();
-        ui.columns(n, |cols| {
-            for (depth, (col, grid)) in cols.iter_mut().zip(&self.samples).enumerate() {
-                col.label(if depth == 0 { "layer 1 alone".to_string() } else { format!("layers 1-{}", depth + 1) });
-                grid.ui(col, (width / n as f32 - 16.0).min(260.0), "");
-            }
+        let empty = "samples appear once the first layer has trained a little";
+        grids_ui(ui, &self.samples, width, 260.0, empty, |depth| {
+            if depth == 0 { "layer 1 alone".to_string() } else { format!("layers 1-{}", depth + 1) }
         });
     }
+}
+
+/// `grids` side by side in `width`, each under its `label` and at most `max` wide; `empty`
+/// while there are none.
+fn grids_ui(ui: &mut egui::Ui, grids: &[ImageGrid], width: f32, max: f32, empty: &str, label: impl Fn(usize) -> String) {
+    if grids.is_empty() {
+        ui.weak(empty);
+        return;
+    }
+    let n = grids.len();
+    ui.columns(n, |cols| {
+        for (i, (col, grid)) in cols.iter_mut().zip(grids).enumerate() {
+            col.label(label(i));
+            grid.ui(col, (width / n as f32 - 16.0).min(max), "");
+        }
+    });
 }
 
 /// `grids` made `n` long, new ones named `name-0`, `name-1`, … (texture names must differ).
@@ -191,7 +191,7 @@ impl FamilyTab for DbnTab {
     const SIDE_WIDTH: f32 = 290.0;
 
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
-        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        let images = train_images(&data)?;
         self.config.width = images.train.width;
         self.config.height = images.train.height;
         let model = DbnFamily::new(self.config.clone(), device, seed)?;
@@ -256,22 +256,21 @@ impl FamilyTab for DbnTab {
             },
         );
         ui.separator();
-        ui.strong("Model (applied on Reset)");
-        let mut rbms = self.config.hidden.len();
-        if ui.add(egui::Slider::new(&mut rbms, MIN_RBMS..=MAX_RBMS).text("layers (RBMs)")).changed() {
-            let last = self.config.hidden.last().copied().unwrap_or(500);
-            self.config.hidden.resize(rbms, last);
-        }
-        for (l, width) in self.config.hidden.iter_mut().enumerate() {
-            ui.add(egui::Slider::new(width, 16..=1000).logarithmic(true).text(format!("layer {} units", l + 1)));
-        }
-        ui.add(egui::Slider::new(&mut self.config.steps_per_layer, 100..=20_000).logarithmic(true).text("updates per layer"))
-            .on_hover_text("each layer's turn; also a live knob above while training");
-        ui.checkbox(&mut self.config.persistent, "persistent chains (PCD)")
-            .on_hover_text("Tieleman 2008: each layer's negative chains continue from one update to the next");
-        shell.seed_ui(ui);
+        shell.model_settings_ui(ui, |ui| {
+            let mut rbms = self.config.hidden.len();
+            if ui.add(egui::Slider::new(&mut rbms, MIN_RBMS..=MAX_RBMS).text("layers (RBMs)")).changed() {
+                let last = self.config.hidden.last().copied().unwrap_or(500);
+                self.config.hidden.resize(rbms, last);
+            }
+            for (l, width) in self.config.hidden.iter_mut().enumerate() {
+                ui.add(egui::Slider::new(width, 16..=1000).logarithmic(true).text(format!("layer {} units", l + 1)));
+            }
+            ui.add(egui::Slider::new(&mut self.config.steps_per_layer, 100..=20_000).logarithmic(true).text("updates per layer"))
+                .on_hover_text("each layer's turn; also a live knob above while training");
+            ui.checkbox(&mut self.config.persistent, "persistent chains (PCD)")
+                .on_hover_text("Tieleman 2008: each layer's negative chains continue from one update to the next");
+        });
         shell.description_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
     }
 

@@ -162,13 +162,11 @@ impl FamilyTab for FlowTab {
         }
         ui.separator();
         shell.training_ui(ui, "one optimisation step", "a fresh flow (the identity map)", 512);
-        if let Some(session) = shell.session.as_ref().filter(|_| self.plane.is_none()) {
-            ui.separator();
-            Self::likelihood_ui(ui, session);
+        if self.plane.is_none() {
+            shell.run_block_ui(ui, Self::likelihood_ui);
         }
         shell.description_ui(ui);
         shell.seed_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
     }
 

@@ -5,33 +5,29 @@
 
 use burn::tensor::Device;
 use eframe::egui;
-use egui_plot::{Arrows, Bar, BarChart, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, Plot};
 
 use crate::data::{DatasetId, ToyKind};
 use crate::models::flow_matching::{FlowMatchingConfig, FlowMatchingFamily};
 use crate::train::{Command, Samples, TrainData};
-use crate::views::denoising::{LossByT, Trajectory, TrajectoryRun, trajectory};
+use crate::views::denoising::{LossByT, TrajectoryRun, trajectory};
 
-use super::super::knobs::shown_value;
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::train_data::shown_points;
-use super::super::widgets::{ImageGrid, LossPlot, StepScrubber};
+use super::super::widgets::samples_plot::SAMPLE_COLOUR;
+use super::super::widgets::{LossPlot, PlaneArrows, TrajectoryView, TrajectoryWords, samples_plot_ui};
 
 /// Real points drawn on the plots.
 const SHOWN_REAL: usize = 800;
 /// Samples in each preview: points on the plane, or images (each a whole ODE run).
 const PREVIEW_POINTS: usize = 1000;
 const PREVIEW_IMAGES: usize = 16;
-/// Samples kept per step in a step-through, and the points whose paths are drawn.
+/// Samples kept per step in a step-through.
 const TRAJECTORY_POINTS: usize = 600;
 const TRAJECTORY_IMAGES: usize = 16;
-const TRACED: usize = 60;
 /// The step-through's plane shows at least [−PLANE_EXTENT, PLANE_EXTENT]².
 const PLANE_EXTENT: f64 = 3.0;
-
-const REAL_COLOUR: egui::Color32 = egui::Color32::from_rgb(90, 200, 130);
-const SAMPLE_COLOUR: egui::Color32 = egui::Color32::from_rgb(242, 142, 43);
 
 const VERSUS_DIFFUSION: &str = "Diffusion adds noise to data in many small random steps and trains a network to predict \
 that noise; sampling undoes the steps one by one along a noise schedule. Flow matching has no schedule. Take a noise point \
@@ -43,14 +39,14 @@ to the data, while in the diffusion tab x_0 is the clean sample and t counts dow
 diffusion's deterministic DDIM sampler follows an ODE too, only along curved paths. Flow matching asks for straight \
 ones, which is why fairly few solver steps already land near the data.";
 
-fn plot_points(points: &[[f32; 2]]) -> PlotPoints<'static> {
-    points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect::<Vec<[f64; 2]>>().into()
-}
-
 /// The view's t (thousandths) as a person reads it.
 fn shown_t(t: usize) -> String {
     format!("t = {:.3}", t as f64 / 1000.0)
 }
+
+/// How the step-through names a flow-matching run's parts.
+const WORDS: TrajectoryWords =
+    TrajectoryWords { steps: "solver steps", t: shown_t, result: "result (t = 1)", second: "where each is heading" };
 
 pub struct FlowMatchingTab {
     /// Settings the next Reset builds with.
@@ -61,16 +57,11 @@ pub struct FlowMatchingTab {
     images: bool,
     /// The latest sampled points (2-D).
     samples: Option<Vec<[f32; 2]>>,
-    /// The step-through shown, and the training step it was drawn at.
-    run: Option<(u64, Trajectory)>,
+    /// The step-through shown, scrubbed step by step, and the seed of the next one.
+    view: TrajectoryView,
     seed: u64,
     /// A step-through was asked for when the run had shown this many errors, and has not come.
     waiting: Option<u64>,
-    scrubber: StepScrubber,
-    /// The step the image grids hold (uploaded only when the scrubber moves).
-    shown_position: Option<usize>,
-    x_t_grid: ImageGrid,
-    heading_grid: ImageGrid,
 }
 
 impl FlowMatchingTab {
@@ -83,23 +74,17 @@ impl FlowMatchingTab {
             real: Vec::new(),
             images: false,
             samples: None,
-            run: None,
+            view: TrajectoryView::new("flow-matching-x_t", "flow-matching-heading"),
             seed: 7,
             waiting: None,
-            scrubber: StepScrubber::default(),
-            shown_position: None,
-            x_t_grid: ImageGrid::new("flow-matching-x_t"),
-            heading_grid: ImageGrid::new("flow-matching-heading"),
         };
         RunTab::new(shell, tab)
     }
 
     /// Forgets the step-through shown (the model that drew it is gone).
     fn clear_run(&mut self) {
-        self.run = None;
+        self.view.clear();
         self.waiting = None;
-        self.scrubber.rewind();
-        self.shown_position = None;
     }
 
     /// The loss over steps beside the loss by time t.
@@ -131,24 +116,6 @@ impl FlowMatchingTab {
         });
     }
 
-    /// The latest samples: over the data on the plane (2-D), or as a grid of images.
-    fn samples_ui(&self, ui: &mut egui::Ui, session: &Session) {
-        let steps = shown_value(&session.knobs, "sample_steps").unwrap_or_default();
-        let solver = shown_value(&session.knobs, "solver").unwrap_or_default();
-        ui.strong(format!("Samples ({solver}, {steps} steps), refreshed while training"));
-        if self.images {
-            session.samples.ui(ui, 260.0, "the first samples come once the model has trained a little");
-            return;
-        }
-        Plot::new("flow-matching-samples").allow_scroll(false).height(260.0).width(260.0).data_aspect(1.0).legend(Legend::default()).show(
-            ui,
-            |p| {
-                p.points(Points::new("real", plot_points(&self.real)).color(REAL_COLOUR).radius(1.5));
-                p.points(Points::new("samples", plot_points(self.samples.as_deref().unwrap_or_default())).color(SAMPLE_COLOUR).radius(1.5));
-            },
-        );
-    }
-
     /// One sampling run with every solver step kept, scrubbed step by step.
     fn step_through_ui(&mut self, ui: &mut egui::Ui, session: &Session) {
         ui.strong("From noise to data, step by step");
@@ -172,85 +139,18 @@ impl FlowMatchingTab {
                 ui.label("sampling (between training steps)…");
             });
         }
-        let Some((step, trajectory)) = &self.run else { return };
-        let len = trajectory.steps.len() + 1;
-        let ts: Vec<usize> = trajectory.steps.iter().map(|s| s.t).collect();
-        ui.weak(format!("drawn at training step {step}, {} solver steps", ts.len()));
-        self.scrubber.ui(ui, len, &|i| match ts.get(i) {
-            Some(&t) => shown_t(t),
-            None => "result (t = 1)".to_string(),
+        let Some(plane) = self.view.ui(ui, &WORDS) else { return };
+        let Samples::Points(heads) = plane.second else { return };
+        // Arrows from the traced samples to where each is heading (none at the result).
+        let traced = plane.traced().min(heads.len());
+        let arrows = plane.t.map(|_| PlaneArrows {
+            name: "heading",
+            colour: egui::Color32::from_gray(150),
+            origins: plane.points[..traced].to_vec(),
+            tips: heads[..traced].to_vec(),
         });
-        let position = self.scrubber.position.min(len - 1);
-        let (x_t, heading, t) = match trajectory.steps.get(position) {
-            Some(s) => (&s.x_t, &s.x0, Some(s.t)),
-            None => (&trajectory.result, &trajectory.result, None),
-        };
-        match (x_t, heading) {
-            (Samples::Images(a), Samples::Images(b)) => {
-                if self.shown_position != Some(position) {
-                    self.x_t_grid.set(ui.ctx(), a.clone(), 4);
-                    self.heading_grid.set(ui.ctx(), b.clone(), 4);
-                    self.shown_position = Some(position);
-                }
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.label(t.map_or("the samples".to_string(), |t| format!("x_t at {}", shown_t(t))));
-                        self.x_t_grid.ui(ui, 240.0, "");
-                    });
-                    ui.vertical(|ui| {
-                        ui.label("where each is heading");
-                        self.heading_grid.ui(ui, 240.0, "");
-                    });
-                });
-            }
-            (Samples::Points(points), Samples::Points(heads)) => {
-                // The paths of the first TRACED samples up to this step, and arrows from each to
-                // where it is heading (none at the result).
-                let paths: Vec<Vec<[f64; 2]>> = (0..TRACED.min(points.len()))
-                    .map(|i| {
-                        trajectory.steps[..position.min(trajectory.steps.len())]
-                            .iter()
-                            .filter_map(|s| match &s.x_t {
-                                Samples::Points(p) => p.get(i).map(|q| [q[0] as f64, q[1] as f64]),
-                                Samples::Images(_) | Samples::Text(_) => None,
-                            })
-                            .chain(points.get(i).map(|q| [q[0] as f64, q[1] as f64]))
-                            .collect()
-                    })
-                    .collect();
-                let traced = TRACED.min(points.len()).min(heads.len());
-                let arrows = t.map(|_| (points[..traced].to_vec(), heads[..traced].to_vec()));
-                ui.weak("Green: the data. Orange: the samples at this t; lines: where 60 of them came from; arrows: where those head.");
-                Plot::new("flow-matching-steps")
-                    .allow_scroll(false)
-                    .height(420.0)
-                    .width(420.0)
-                    .data_aspect(1.0)
-                    .include_x(-PLANE_EXTENT)
-                    .include_x(PLANE_EXTENT)
-                    .include_y(-PLANE_EXTENT)
-                    .include_y(PLANE_EXTENT)
-                    .show(ui, |p| {
-                        p.points(Points::new("data", plot_points(&self.real)).color(REAL_COLOUR).radius(1.2));
-                        for (i, path) in paths.into_iter().enumerate() {
-                            p.line(
-                                Line::new(format!("path {i}"), PlotPoints::from(path))
-                                    .color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 150))
-                                    .width(1.2),
-                            );
-                        }
-                        if let Some((origins, tips)) = arrows {
-                            p.arrows(
-                                Arrows::new("heading", plot_points(&origins), plot_points(&tips))
-                                    .color(egui::Color32::from_gray(150))
-                                    .tip_length(4.0),
-                            );
-                        }
-                        p.points(Points::new("samples", plot_points(points)).color(SAMPLE_COLOUR).radius(1.8));
-                    });
-            }
-            _ => {}
-        }
+        ui.weak("Green: the data. Orange: the samples at this t; lines: where 60 of them came from; arrows: where those head.");
+        plane.ui(ui, "flow-matching-steps", PLANE_EXTENT, &self.real, None, arrows);
     }
 }
 
@@ -302,7 +202,7 @@ impl FamilyTab for FlowMatchingTab {
         }
         if let Some(TrajectoryRun { step, trajectory }) = session.take::<TrajectoryRun>() {
             self.clear_run();
-            self.run = Some((step, trajectory));
+            self.view.set(step, trajectory);
         }
         // A step-through that failed said so in the run's messages: stop waiting for it.
         if self.waiting.is_some_and(|errors| session.errors > errors) {
@@ -325,16 +225,16 @@ impl FamilyTab for FlowMatchingTab {
         // The knobs: the learning rate, the ODE solver and its number of steps (all live).
         shell.training_ui(ui, "one training step", "a fresh velocity network with the settings below", 1024);
         ui.separator();
-        ui.strong("Model (applied on Reset)");
-        if shell.dataset().toy().is_some() {
-            ui.add(egui::Slider::new(&mut self.hidden, 16..=512).logarithmic(true).text("hidden width"));
-        } else {
-            ui.add(egui::Slider::new(&mut self.channels, 8..=64).step_by(8.0).text("UNet width C"))
-                .on_hover_text("levels of C, 2C and 4C channels: the diffusion tab's UNet");
-        }
-        shell.seed_ui(ui);
+        let toy = shell.dataset().toy().is_some();
+        shell.model_settings_ui(ui, |ui| {
+            if toy {
+                ui.add(egui::Slider::new(&mut self.hidden, 16..=512).logarithmic(true).text("hidden width"));
+            } else {
+                ui.add(egui::Slider::new(&mut self.channels, 8..=64).step_by(8.0).text("UNet width C"))
+                    .on_hover_text("levels of C, 2C and 4C channels: the diffusion tab's UNet");
+            }
+        });
         shell.description_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
         shell.measure_ui(ui);
     }
@@ -346,7 +246,8 @@ impl FamilyTab for FlowMatchingTab {
         let Some(session) = &shell.session else { return };
         Self::losses_ui(ui, session, &mut shell.plot);
         ui.separator();
-        self.samples_ui(ui, session);
+        let points = (!self.images).then_some((self.real.as_slice(), self.samples.as_deref()));
+        samples_plot_ui(ui, "flow-matching-samples", &session.knobs, "solver", &session.samples, points);
         ui.separator();
         self.step_through_ui(ui, session);
     }

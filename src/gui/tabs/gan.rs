@@ -342,17 +342,16 @@ impl FamilyTab for GanTab {
         Self::objective_help_ui(ui, shell.session.as_ref());
         ui.separator();
 
-        ui.strong("Model (applied on Reset)");
-        if lab {
-            ui.add(egui::Slider::new(&mut self.latent_dim_2d, 1..=16).text("latent dim"));
-            ui.add(egui::Slider::new(&mut self.hidden, 16..=512).logarithmic(true).text("hidden width"));
-        } else {
-            ui.add(egui::Slider::new(&mut self.latent_dim_images, 1..=128).logarithmic(true).text("latent dim"));
-            ui.checkbox(&mut self.conditional, "class-conditional (pick the digit)");
-        }
-        shell.seed_ui(ui);
+        shell.model_settings_ui(ui, |ui| {
+            if lab {
+                ui.add(egui::Slider::new(&mut self.latent_dim_2d, 1..=16).text("latent dim"));
+                ui.add(egui::Slider::new(&mut self.hidden, 16..=512).logarithmic(true).text("hidden width"));
+            } else {
+                ui.add(egui::Slider::new(&mut self.latent_dim_images, 1..=128).logarithmic(true).text("latent dim"));
+                ui.checkbox(&mut self.conditional, "class-conditional (pick the digit)");
+            }
+        });
         shell.description_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
         shell.measure_ui(ui);
     }

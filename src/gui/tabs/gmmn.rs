@@ -92,7 +92,6 @@ impl FamilyTab for GmmnTab {
         shell.training_ui(ui, "one optimisation step", "a fresh generator", 512);
         shell.description_ui(ui);
         shell.seed_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
     }
 

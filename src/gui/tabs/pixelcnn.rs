@@ -15,6 +15,7 @@ use crate::views::pixels::{PixelsFilled, fill_pixels};
 
 use super::super::session::Session;
 use super::super::shell::{Every, FamilyTab, NewRun, RunShell, RunTab};
+use super::super::train_data::train_images;
 use super::super::widgets::pixel_canvas::{PixelCanvas, heat_colour};
 
 /// Test images the live likelihood is measured on while training.
@@ -215,7 +216,7 @@ impl FamilyTab for PixelCnnTab {
     const UNTIL_TRAINED: Option<&'static str> = Some("Press Start to train. Until then every pixel is a coin flip.");
 
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
-        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        let images = train_images(&data)?;
         self.config.num_classes = images.num_classes();
         self.config.width = images.train.width;
         self.config.height = images.train.height;
@@ -274,17 +275,13 @@ impl FamilyTab for PixelCnnTab {
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 256);
         ui.separator();
 
-        ui.strong("Model (applied on Reset)");
-        ui.add(egui::Slider::new(&mut self.config.channels, 8..=128).logarithmic(true).text("channels"));
-        ui.add(egui::Slider::new(&mut self.config.layers, 0..=12).text("mask-B layers"));
-        ui.checkbox(&mut self.config.conditional, "class-conditional");
-        shell.seed_ui(ui);
-        ui.separator();
+        shell.model_settings_ui(ui, |ui| {
+            ui.add(egui::Slider::new(&mut self.config.channels, 8..=128).logarithmic(true).text("channels"));
+            ui.add(egui::Slider::new(&mut self.config.layers, 0..=12).text("mask-B layers"));
+            ui.checkbox(&mut self.config.conditional, "class-conditional");
+        });
         shell.files_ui(ui);
-        if let Some(session) = &shell.session {
-            ui.separator();
-            Self::likelihood_ui(ui, session);
-        }
+        shell.run_block_ui(ui, Self::likelihood_ui);
         shell.description_ui(ui);
     }
 

@@ -13,6 +13,7 @@ use crate::views::gibbs::{GibbsPicture, gibbs_picture};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::train_data::train_images;
 use super::super::widgets::ImageGrid;
 
 const FILTERS: usize = 64;
@@ -72,7 +73,7 @@ impl FamilyTab for RbmTab {
     const SIDE_WIDTH: f32 = 280.0;
 
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
-        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        let images = train_images(&data)?;
         self.config.width = images.train.width;
         self.config.height = images.train.height;
         let model = RbmFamily::new(self.config.clone(), device, seed)?;
@@ -132,13 +133,12 @@ impl FamilyTab for RbmTab {
         ui.separator();
         shell.training_ui(ui, "one CD update", "a fresh model with the settings below", 512);
         ui.separator();
-        ui.strong("Model (applied on Reset)");
-        ui.add(egui::Slider::new(&mut self.config.hidden, 16..=512).logarithmic(true).text("hidden units"));
-        ui.checkbox(&mut self.config.persistent, "persistent chains (PCD)")
-            .on_hover_text("Tieleman 2008: the negative chains continue from one update to the next instead of restarting at the data");
-        shell.seed_ui(ui);
+        shell.model_settings_ui(ui, |ui| {
+            ui.add(egui::Slider::new(&mut self.config.hidden, 16..=512).logarithmic(true).text("hidden units"));
+            ui.checkbox(&mut self.config.persistent, "persistent chains (PCD)")
+                .on_hover_text("Tieleman 2008: the negative chains continue from one update to the next instead of restarting at the data");
+        });
         shell.description_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
     }
 

@@ -15,6 +15,7 @@ use crate::views::likelihood::{Likelihoods, likelihood};
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
+use super::super::train_data::train_images;
 use super::super::widgets::drawing_pad::shared_drawing;
 use super::super::widgets::latent_map::Projection;
 use super::super::widgets::{ImageGrid, LatentMap, class_colour};
@@ -110,7 +111,7 @@ impl FamilyTab for VaeTab {
     const UNTIL_TRAINED: Option<&'static str> = Some("Press Start to train. The samples below come from the untrained decoder: noise.");
 
     fn build(&mut self, data: TrainData, _dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String> {
-        let TrainData::Images(images) = &data else { return Err("this tab trains on images".into()) };
+        let images = train_images(&data)?;
         self.config.num_classes = images.num_classes();
         self.config.width = images.train.width;
         self.config.height = images.train.height;
@@ -202,29 +203,27 @@ impl FamilyTab for VaeTab {
         shell.training_ui(ui, "one optimisation step", "a fresh model with the settings below", 512);
         ui.separator();
 
-        ui.strong("Model (applied on Reset)");
-        ui.horizontal(|ui| {
-            ui.radio_value(&mut self.config.arch, VaeArch::Mlp, "MLP");
-            ui.radio_value(&mut self.config.arch, VaeArch::Conv, "Conv");
-        });
-        ui.add(egui::Slider::new(&mut self.config.latent_dim, 2..=64).text("latent dim"));
-        ui.add(egui::Slider::new(&mut self.config.hidden, 32..=1024).logarithmic(true).text("hidden width"));
-        egui::ComboBox::from_label("decoder")
-            .selected_text(match self.config.likelihood {
-                Likelihood::Bernoulli => "Bernoulli",
-                Likelihood::Gaussian => "Gaussian",
-            })
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.config.likelihood, Likelihood::Bernoulli, "Bernoulli");
-                ui.selectable_value(&mut self.config.likelihood, Likelihood::Gaussian, "Gaussian");
+        shell.model_settings_ui(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut self.config.arch, VaeArch::Mlp, "MLP");
+                ui.radio_value(&mut self.config.arch, VaeArch::Conv, "Conv");
             });
-        ui.checkbox(&mut self.config.conditional, "class-conditional (CVAE)");
-        shell.seed_ui(ui);
-        ui.separator();
+            ui.add(egui::Slider::new(&mut self.config.latent_dim, 2..=64).text("latent dim"));
+            ui.add(egui::Slider::new(&mut self.config.hidden, 32..=1024).logarithmic(true).text("hidden width"));
+            egui::ComboBox::from_label("decoder")
+                .selected_text(match self.config.likelihood {
+                    Likelihood::Bernoulli => "Bernoulli",
+                    Likelihood::Gaussian => "Gaussian",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.config.likelihood, Likelihood::Bernoulli, "Bernoulli");
+                    ui.selectable_value(&mut self.config.likelihood, Likelihood::Gaussian, "Gaussian");
+                });
+            ui.checkbox(&mut self.config.conditional, "class-conditional (CVAE)");
+        });
         shell.files_ui(ui);
-        if let Some(session) = shell.session.as_ref().filter(|_| self.variational) {
-            ui.separator();
-            Self::likelihood_ui(ui, session);
+        if self.variational {
+            shell.run_block_ui(ui, Self::likelihood_ui);
         }
         shell.description_ui(ui);
     }

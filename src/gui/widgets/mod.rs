@@ -9,8 +9,10 @@ pub mod latent_map;
 pub mod loss_plot;
 pub mod metric_bars;
 pub mod pixel_canvas;
+pub mod samples_plot;
 pub mod step_scrubber;
 pub mod token_bars;
+pub mod trajectory_view;
 
 pub use dataset_picker::{dataset_picker_ui, image_dataset_picker_ui};
 pub use drawing_pad::DrawingPad;
@@ -19,7 +21,9 @@ pub use image_grid::ImageGrid;
 pub use latent_map::LatentMap;
 pub use loss_plot::{LossPlot, LossPlotState, loss_plot_terms_ui, loss_plot_ui};
 pub use metric_bars::{MetricColumn, metric_bars_ui};
+pub use samples_plot::samples_plot_ui;
 pub use step_scrubber::StepScrubber;
+pub use trajectory_view::{PlaneArrows, TrajectoryView, TrajectoryWords};
 
 use eframe::egui::Color32;
 

@@ -48,9 +48,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let DataShape::Images { width, height, classes } = *data else {
-        return Err(crate::models::registry::wrong_data(&ENTRY, data));
-    };
+    let (width, height, classes) = data.images(&ENTRY)?;
     let model = new_autoencoder(crate::models::vae::entry::config(settings, width, height, classes), device, seed)?;
     Ok(Built::new(model, 2000, 128))
 }

@@ -7,7 +7,8 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use crate::data::text::decode;
-use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_checkpoint, set_config_knob};
+use crate::models::one_network::{load_one_network, one_network_methods};
+use crate::models::weights::{AdamNet, learning_rate_knob, read_back, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DrawnToken, LikelihoodModel, LogLikelihood, NextToken, TokenView};
@@ -46,10 +47,7 @@ impl CharLmFamily {
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "character-model", CharLmConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        family.model.load(dir, WEIGHTS_FILE)?;
-        Ok(family)
+        load_one_network(dir, "character-model", CharLmConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.model, WEIGHTS_FILE)
     }
 
     pub fn config(&self) -> &CharLmConfig {
@@ -155,10 +153,6 @@ impl Family for CharLmFamily {
         self.config.describe()
     }
 
-    fn num_params(&self) -> usize {
-        self.model.num_params()
-    }
-
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let device = self.device.clone();
         let (inputs, targets, _) = self.inputs_and_targets(batch.x, batch.n, &device)?;
@@ -202,17 +196,7 @@ impl Family for CharLmFamily {
         })
     }
 
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for CharLmFamily {

@@ -37,9 +37,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let DataShape::Images { width, height, .. } = *data else {
-        return Err(crate::models::registry::wrong_data(&ENTRY, data));
-    };
+    let (width, height, _) = data.images(&ENTRY)?;
     let base = DbnConfig::default();
     // Checked here, before the widths are laid out: --layers sizes a list.
     let rbms = check_range("--layers", settings.layers.unwrap_or(base.rbms()), MIN_RBMS, MAX_RBMS)?;

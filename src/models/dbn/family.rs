@@ -8,20 +8,18 @@ use std::path::Path;
 use burn::prelude::*;
 use serde::Serialize;
 
-use crate::models::rbm::family::SAMPLE_GIBBS_STEPS;
-use crate::models::rbm::{Rbm, free_energy};
+use crate::models::rbm::family::{SAMPLE_GIBBS_STEPS, binarize, cd_knobs, noise_states, persistent_chains, seeded_uniforms};
+use crate::models::rbm::{Rbm, free_energy, gibbs_sweep};
 use crate::models::weights::{KnownGood, checked_config, load_weights, read_back, save_checkpoint, set_config_knob};
 use crate::rng::Rng;
 use crate::train::checkpoint::{CONFIG_FILE, read_config};
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 
 use super::config::{DbnConfig, MAX_STEPS_PER_LAYER};
-use super::stack::{Greedy, Stack, bernoulli};
+use super::stack::{Greedy, Stack};
 
 pub const FAMILY_NAME: &str = "dbn";
 const WEIGHTS_FILE: &str = "model.bpk";
-/// Pixels brighter than this are 1 (the RBM's and the PixelCNN's fixed binarization).
-const THRESHOLD: f32 = 0.5;
 
 /// The names of the loss terms, the same at every layer (so losses.csv keeps its columns);
 /// `LAYER_TERM` says which layer the other terms are of.
@@ -39,18 +37,6 @@ pub struct DbnFamily {
     /// PCD's chains of the RBM in training, carried from one update to the next.
     persistent: Option<Tensor<2>>,
     good: KnownGood<(Stack, Greedy)>,
-}
-
-/// The binary images the DBN trains on.
-pub(super) fn binarize(x: &[f32]) -> Vec<f32> {
-    x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
-}
-
-/// Uniform draws from genlab's own generator, so a seed means the same chain on any device
-/// (as the RBM family draws its own).
-pub(super) fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
-    let values: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.uniform() as f32).collect();
-    Tensor::from_data(TensorData::new(values, shape), device)
 }
 
 /// What a checkpoint's `config` section holds: the configuration and, beside its fields, where
@@ -143,7 +129,7 @@ impl DbnFamily {
         read_back(self.stack.up(self.pixels(x, n)?, self.greedy.layer))
     }
 
-    /// `x` binarized, on the device.
+    /// `x` binarized as the RBM family binarizes, on the device.
     fn pixels(&self, x: &[f32], n: usize) -> FamilyResult<Tensor<2>> {
         let d = self.config.visible();
         if x.len() != n * d {
@@ -160,20 +146,18 @@ impl DbnFamily {
     pub(super) fn sample_stack(&self, top: usize, n: usize, steps: usize, seed: u64) -> Tensor<2> {
         let device = &self.device;
         let rbm = &self.stack.layers[top];
-        let (v_dim, h_dim) = (rbm.visible_bias.dims()[0], rbm.hidden_bias.dims()[0]);
-        let mut v = seeded_uniforms(&mut Rng::new(seed ^ 0x5A), [n, v_dim], device).greater_elem(0.5).float();
+        let mut v = noise_states(&mut Rng::new(seed ^ 0x5A), [n, rbm.visible_bias.dims()[0]], device);
         let mut rng = Rng::new(seed);
+        let mut uniforms = |shape: [usize; 2]| seeded_uniforms(&mut rng, shape, device);
         let mut means = v.clone();
         for _ in 0..steps {
-            let h = bernoulli(rbm.hidden_probs(v), seeded_uniforms(&mut rng, [n, h_dim], device));
-            means = rbm.visible_probs(h);
-            v = bernoulli(means.clone(), seeded_uniforms(&mut rng, [n, v_dim], device));
+            (means, v) = gibbs_sweep(rbm, v, &mut uniforms);
         }
         if top == 0 {
             // The bottom RBM alone: its visible means, as the RBM family shows them.
             return means;
         }
-        self.stack.down(v, top, Some(&mut |shape: [usize; 2]| seeded_uniforms(&mut rng, shape, device)))
+        self.stack.down(v, top, Some(&mut uniforms))
     }
 
     pub(super) fn images(&self, t: Tensor<2>) -> FamilyResult<ImageBatch> {
@@ -221,14 +205,7 @@ impl Family for DbnFamily {
         let layer = self.greedy.layer;
         let device = self.device.clone();
         let (n, v_dim) = (batch.n, self.config.sizes()[layer]);
-        let persistent = if self.config.persistent {
-            match self.persistent.take().filter(|p| p.dims() == [n, v_dim]) {
-                Some(p) => Some(p),
-                None => Some(seeded_uniforms(&mut self.rng, [n, v_dim], &device).greater_elem(0.5).float()),
-            }
-        } else {
-            None
-        };
+        let persistent = persistent_chains(self.config.persistent, self.persistent.take(), [n, v_dim], &mut self.rng, &device);
         let rng = &mut self.rng;
         let mut uniforms = |shape: [usize; 2]| seeded_uniforms(rng, shape, &device);
         let (data, step) = self.stack.update_layer(layer, x0, persistent, self.config.k, self.config.learning_rate, &mut uniforms);
@@ -255,33 +232,18 @@ impl Family for DbnFamily {
     }
 
     fn knobs(&self) -> Vec<Knob> {
-        vec![
-            Knob::real(
-                "learning_rate",
-                "learning rate",
-                "SGD step on the contrastive-divergence gradient of the layer in training",
-                self.config.learning_rate,
-                (1e-4, 1.0),
-                true,
-            ),
-            Knob::whole(
-                "k",
-                "Gibbs steps per update (k)",
-                "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
-                self.config.k as i64,
-                (1, 25),
-                false,
-            ),
-            Knob::whole(
-                "steps_per_layer",
-                "updates per layer",
-                "how many updates each layer gets before the next one starts (the top layer keeps training); \
-                 below the current layer's count, the next update starts the layer above",
-                self.config.steps_per_layer as i64,
-                (1, MAX_STEPS_PER_LAYER as i64),
-                true,
-            ),
-        ]
+        let mut knobs =
+            cd_knobs(self.config.learning_rate, "SGD step on the contrastive-divergence gradient of the layer in training", self.config.k);
+        knobs.push(Knob::whole(
+            "steps_per_layer",
+            "updates per layer",
+            "how many updates each layer gets before the next one starts (the top layer keeps training); \
+             below the current layer's count, the next update starts the layer above",
+            self.config.steps_per_layer as i64,
+            (1, MAX_STEPS_PER_LAYER as i64),
+            true,
+        ));
+        knobs
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {

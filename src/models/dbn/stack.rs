@@ -14,18 +14,13 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::rbm::{CdStep, Rbm, cd_update};
+use crate::models::rbm::{CdStep, Rbm, bernoulli, cd_update};
 use crate::views::stack::LayerState;
 
 /// RBMs stacked bottom first: `layers[l]` has visible units x_l and hidden units x_{l+1}.
 #[derive(Module, Debug)]
 pub struct Stack {
     pub layers: Vec<Rbm>,
-}
-
-/// Bernoulli draws: 1 where the uniform is below the probability.
-pub fn bernoulli(p: Tensor<2>, uniforms: Tensor<2>) -> Tensor<2> {
-    p.greater(uniforms).float()
 }
 
 impl Stack {

@@ -5,15 +5,15 @@
 
 use burn::prelude::*;
 
-use crate::models::rbm::family::SAMPLE_GIBBS_STEPS;
+use crate::models::rbm::family::{SAMPLE_GIBBS_STEPS, binarize, filter_images, noise_states, seeded_uniforms};
+use crate::models::rbm::{bernoulli, gibbs_sweep};
 use crate::models::weights::read_back;
 use crate::rng::Rng;
 use crate::train::{FamilyResult, ImageBatch};
 use crate::views::stack::{LayerStatus, StackView};
 use crate::views::{GibbsView, Model};
 
-use super::family::{DbnFamily, seeded_uniforms};
-use super::stack::bernoulli;
+use super::family::DbnFamily;
 
 impl Model for DbnFamily {
     fn gibbs(&mut self) -> Option<&mut dyn GibbsView> {
@@ -26,20 +26,6 @@ impl Model for DbnFamily {
 }
 
 impl DbnFamily {
-    /// The first `n` columns of `w` ([V, H] row-major) as images, each on its own symmetric
-    /// scale: grey is 0, white positive, black negative (as the RBM family draws its filters).
-    fn filter_images(&self, w: &[f32], h: usize, n: usize) -> ImageBatch {
-        let v = self.config().visible();
-        let n = n.min(h);
-        let mut pixels = Vec::with_capacity(n * v);
-        for j in 0..n {
-            let column: Vec<f32> = (0..v).map(|i| w[i * h + j]).collect();
-            let scale = column.iter().fold(1e-8f32, |m, x| m.max(x.abs()));
-            pixels.extend(column.iter().map(|x| 0.5 + 0.5 * x / scale));
-        }
-        ImageBatch { n, width: self.config().width, height: self.config().height, pixels }
-    }
-
     fn check_layer(&self, layer: usize) -> FamilyResult<()> {
         let rbms = self.config().rbms();
         if layer >= rbms {
@@ -64,7 +50,7 @@ impl GibbsView for DbnFamily {
         let top = self.greedy.layer;
         let device = self.device.clone();
         let rbm = &self.stack.layers[top];
-        let (v_dim, h_dim) = (rbm.visible_bias.dims()[0], rbm.hidden_bias.dims()[0]);
+        let v_dim = rbm.visible_bias.dims()[0];
         let mut rng = Rng::new(seed);
         let mut v = match start {
             Some(x) => {
@@ -72,17 +58,17 @@ impl GibbsView for DbnFamily {
                 if x.len() != n * d {
                     return Err(format!("{} values for {n} chains of {d} pixels", x.len()));
                 }
-                let x0 = Tensor::<2>::from_data(TensorData::new(super::family::binarize(x), [n, d]), &device);
+                let x0 = Tensor::<2>::from_data(TensorData::new(binarize(x), [n, d]), &device);
                 let up = self.stack.up(x0, top);
                 if top == 0 { up } else { bernoulli(up, seeded_uniforms(&mut rng, [n, v_dim], &device)) }
             }
-            None => seeded_uniforms(&mut Rng::new(seed ^ 0x5A), [n, v_dim], &device).greater_elem(0.5).float(),
+            None => noise_states(&mut Rng::new(seed ^ 0x5A), [n, v_dim], &device),
         };
+        let mut uniforms = |shape: [usize; 2]| seeded_uniforms(&mut rng, shape, &device);
         let mut frames = vec![self.images(self.stack.down(v.clone(), top, None))?];
         for step in 1..=steps {
-            let h = bernoulli(rbm.hidden_probs(v), seeded_uniforms(&mut rng, [n, h_dim], &device));
-            let means = rbm.visible_probs(h);
-            v = bernoulli(means.clone(), seeded_uniforms(&mut rng, [n, v_dim], &device));
+            let (means, drawn) = gibbs_sweep(rbm, v, &mut uniforms);
+            v = drawn;
             if step % every.max(1) == 0 || step == steps {
                 frames.push(self.images(self.stack.down(means, top, None))?);
             }
@@ -111,7 +97,7 @@ impl StackView for DbnFamily {
         self.check_layer(layer)?;
         let h = self.config().sizes()[layer + 1];
         let w = read_back(self.stack.pixel_filters(layer))?;
-        Ok(self.filter_images(&w, h, n))
+        Ok(filter_images(&w, h, n, self.config().width, self.config().height))
     }
 
     fn sample_at_depth(&mut self, top: usize, n: usize, seed: u64) -> FamilyResult<ImageBatch> {

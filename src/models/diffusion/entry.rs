@@ -6,11 +6,10 @@ use burn::tensor::Device;
 
 use super::family::FAMILY_NAME;
 use super::{DiffusionConfig, DiffusionFamily};
-use crate::bench::{BenchRow, BenchSettings, time_steps};
+use crate::bench::{BenchRow, BenchSettings, random_batch, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::weights::checked_config;
-use crate::rng::Rng;
 use crate::train::{Batch, Family, KnobValue};
 
 /// This family, as the rest of the program names it.
@@ -56,13 +55,9 @@ fn config(settings: &Settings, base: DiffusionConfig) -> DiffusionConfig {
 }
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let base = match *data {
-        DataShape::Points { classes } => {
-            DiffusionConfig { conditional: settings.conditional, num_classes: classes, ..DiffusionConfig::default() }
-        }
-        DataShape::Images { width, height, classes } => DiffusionConfig::unet(width, height, classes, settings.conditional),
-        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    };
+    let mlp = |num_classes| DiffusionConfig { conditional: settings.conditional, num_classes, ..DiffusionConfig::default() };
+    let unet = |width, height, classes| DiffusionConfig::unet(width, height, classes, settings.conditional);
+    let base = data.base(&ENTRY, mlp, unet)?;
     let config = config(settings, base);
     let (steps, batch_size) = (config.default_steps(), config.default_batch_size());
     Ok(Built::new(DiffusionFamily::new(config, device, seed)?, steps, batch_size))
@@ -92,10 +87,7 @@ fn bench_case(
     device: &Device,
 ) -> Result<BenchRow, String> {
     let dim = config.data_dim;
-    let mut rng = Rng::new(1);
-    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
-    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
-    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
+    let (x, labels, dims) = random_batch(batch, dim, config.height, config.width);
     let mut family = DiffusionFamily::new(config, device, 0)?;
     family.set_knob("sample_steps", KnobValue::Whole(50))?;
     let b = Batch { x: &x, n: batch, dims: &dims, labels: &labels };

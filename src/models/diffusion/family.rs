@@ -4,20 +4,21 @@
 
 use std::path::Path;
 
-use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
+use crate::models::one_network::load_one_network;
 use crate::models::points::pairs;
-use crate::models::weights::{KnownGood, adam, load_config, load_weights, read_back, save_config, save_weights, set_config_knob};
+use crate::models::weights::{AdamNet, KnownGood, load_weights, read_back, save_config, save_weights, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 
 use super::config::{DenoiserArch, DiffusionConfig};
 use super::inpaint::RepaintSettings;
+use super::loss_by_t::{self, empty_buckets};
 use super::nets::Denoiser;
-use super::process::{add_noise, min_snr_weight};
+use super::process::{add_noise, from_process_scale, min_snr_weight, to_process_scale};
 use super::sampler::{SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, timesteps};
 use super::schedule::Schedule;
 use super::time_embedding::sinusoidal;
@@ -25,23 +26,19 @@ use super::time_embedding::sinusoidal;
 pub const FAMILY_NAME: &str = "diffusion";
 const WEIGHTS_FILE: &str = "denoiser.bpk";
 const EMA_FILE: &str = "denoiser-ema.bpk";
-/// Timestep ranges of the "loss vs t" plot.
-pub const LOSS_BUCKETS: usize = 10;
-/// Weight of the newest step in each bucket's running mean.
-const BUCKET_RATE: f64 = 0.02;
 
 pub struct DiffusionFamily {
     config: DiffusionConfig,
     schedule: Schedule,
-    /// Always `Some` between calls; taken while the optimiser step owns it.
-    net: Option<Denoiser>,
-    optim: ModuleOptimizer,
+    /// The denoiser, its Adam and its last good weights.
+    net: AdamNet<Denoiser>,
     /// The training device (autodiff on).
     device: Device,
     noise: Rng,
-    /// The last good network, weight average and its update count: a NaN step puts all three
-    /// back (an average that took in a non-finite step would stay NaN for good).
-    good: KnownGood<(Denoiser, Option<Denoiser>, u64)>,
+    /// The weight average and its update count of the network's last good weights, remembered
+    /// and restored with them: a NaN step puts all three back (an average that took in a
+    /// non-finite step would stay NaN for good).
+    good_ema: KnownGood<(Option<Denoiser>, u64)>,
     buckets: Vec<LossBucket>,
     /// The weight average sampling uses (`config.ema_decay`), an inference copy.
     ema: Option<Denoiser>,
@@ -50,42 +47,19 @@ pub struct DiffusionFamily {
     pub(super) repaint: RepaintSettings,
 }
 
-/// Images live in [0, 1]; the process works in [−1, 1] (Ho et al. 2020, §3.3), where unit
-/// noise drowns the signal by t = T.
-fn to_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
-    match arch {
-        DenoiserArch::Mlp => x.to_vec(),
-        DenoiserArch::Unet => x.iter().map(|v| v * 2.0 - 1.0).collect(),
-    }
-}
-
-fn from_net(x: &[f32], arch: DenoiserArch) -> Vec<f32> {
-    match arch {
-        DenoiserArch::Mlp => x.to_vec(),
-        DenoiserArch::Unet => x.iter().map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0)).collect(),
-    }
-}
-
-fn empty_buckets(timesteps: usize) -> Vec<LossBucket> {
-    (0..LOSS_BUCKETS)
-        .map(|i| LossBucket { t_lo: i * timesteps / LOSS_BUCKETS, t_hi: (i + 1) * timesteps / LOSS_BUCKETS, loss: f64::NAN })
-        .collect()
-}
-
 impl DiffusionFamily {
     pub fn new(config: DiffusionConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
         let schedule = config.build_schedule()?;
         let (device, _seeded) = crate::models::seeded_training_device(device, seed);
         Ok(Self {
-            net: Some(Denoiser::new(&config, &device)),
-            optim: adam(),
+            net: AdamNet::new(Denoiser::new(&config, &device), "the denoiser"),
             noise: Rng::new(seed ^ 0xD1FF),
             buckets: empty_buckets(config.timesteps),
             schedule,
             config,
             device,
-            good: KnownGood::default(),
+            good_ema: KnownGood::default(),
             ema: None,
             updates: 0,
             repaint: RepaintSettings::default(),
@@ -96,12 +70,10 @@ impl DiffusionFamily {
     /// message names `config.json`, T included) before the schedule and the network are
     /// built, and each weight file is checked against the network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "diffusion", DiffusionConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        let net = load_weights(family.net()?.clone(), dir, WEIGHTS_FILE)?;
-        family.net = Some(net);
+        let mut family =
+            load_one_network(dir, "diffusion", DiffusionConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.net, WEIGHTS_FILE)?;
         if dir.join(EMA_FILE).is_file() {
-            let ema = load_weights(family.net()?.valid(), dir, EMA_FILE)?;
+            let ema = load_weights(family.net.get()?.valid(), dir, EMA_FILE)?;
             family.ema = Some(ema);
         }
         Ok(family)
@@ -115,15 +87,11 @@ impl DiffusionFamily {
         &self.schedule
     }
 
-    fn net(&self) -> FamilyResult<&Denoiser> {
-        self.net.as_ref().ok_or_else(|| "the denoiser's weights were lost in a failed step".to_string())
-    }
-
     /// The weights sampling uses: the average when there is one, else the network itself.
     pub(super) fn sampling_net(&self) -> FamilyResult<Denoiser> {
         match &self.ema {
             Some(ema) => Ok(ema.clone()),
-            None => Ok(self.net()?.valid()),
+            None => Ok(self.net.get()?.valid()),
         }
     }
 
@@ -240,26 +208,14 @@ impl DiffusionFamily {
                 n,
                 width: self.config.width,
                 height: self.config.height,
-                pixels: from_net(x, self.config.arch),
+                pixels: from_process_scale(x, self.config.arch),
             }),
         }
     }
 
     fn record_buckets(&mut self, ts: &[usize], losses: &[f32]) {
-        let width = self.schedule.timesteps().div_ceil(LOSS_BUCKETS).max(1);
-        let mut sums = [(0.0f64, 0usize); LOSS_BUCKETS];
-        for (&t, &l) in ts.iter().zip(losses) {
-            let b = (t / width).min(LOSS_BUCKETS - 1);
-            sums[b].0 += l as f64;
-            sums[b].1 += 1;
-        }
-        for (bucket, (sum, count)) in self.buckets.iter_mut().zip(sums) {
-            if count == 0 {
-                continue;
-            }
-            let mean = sum / count as f64;
-            bucket.loss = if bucket.loss.is_nan() { mean } else { bucket.loss + BUCKET_RATE * (mean - bucket.loss) };
-        }
+        let width = self.schedule.timesteps().div_ceil(loss_by_t::LOSS_BUCKETS).max(1);
+        loss_by_t::record(&mut self.buckets, ts.iter().zip(losses).map(|(&t, &l)| (t / width, l)));
     }
 }
 
@@ -283,7 +239,7 @@ impl Family for DiffusionFamily {
     }
 
     fn num_params(&self) -> usize {
-        self.net.as_ref().map_or(0, |n| n.num_params())
+        self.net.num_params()
     }
 
     /// Algorithm 1 of Ho et al. 2020: t ~ U{0, …, T−1}, ε ~ N(0, I), a gradient step on
@@ -291,7 +247,7 @@ impl Family for DiffusionFamily {
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, dim) = (batch.n, self.config.data_dim);
         crate::models::check_example_size(batch.x, n, dim, self.config.arch == DenoiserArch::Mlp, "this model")?;
-        let x0 = to_net(batch.x, self.config.arch);
+        let x0 = to_process_scale(batch.x, self.config.arch);
         let big_t = self.schedule.timesteps();
         let ts: Vec<usize> = (0..n).map(|_| self.noise.below(big_t)).collect();
         let alpha_bars: Vec<f32> = ts.iter().map(|&t| self.schedule.alpha_bar(t as i64)).collect();
@@ -312,7 +268,7 @@ impl Family for DiffusionFamily {
         let sin = Tensor::<2>::from_data(TensorData::new(sinusoidal(&t_in, s), [n, s]), &device);
         let target = Tensor::<2>::from_data(TensorData::new(target, [n, dim]), &device);
         let y = self.labels(&labels, &device);
-        let net = self.net.take().ok_or("the denoiser's weights were lost in a failed step")?;
+        let net = self.net.take()?;
         let per_example = (net.forward(x_t, sin, y) - target).square().mean_dim(1); // [B, 1]
         let loss = match self.config.min_snr_gamma {
             Some(gamma) => {
@@ -322,20 +278,19 @@ impl Family for DiffusionFamily {
             None => per_example.clone().mean(),
         };
         // The plain MSE per example is what is shown (and kept by t), whatever the weighting.
-        let losses = read_back(per_example.without_autodiff())?;
-        let mean = losses.iter().map(|&l| l as f64).sum::<f64>() / n.max(1) as f64;
+        let losses = read_back(per_example.without_autodiff());
+        let mean = losses.as_ref().map_or(f64::NAN, |l| l.iter().map(|&v| v as f64).sum::<f64>() / n.max(1) as f64);
+        // The network goes back before any error is passed on, so a failed read loses nothing.
+        self.net.step(net, loss, mean.is_finite(), self.config.learning_rate);
+        let losses = losses?;
         if mean.is_finite() {
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            let net = self.optim.step(self.config.learning_rate, net, grads);
             if let Some(max_decay) = self.config.ema_decay {
+                let net = self.net.get()?;
                 let ema = self.ema.take().unwrap_or_else(|| net.valid());
-                self.ema = Some(super::ema::update(ema, &net, super::ema::decay_at(max_decay, self.updates))?);
+                self.ema = Some(super::ema::update(ema, net, super::ema::decay_at(max_decay, self.updates))?);
                 self.updates += 1;
             }
-            self.net = Some(net);
             self.record_buckets(&ts, &losses);
-        } else {
-            self.net = Some(net);
         }
         Ok(vec![("loss".into(), mean)])
     }
@@ -410,7 +365,7 @@ impl Family for DiffusionFamily {
     }
 
     fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_weights(self.net()?.valid(), dir, WEIGHTS_FILE)?;
+        save_weights(self.net.get()?.valid(), dir, WEIGHTS_FILE)?;
         if let Some(ema) = &self.ema {
             save_weights(ema.clone(), dir, EMA_FILE)?;
         }
@@ -418,17 +373,18 @@ impl Family for DiffusionFamily {
     }
 
     fn remember_good(&mut self) {
-        let copy = self.net.clone().map(|net| (net, self.ema.clone(), self.updates));
-        self.good.remember_copy(copy);
+        // In step with the network's copy: both are taken, or neither.
+        let copy = self.net.get().ok().map(|_| (self.ema.clone(), self.updates));
+        self.net.remember_good();
+        self.good_ema.remember_copy(copy);
     }
 
     fn restore_good(&mut self) {
-        if let Some((net, ema, updates)) = self.good.restore() {
-            self.net = Some(net);
+        self.net.restore_good();
+        if let Some((ema, updates)) = self.good_ema.restore() {
             self.ema = ema;
             self.updates = updates;
         }
-        self.optim = adam();
     }
 }
 

@@ -152,15 +152,7 @@ impl DiffusionFamily {
         }
         let dim = self.config().data_dim;
         crate::models::check_example_size(x, n, dim, false, "this model")?;
-        if hidden.len() != dim {
-            return Err(format!(
-                "the mask covers {} pixels but this model's images have {}×{} = {dim}",
-                hidden.len(),
-                self.config().width,
-                self.config().height
-            ));
-        }
-        if n == 0 || !hidden.contains(&true) {
+        if !crate::models::check_mask(hidden, n, self.config().width, self.config().height, "this model")? {
             return Ok(x.to_vec());
         }
         let x0 = to_process_scale(x, arch); // [n × D] in [−1, 1]

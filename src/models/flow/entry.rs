@@ -30,11 +30,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let base = match *data {
-        DataShape::Points { .. } => FlowConfig::default(),
-        DataShape::Images { width, height, .. } => FlowConfig::images(width, height),
-        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    };
+    let base = data.base(&ENTRY, |_| FlowConfig::default(), |width, height, _| FlowConfig::images(width, height))?;
     let config = FlowConfig {
         couplings: settings.layers.unwrap_or(base.couplings),
         hidden: settings.hidden.unwrap_or(base.hidden),

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::models::one_network::{learning_rate_knobs, load_one_network, one_network_methods};
 use crate::models::points::{pairs, rows};
-use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
+use crate::models::weights::{AdamNet, read_back};
 use crate::rng::Rng;
-use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, LossTerms, Samples};
 use crate::views::{FlowView, LikelihoodModel, LogLikelihood};
 
 use super::config::FlowConfig;
@@ -35,10 +36,7 @@ impl FlowFamily {
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "flow", FlowConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        family.model.load(dir, WEIGHTS_FILE)?;
-        Ok(family)
+        load_one_network(dir, "flow", FlowConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.model, WEIGHTS_FILE)
     }
 
     pub fn config(&self) -> &FlowConfig {
@@ -93,10 +91,6 @@ impl Family for FlowFamily {
         format!("RealNVP, {} affine couplings of width {}, {what}", c.couplings, c.hidden)
     }
 
-    fn num_params(&self) -> usize {
-        self.model.num_params()
-    }
-
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, d) = (batch.n, self.config.data_dim);
         self.check(batch.x, n)?;
@@ -128,26 +122,8 @@ impl Family for FlowFamily {
         }
     }
 
-    fn knobs(&self) -> Vec<Knob> {
-        vec![learning_rate_knob(self.config.learning_rate)]
-    }
-
-    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "flow")?;
-        Ok(())
-    }
-
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    learning_rate_knobs!(config, "flow");
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for FlowFamily {

@@ -31,11 +31,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let base = match *data {
-        DataShape::Points { .. } => FlowMatchingConfig::default(),
-        DataShape::Images { width, height, .. } => FlowMatchingConfig::images(width, height),
-        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    };
+    let base = data.base(&ENTRY, |_| FlowMatchingConfig::default(), |width, height, _| FlowMatchingConfig::images(width, height))?;
     let config = FlowMatchingConfig {
         hidden: settings.hidden.unwrap_or(base.hidden),
         channels: settings.channels.unwrap_or(base.channels),

@@ -8,9 +8,11 @@ use std::path::Path;
 use burn::prelude::*;
 
 use crate::models::diffusion::DenoiserArch;
+use crate::models::diffusion::loss_by_t::{self, LOSS_BUCKETS, empty_buckets};
 use crate::models::diffusion::process::{from_process_scale, to_process_scale};
+use crate::models::one_network::{load_one_network, one_network_methods};
 use crate::models::points::pairs;
-use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_checkpoint, set_config_knob};
+use crate::models::weights::{AdamNet, learning_rate_knob, read_back, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
@@ -25,10 +27,6 @@ const WEIGHTS_FILE: &str = "velocity.bpk";
 /// The denoising view counts time in whole steps out of T: here t ∈ [0, 1] in thousandths
 /// (t = 0.25 is 250 of 1000), counting up from noise, where diffusion's t counts down to data.
 pub const VIEW_TIME_STEPS: usize = 1000;
-/// Time ranges of the "loss vs t" plot.
-pub const LOSS_BUCKETS: usize = 10;
-/// Weight of the newest step in each bucket's running mean.
-const BUCKET_RATE: f64 = 0.02;
 
 /// The most solver steps a step-through keeps (evenly spaced when there are more).
 pub const MAX_RECORDED: usize = 200;
@@ -48,11 +46,6 @@ pub fn view_time(t: f32) -> usize {
     (t.clamp(0.0, 1.0) * VIEW_TIME_STEPS as f32).round() as usize
 }
 
-fn empty_buckets() -> Vec<LossBucket> {
-    let width = VIEW_TIME_STEPS / LOSS_BUCKETS;
-    (0..LOSS_BUCKETS).map(|i| LossBucket { t_lo: i * width, t_hi: (i + 1) * width, loss: f64::NAN }).collect()
-}
-
 impl FlowMatchingFamily {
     pub fn new(config: FlowMatchingConfig, device: &Device, seed: u64) -> FamilyResult<Self> {
         config.validate()?;
@@ -61,7 +54,7 @@ impl FlowMatchingFamily {
         Ok(Self {
             model: AdamNet::new(net, "the velocity network"),
             noise: Rng::new(seed ^ 0xF10A),
-            buckets: empty_buckets(),
+            buckets: empty_buckets(VIEW_TIME_STEPS),
             config,
             device,
         })
@@ -71,10 +64,7 @@ impl FlowMatchingFamily {
     /// message names `config.json`) before the network is built, and the weight file is
     /// checked against the network before it is applied.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "flow-matching", FlowMatchingConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        family.model.load(dir, WEIGHTS_FILE)?;
-        Ok(family)
+        load_one_network(dir, "flow-matching", FlowMatchingConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.model, WEIGHTS_FILE)
     }
 
     pub fn config(&self) -> &FlowMatchingConfig {
@@ -140,19 +130,7 @@ impl FlowMatchingFamily {
     }
 
     fn record_buckets(&mut self, ts: &[f32], losses: &[f32]) {
-        let mut sums = [(0.0f64, 0usize); LOSS_BUCKETS];
-        for (&t, &l) in ts.iter().zip(losses) {
-            let b = ((t * LOSS_BUCKETS as f32) as usize).min(LOSS_BUCKETS - 1);
-            sums[b].0 += l as f64;
-            sums[b].1 += 1;
-        }
-        for (bucket, (sum, count)) in self.buckets.iter_mut().zip(sums) {
-            if count == 0 {
-                continue;
-            }
-            let mean = sum / count as f64;
-            bucket.loss = if bucket.loss.is_nan() { mean } else { bucket.loss + BUCKET_RATE * (mean - bucket.loss) };
-        }
+        loss_by_t::record(&mut self.buckets, ts.iter().zip(losses).map(|(&t, &l)| ((t * LOSS_BUCKETS as f32) as usize, l)));
     }
 }
 
@@ -170,10 +148,6 @@ impl Family for FlowMatchingFamily {
         };
         let sampler = format!("{} sampler with {} steps", c.solver.label(), c.sample_steps);
         format!("flow matching on straight paths (rectified flow), {net} velocity network, {sampler}")
-    }
-
-    fn num_params(&self) -> usize {
-        self.model.num_params()
     }
 
     /// Lipman et al. 2023, eq. 23 (eq. 9 on the path of `path.rs`): t ~ U[0, 1), x₀ ~ N(0, I), a
@@ -250,17 +224,7 @@ impl Family for FlowMatchingFamily {
         })
     }
 
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for FlowMatchingFamily {

@@ -6,11 +6,10 @@ use burn::tensor::Device;
 
 use super::family::FAMILY_NAME;
 use super::{GanConfig, GanFamily};
-use crate::bench::{BenchRow, BenchSettings, time_steps};
+use crate::bench::{BenchRow, BenchSettings, random_batch, time_steps};
 use crate::models::registry::{Built, DataKind, DataShape, FamilyEntry, FamilyKind};
 use crate::models::settings::Settings;
 use crate::models::weights::checked_config;
-use crate::rng::Rng;
 use crate::train::{Batch, Family};
 
 /// This family, as the rest of the program names it.
@@ -48,11 +47,8 @@ fn config(settings: &Settings, base: GanConfig) -> GanConfig {
 }
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let base = match *data {
-        DataShape::Points { .. } => GanConfig::default(),
-        DataShape::Images { width, height, classes } => GanConfig::dcgan(width, height, classes, settings.conditional),
-        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    };
+    let dcgan = |width, height, classes| GanConfig::dcgan(width, height, classes, settings.conditional);
+    let base = data.base(&ENTRY, |_| GanConfig::default(), dcgan)?;
     let config = config(settings, base);
     let (steps, batch_size) = (config.default_steps(), config.default_batch_size());
     Ok(Built::new(GanFamily::new(config, device, seed)?, steps, batch_size))
@@ -74,10 +70,7 @@ fn bench(settings: &BenchSettings, device: &Device) -> Result<Vec<BenchRow>, Str
 fn bench_case(model: &'static str, config: GanConfig, steps: usize, device: &Device) -> Result<BenchRow, String> {
     let batch = config.default_batch_size();
     let dim = config.data_dim;
-    let mut rng = Rng::new(1);
-    let x: Vec<f32> = (0..batch * dim).map(|_| rng.uniform() as f32).collect();
-    let labels: Vec<u8> = (0..batch).map(|i| (i % 10) as u8).collect();
-    let dims = if dim == 2 { vec![2] } else { vec![1, config.height, config.width] };
+    let (x, labels, dims) = random_batch(batch, dim, config.height, config.width);
     let (per_call, sampling) =
         if dim == 2 { (256, "per point (256 a call) for the 2-D GAN") } else { (64, "per image (64 a call) for DCGAN") };
     let mut family = GanFamily::new(config, device, 0)?;

@@ -5,13 +5,15 @@
 use std::path::Path;
 
 use burn::module::{ModuleMapper, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
 use crate::models::points::pairs;
-use crate::models::weights::{KnownGood, load_config, load_weights, read_back, save_config, save_weights, set_config_knob};
+use crate::models::weights::{
+    KnownGood, adam_with_beta1, load_config, load_weights, read_back, save_config, save_weights, set_config_knob,
+};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 
@@ -44,10 +46,6 @@ pub struct GanFamily {
     good: KnownGood<(Generator, Discriminator)>,
     /// Steps in a row with D's loss at its floor.
     pinned: u32,
-}
-
-fn adam(beta1: f64) -> ModuleOptimizer {
-    AdamConfig::new().with_beta_1(beta1 as f32).with_epsilon(1e-8).init()
 }
 
 /// WGAN's weight clipping: every discriminator parameter into [−c, c] (Arjovsky et al. 2017,
@@ -96,8 +94,8 @@ impl GanFamily {
         Ok(Self {
             g: Some(Generator::new(&config, &device)),
             d: Some(Discriminator::new(&config, &device)),
-            opt_g: adam(config.beta1),
-            opt_d: adam(config.beta1),
+            opt_g: adam_with_beta1(config.beta1),
+            opt_d: adam_with_beta1(config.beta1),
             noise: Rng::new(seed ^ 0x6A17),
             config,
             device,
@@ -357,8 +355,8 @@ impl Family for GanFamily {
         })?;
         if self.config.beta1 != beta1 {
             // β1 lives inside the optimisers: rebuild them (their moments start afresh).
-            self.opt_g = adam(self.config.beta1);
-            self.opt_d = adam(self.config.beta1);
+            self.opt_g = adam_with_beta1(self.config.beta1);
+            self.opt_d = adam_with_beta1(self.config.beta1);
         }
         if self.config.objective != objective {
             self.pinned = 0;
@@ -384,8 +382,8 @@ impl Family for GanFamily {
             self.g = Some(g);
             self.d = Some(d);
         }
-        self.opt_g = adam(self.config.beta1);
-        self.opt_d = adam(self.config.beta1);
+        self.opt_g = adam_with_beta1(self.config.beta1);
+        self.opt_d = adam_with_beta1(self.config.beta1);
         self.pinned = 0;
     }
 

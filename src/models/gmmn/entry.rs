@@ -30,11 +30,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let base = match *data {
-        DataShape::Points { .. } => GmmnConfig::default(),
-        DataShape::Images { width, height, .. } => GmmnConfig::images(width, height),
-        ref other => return Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    };
+    let base = data.base(&ENTRY, |_| GmmnConfig::default(), |width, height, _| GmmnConfig::images(width, height))?;
     let config = GmmnConfig {
         latent_dim: settings.latent_dim.unwrap_or(base.latent_dim),
         learning_rate: settings.lr.unwrap_or(base.learning_rate),

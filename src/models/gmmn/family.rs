@@ -6,10 +6,11 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::models::one_network::{learning_rate_knobs, load_one_network, one_network_methods};
 use crate::models::points::{pairs, rows};
-use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
+use crate::models::weights::{AdamNet, read_back};
 use crate::rng::Rng;
-use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, LossTerms, Samples};
 use crate::views::WitnessView;
 
 use super::config::GmmnConfig;
@@ -35,10 +36,7 @@ impl GmmnFamily {
     }
 
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "GMMN", GmmnConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        family.model.load(dir, WEIGHTS_FILE)?;
-        Ok(family)
+        load_one_network(dir, "GMMN", GmmnConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.model, WEIGHTS_FILE)
     }
 
     pub fn config(&self) -> &GmmnConfig {
@@ -62,10 +60,6 @@ impl Family for GmmnFamily {
         let c = &self.config;
         let widths: Vec<String> = c.hidden.iter().map(|h| h.to_string()).collect();
         format!("GMMN generator {}-{}-{}, MMD² with RBF bandwidths {:?}", c.latent_dim, widths.join("-"), c.data_dim, c.bandwidths)
-    }
-
-    fn num_params(&self) -> usize {
-        self.model.num_params()
     }
 
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
@@ -93,26 +87,8 @@ impl Family for GmmnFamily {
         }
     }
 
-    fn knobs(&self) -> Vec<Knob> {
-        vec![learning_rate_knob(self.config.learning_rate)]
-    }
-
-    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "GMMN")?;
-        Ok(())
-    }
-
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    learning_rate_knobs!(config, "GMMN");
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for GmmnFamily {

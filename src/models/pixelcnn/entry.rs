@@ -35,9 +35,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let DataShape::Images { width, height, classes } = *data else {
-        return Err(crate::models::registry::wrong_data(&ENTRY, data));
-    };
+    let (width, height, classes) = data.images(&ENTRY)?;
     let base = PixelCnnConfig::default();
     let config = PixelCnnConfig {
         width,

@@ -6,10 +6,11 @@ use std::path::Path;
 use burn::prelude::*;
 
 use crate::models::one_hot::one_hot;
+use crate::models::one_network::{learning_rate_knobs, load_one_network, one_network_methods};
 use crate::models::vae::loss::bernoulli_nll;
-use crate::models::weights::{AdamNet, learning_rate_change, learning_rate_knob, load_config, read_back, save_checkpoint};
+use crate::models::weights::{AdamNet, read_back};
 use crate::rng::Rng;
-use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::train::{Batch, Family, FamilyResult, ImageBatch, LossTerms, Samples};
 use crate::views::{LikelihoodModel, LogLikelihood, PixelView};
 
 use super::config::{BINARIZE_THRESHOLD, PixelCnnConfig};
@@ -50,10 +51,7 @@ impl PixelCnnFamily {
 
     /// Loads a checkpoint directory written by `save`.
     pub fn load(dir: &Path, device: &Device) -> FamilyResult<Self> {
-        let config = load_config(dir, "PixelCNN", PixelCnnConfig::validate)?;
-        let mut family = Self::new(config, device, 0)?;
-        family.model.load(dir, WEIGHTS_FILE)?;
-        Ok(family)
+        load_one_network(dir, "PixelCNN", PixelCnnConfig::validate, |c| Self::new(c, device, 0), |f| &mut f.model, WEIGHTS_FILE)
     }
 
     pub fn config(&self) -> &PixelCnnConfig {
@@ -117,10 +115,6 @@ impl Family for PixelCnnFamily {
         self.config.describe()
     }
 
-    fn num_params(&self) -> usize {
-        self.model.num_params()
-    }
-
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let n = batch.n;
         self.check(batch.x, n)?;
@@ -146,26 +140,8 @@ impl Family for PixelCnnFamily {
         Ok(Samples::Images(ImageBatch { n, width: w, height: h, pixels: x }))
     }
 
-    fn knobs(&self) -> Vec<Knob> {
-        vec![learning_rate_knob(self.config.learning_rate)]
-    }
-
-    fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
-        self.config.learning_rate = learning_rate_change(self.config.learning_rate, name, value, "PixelCNN")?;
-        Ok(())
-    }
-
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model.get()?, dir, WEIGHTS_FILE, FAMILY_NAME, &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    learning_rate_knobs!(config, "PixelCNN");
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for PixelCnnFamily {

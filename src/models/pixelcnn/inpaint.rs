@@ -26,10 +26,7 @@ impl Inpainter for PixelCnnFamily {
     fn inpaint(&mut self, x: &[f32], n: usize, hidden: &[bool], seed: u64) -> FamilyResult<Vec<f32>> {
         self.check(x, n)?;
         let (w, h) = (self.config().width, self.config().height);
-        if hidden.len() != w * h {
-            return Err(format!("the mask covers {} pixels but this PixelCNN's images have {w}×{h} = {}", hidden.len(), w * h));
-        }
-        if n == 0 || !hidden.contains(&true) {
+        if !crate::models::check_mask(hidden, n, w, h, "this PixelCNN")? {
             return Ok(x.to_vec());
         }
         let device = self.training_device().clone().without_autodiff();

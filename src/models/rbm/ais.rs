@@ -19,6 +19,8 @@ use rayon::prelude::*;
 
 use crate::rng::Rng;
 
+use super::model::check_sizes;
+
 /// Temperatures of the default schedule: the paper's three pieces at one fourteenth of its
 /// 14,500. Cost, by reasoning (not measured): one temperature of one run takes about
 /// (ones in v)·H + (ones in h)·V scalar additions and V + H exponentials and uniform draws:
@@ -77,15 +79,7 @@ impl Layer {
 impl HostRbm {
     /// From the values `Rbm::from_values` takes (or reads back): W row-major [V, H], b, c.
     pub fn new(visible: usize, hidden: usize, w: &[f32], b: &[f32], c: &[f32]) -> Result<Self, String> {
-        if w.len() != visible * hidden || b.len() != visible || c.len() != hidden {
-            return Err(format!(
-                "an RBM of {visible} visible and {hidden} hidden units has {} weights, {visible} visible and {hidden} hidden biases, not {}, {} and {}",
-                visible * hidden,
-                w.len(),
-                b.len(),
-                c.len()
-            ));
-        }
+        check_sizes(visible, hidden, w, b, c)?;
         if w.iter().chain(b).chain(c).any(|x| !x.is_finite()) {
             return Err("the RBM's parameters are not all finite (did training diverge?): no likelihood to estimate".into());
         }

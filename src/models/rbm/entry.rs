@@ -30,9 +30,7 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
 };
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    let DataShape::Images { width, height, .. } = *data else {
-        return Err(crate::models::registry::wrong_data(&ENTRY, data));
-    };
+    let (width, height, _) = data.images(&ENTRY)?;
     let base = RbmConfig::default();
     let config = RbmConfig {
         width,

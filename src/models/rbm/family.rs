@@ -13,14 +13,12 @@ use crate::views::{GibbsView, Inpainter, LikelihoodModel};
 
 use super::config::RbmConfig;
 use super::likelihood::PartitionCache;
-use super::model::{Rbm, cd_update, free_energy};
+use super::model::{Rbm, cd_update, check_sizes, free_energy, gibbs_sweep};
 
 pub const FAMILY_NAME: &str = "rbm";
 const WEIGHTS_FILE: &str = "model.bpk";
 /// Gibbs steps from noise behind every sample.
 pub const SAMPLE_GIBBS_STEPS: usize = 500;
-/// Pixels brighter than this are 1 (the PixelCNN's fixed binarization).
-const THRESHOLD: f32 = 0.5;
 
 pub struct RbmFamily {
     config: RbmConfig,
@@ -35,15 +33,62 @@ pub struct RbmFamily {
     pub(super) partition: Option<PartitionCache>,
 }
 
-/// The binary images the RBM trains on and is evaluated on.
-pub(super) fn binarize(x: &[f32]) -> Vec<f32> {
-    x.iter().map(|&v| if v > THRESHOLD { 1.0 } else { 0.0 }).collect()
-}
+// The binary images the RBM (and the DBN) trains on and is evaluated on: the PixelCNN's fixed
+// binarization, 1 above 0.5.
+pub(crate) use crate::models::pixelcnn::family::binarize;
 
 /// Uniform draws from genlab's own generator, so a seed means the same chain everywhere.
-pub(super) fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
+pub(crate) fn seeded_uniforms(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
     let values: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.uniform() as f32).collect();
     Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// Bernoulli(½) states, where a chain starts from noise.
+pub(crate) fn noise_states(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
+    seeded_uniforms(rng, shape, device).greater_elem(0.5).float()
+}
+
+/// The chains an update starts from: under PCD (`persistent`) those `carried` over from the
+/// last update when they fit `shape`, else fresh noise states from `rng`; none under CD.
+pub(crate) fn persistent_chains(
+    persistent: bool,
+    carried: Option<Tensor<2>>,
+    shape: [usize; 2],
+    rng: &mut Rng,
+    device: &Device,
+) -> Option<Tensor<2>> {
+    if !persistent {
+        return None;
+    }
+    Some(carried.filter(|p| p.dims() == shape).unwrap_or_else(|| noise_states(rng, shape, device)))
+}
+
+/// The knobs of a CD-trained machine: the SGD step (`learning_rate_help` says of what) and k.
+pub(crate) fn cd_knobs(learning_rate: f64, learning_rate_help: &'static str, k: usize) -> Vec<Knob> {
+    vec![
+        Knob::real("learning_rate", "learning rate", learning_rate_help, learning_rate, (1e-4, 1.0), true),
+        Knob::whole(
+            "k",
+            "Gibbs steps per update (k)",
+            "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
+            k as i64,
+            (1, 25),
+            false,
+        ),
+    ]
+}
+
+/// The first `n` columns of `w` ([V, H] row-major, V = `width` × `height`) as images, each on
+/// its own symmetric scale: grey is 0, white positive, black negative.
+pub(crate) fn filter_images(w: &[f32], h: usize, n: usize, width: usize, height: usize) -> ImageBatch {
+    let (v, n) = (width * height, n.min(h));
+    let mut pixels = Vec::with_capacity(n * v);
+    for j in 0..n {
+        let column: Vec<f32> = (0..v).map(|i| w[i * h + j]).collect();
+        let scale = column.iter().fold(1e-8f32, |m, x| m.max(x.abs()));
+        pixels.extend(column.iter().map(|x| 0.5 + 0.5 * x / scale));
+    }
+    ImageBatch { n, width, height, pixels }
 }
 
 impl RbmFamily {
@@ -66,16 +111,7 @@ impl RbmFamily {
     /// [V, H] with V = width × height and H = `config.hidden`, `b` [V], `c` [H], as
     /// `Rbm::from_values` takes them. Trains and samples like any other.
     pub fn from_parameters(config: RbmConfig, w: Vec<f32>, b: Vec<f32>, c: Vec<f32>, device: &Device) -> FamilyResult<Self> {
-        let (v, h) = (config.visible(), config.hidden);
-        if w.len() != v * h || b.len() != v || c.len() != h {
-            return Err(format!(
-                "an RBM of {v} visible and {h} hidden units takes {} weights, {v} visible and {h} hidden biases, not {}, {} and {}",
-                v * h,
-                w.len(),
-                b.len(),
-                c.len()
-            ));
-        }
+        check_sizes(config.visible(), config.hidden, &w, &b, &c)?;
         let mut family = Self::new(config, device, 0)?;
         family.rbm = Rbm::from_values(w, b, c, &family.device);
         Ok(family)
@@ -99,18 +135,15 @@ impl RbmFamily {
     /// Visible means after `steps` Gibbs steps from `start` (binary), keeping every `every`-th
     /// (the start first).
     fn chain(&mut self, start: Tensor<2>, steps: usize, every: usize, seed: u64) -> FamilyResult<Vec<Tensor<2>>> {
-        let [n, v_dim] = start.dims();
-        let h_dim = self.config.hidden;
         let mut rng = Rng::new(seed);
+        let mut uniforms = |shape: [usize; 2]| seeded_uniforms(&mut rng, shape, &self.device);
         let mut frames = vec![start.clone()];
         let mut v = start;
         for step in 1..=steps {
-            let hp = self.rbm.hidden_probs(v);
-            let h = hp.clone().greater(seeded_uniforms(&mut rng, [n, h_dim], &self.device)).float();
-            let vp = self.rbm.visible_probs(h);
-            v = vp.clone().greater(seeded_uniforms(&mut rng, [n, v_dim], &self.device)).float();
+            let (means, drawn) = gibbs_sweep(&self.rbm, v, &mut uniforms);
+            v = drawn;
             if step % every.max(1) == 0 || step == steps {
-                frames.push(vp);
+                frames.push(means);
             }
         }
         Ok(frames)
@@ -160,14 +193,7 @@ impl Family for RbmFamily {
         let v = binarize(batch.x);
         let device = self.device.clone();
         let v0 = Tensor::<2>::from_data(TensorData::new(v.clone(), [n, d]), &device);
-        let persistent = if self.config.persistent {
-            match self.persistent.take().filter(|p| p.dims()[0] == n) {
-                Some(p) => Some(p),
-                None => Some(seeded_uniforms(&mut self.rng, [n, d], &device).greater_elem(0.5).float()),
-            }
-        } else {
-            None
-        };
+        let persistent = persistent_chains(self.config.persistent, self.persistent.take(), [n, d], &mut self.rng, &device);
         // genlab's own generator rather than the device's: a seed gives the same run however
         // many models share the device.
         let rng = &mut self.rng;
@@ -192,31 +218,14 @@ impl Family for RbmFamily {
 
     fn sample(&mut self, n: usize, seed: u64, _label: Option<u8>) -> FamilyResult<Samples> {
         let mut rng = Rng::new(seed ^ 0x5A);
-        let start = seeded_uniforms(&mut rng, [n, self.config.visible()], &self.device).greater_elem(0.5).float();
+        let start = noise_states(&mut rng, [n, self.config.visible()], &self.device);
         let mut frames = self.chain(start, SAMPLE_GIBBS_STEPS, SAMPLE_GIBBS_STEPS, seed)?;
         let last = frames.pop().ok_or("the chain produced nothing")?;
         Ok(Samples::Images(self.images(last)?))
     }
 
     fn knobs(&self) -> Vec<Knob> {
-        vec![
-            Knob::real(
-                "learning_rate",
-                "learning rate",
-                "SGD step on the contrastive-divergence gradient",
-                self.config.learning_rate,
-                (1e-4, 1.0),
-                true,
-            ),
-            Knob::whole(
-                "k",
-                "Gibbs steps per update (k)",
-                "Gibbs steps per update (CD-k): more steps estimate the model's statistics better, and cost more",
-                self.config.k as i64,
-                (1, 25),
-                false,
-            ),
-        ]
+        cd_knobs(self.config.learning_rate, "SGD step on the contrastive-divergence gradient", self.config.k)
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
@@ -263,17 +272,8 @@ impl crate::views::Model for RbmFamily {
 
 impl GibbsView for RbmFamily {
     fn filters(&mut self, n: usize) -> FamilyResult<ImageBatch> {
-        let (v, h) = (self.config.visible(), self.config.hidden);
-        let n = n.min(h);
         let w = read_back(self.rbm.weights.val())?; // [V, H] row-major
-        let mut pixels = Vec::with_capacity(n * v);
-        for j in 0..n {
-            let column: Vec<f32> = (0..v).map(|i| w[i * h + j]).collect();
-            // Each filter on its own symmetric scale: grey is 0, white positive, black negative.
-            let scale = column.iter().fold(1e-8f32, |m, x| m.max(x.abs()));
-            pixels.extend(column.iter().map(|x| 0.5 + 0.5 * x / scale));
-        }
-        Ok(ImageBatch { n, width: self.config.width, height: self.config.height, pixels })
+        Ok(filter_images(&w, self.config.hidden, n, self.config.width, self.config.height))
     }
 
     fn gibbs_chain(&mut self, start: Option<&[f32]>, n: usize, steps: usize, every: usize, seed: u64) -> FamilyResult<Vec<ImageBatch>> {
@@ -281,7 +281,7 @@ impl GibbsView for RbmFamily {
         let start = match start {
             Some(x) if x.len() == n * d => Tensor::<2>::from_data(TensorData::new(binarize(x), [n, d]), &self.device),
             Some(x) => return Err(format!("{} values for {n} chains of {d} visible units", x.len())),
-            None => seeded_uniforms(&mut Rng::new(seed ^ 0x5A), [n, d], &self.device).greater_elem(0.5).float(),
+            None => noise_states(&mut Rng::new(seed ^ 0x5A), [n, d], &self.device),
         };
         self.chain(start, steps, every, seed)?.into_iter().map(|t| self.images(t)).collect()
     }

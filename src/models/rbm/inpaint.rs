@@ -10,8 +10,8 @@ use crate::rng::Rng;
 use crate::train::FamilyResult;
 use crate::views::Inpainter;
 
-use super::family::{RbmFamily, binarize, seeded_uniforms};
-use super::model::Rbm;
+use super::family::{RbmFamily, binarize, noise_states, seeded_uniforms};
+use super::model::{Rbm, gibbs_sweep};
 
 /// Gibbs steps behind every completion, from noise.
 pub const INPAINT_GIBBS_STEPS: usize = 200;
@@ -22,15 +22,13 @@ pub const INPAINT_GIBBS_STEPS: usize = 200;
 /// # Shapes
 /// known: [N, V] (0 wherever hidden), hide: [N, V] (1 = hidden) → [N, V]
 fn clamped_gibbs(rbm: &Rbm, known: Tensor<2>, hide: Tensor<2>, steps: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
-    let [n, v_dim] = known.dims();
-    let h_dim = rbm.hidden_bias.dims()[0];
-    let noise = seeded_uniforms(rng, [n, v_dim], device).greater_elem(0.5).float();
+    let noise = noise_states(rng, known.dims(), device);
     let mut v = known.clone() + noise * hide.clone();
     let mut means = v.clone();
+    let mut uniforms = |shape: [usize; 2]| seeded_uniforms(rng, shape, device);
     for _ in 0..steps.max(1) {
-        let h = rbm.hidden_probs(v).greater(seeded_uniforms(rng, [n, h_dim], device)).float();
-        means = rbm.visible_probs(h); // [N, V]
-        let drawn = means.clone().greater(seeded_uniforms(rng, [n, v_dim], device)).float();
+        let (m, drawn) = gibbs_sweep(rbm, v, &mut uniforms); // [N, V] each
+        means = m;
         v = known.clone() + drawn * hide.clone();
     }
     means
@@ -49,13 +47,11 @@ impl Inpainter for RbmFamily {
     /// caller's values, unchanged; the chain sees them binarized, as in training.
     fn inpaint(&mut self, x: &[f32], n: usize, hidden: &[bool], seed: u64) -> FamilyResult<Vec<f32>> {
         let d = self.config().visible();
-        if hidden.len() != d {
-            return Err(format!("the mask has {} pixels but this RBM's images have {d}", hidden.len()));
-        }
+        let anything = crate::models::check_mask(hidden, n, self.config().width, self.config().height, "this RBM")?;
         if x.len() != n * d {
             return Err(format!("{} values for {n} images of {d} pixels", x.len()));
         }
-        if n == 0 || !hidden.contains(&true) {
+        if !anything {
             return Ok(x.to_vec());
         }
         let mask: Vec<f32> = (0..n).flat_map(|_| hidden.iter().map(|&h| if h { 1.0 } else { 0.0 })).collect();

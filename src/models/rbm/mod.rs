@@ -18,6 +18,6 @@ pub use config::RbmConfig;
 pub use family::RbmFamily;
 pub use inpaint::INPAINT_GIBBS_STEPS;
 pub use likelihood::MIN_AIS_RUNS;
-pub use model::{CdStep, Rbm, cd_update, free_energy};
+pub use model::{CdStep, Rbm, bernoulli, cd_update, free_energy, gibbs_sweep};
 
 pub use entry::{ENTRY, KIND};

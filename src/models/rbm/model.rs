@@ -27,7 +27,7 @@ impl Rbm {
         }
     }
 
-    /// From given values (tests, hand-computed cases).
+    /// From given values (tests, hand-computed cases), of the sizes `check_sizes` checks.
     pub fn from_values(w: Vec<f32>, b: Vec<f32>, c: Vec<f32>, device: &Device) -> Self {
         let (v, h) = (b.len(), c.len());
         Self {
@@ -64,9 +64,39 @@ pub fn free_energy(rbm: &Rbm, v: Tensor<2>) -> Tensor<1> {
     (visible + hidden).neg()
 }
 
+/// Refuses values that do not make an RBM of `visible` × `hidden` units: W row-major [V, H],
+/// b [V], c [H], as `Rbm::from_values` takes them.
+pub fn check_sizes(visible: usize, hidden: usize, w: &[f32], b: &[f32], c: &[f32]) -> Result<(), String> {
+    if w.len() != visible * hidden || b.len() != visible || c.len() != hidden {
+        return Err(format!(
+            "an RBM of {visible} visible and {hidden} hidden units takes {} weights, {visible} visible and {hidden} hidden biases, not {}, {} and {}",
+            visible * hidden,
+            w.len(),
+            b.len(),
+            c.len()
+        ));
+    }
+    Ok(())
+}
+
 /// Bernoulli draws: 1 where the uniform is below the probability.
-fn bernoulli(p: Tensor<2>, uniforms: Tensor<2>) -> Tensor<2> {
+pub fn bernoulli(p: Tensor<2>, uniforms: Tensor<2>) -> Tensor<2> {
     p.greater(uniforms).float()
+}
+
+/// One Gibbs sweep from the binary visible states `v`: h ~ p(h | v), then v' ~ p(v | h).
+/// Returns the means p(v = 1 | h) and the draw v'. `uniforms(shape)` supplies the U[0, 1)
+/// draws, the hidden layer's first.
+///
+/// # Shapes
+/// v: [B, V] → ([B, V], [B, V])
+pub fn gibbs_sweep(rbm: &Rbm, v: Tensor<2>, uniforms: &mut dyn FnMut([usize; 2]) -> Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    let [b, v_dim] = v.dims();
+    let h_dim = rbm.hidden_bias.dims()[0];
+    let h = bernoulli(rbm.hidden_probs(v), uniforms([b, h_dim]));
+    let means = rbm.visible_probs(h);
+    let drawn = bernoulli(means.clone(), uniforms([b, v_dim]));
+    (means, drawn)
 }
 
 /// What one CD update computed.

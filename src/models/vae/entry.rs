@@ -49,13 +49,8 @@ pub fn config(settings: &Settings, width: usize, height: usize, classes: usize) 
 }
 
 fn build(settings: &Settings, data: &DataShape, device: &Device, seed: u64) -> Result<Built, String> {
-    match *data {
-        DataShape::Images { width, height, classes } => {
-            let model = VaeFamily::new(config(settings, width, height, classes), device, seed)?;
-            Ok(Built::new(model, 2000, 128))
-        }
-        ref other => Err(crate::models::registry::wrong_data(&ENTRY, other)),
-    }
+    let (width, height, classes) = data.images(&ENTRY)?;
+    Ok(Built::new(VaeFamily::new(config(settings, width, height, classes), device, seed)?, 2000, 128))
 }
 
 /// A checkpoint named "vae" whose configuration says `"variational": false` is an autoencoder.

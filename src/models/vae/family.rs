@@ -6,7 +6,8 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::models::one_hot::one_hot;
-use crate::models::weights::{AdamNet, config_from_json, in_config_file, learning_rate_knob, read_back, save_checkpoint, set_config_knob};
+use crate::models::one_network::one_network_methods;
+use crate::models::weights::{AdamNet, config_from_json, in_config_file, learning_rate_knob, read_back, set_config_knob};
 use crate::rng::Rng;
 use crate::train::checkpoint::read_config;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
@@ -115,10 +116,6 @@ impl Family for VaeFamily {
         format!("{arch}, {decoder}{cond}")
     }
 
-    fn num_params(&self) -> usize {
-        self.model.num_params()
-    }
-
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, d, z) = (batch.n, self.config.pixels(), self.config.latent_dim);
         self.check_batch(batch.x, n)?;
@@ -200,17 +197,7 @@ impl Family for VaeFamily {
         })
     }
 
-    fn save(&self, dir: &Path) -> FamilyResult<()> {
-        save_checkpoint(self.model()?, dir, WEIGHTS_FILE, self.family_name(), &self.config)
-    }
-
-    fn remember_good(&mut self) {
-        self.model.remember_good();
-    }
-
-    fn restore_good(&mut self) {
-        self.model.restore_good();
-    }
+    one_network_methods!(model, config, WEIGHTS_FILE);
 }
 
 impl crate::views::Model for VaeFamily {

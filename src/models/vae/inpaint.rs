@@ -37,15 +37,7 @@ impl Inpainter for VaeFamily {
     fn inpaint(&mut self, x: &[f32], n: usize, hidden: &[bool], seed: u64) -> FamilyResult<Vec<f32>> {
         self.check_batch(x, n)?;
         let (d, latent) = (self.config().pixels(), self.config().latent_dim);
-        if hidden.len() != d {
-            return Err(format!(
-                "the mask covers {} pixels but this model's images have {}×{} = {d}",
-                hidden.len(),
-                self.config().width,
-                self.config().height
-            ));
-        }
-        if n == 0 || !hidden.contains(&true) {
+        if !crate::models::check_mask(hidden, n, self.config().width, self.config().height, "this model")? {
             return Ok(x.to_vec());
         }
         let device = self.inference_device();

@@ -14,7 +14,7 @@ use crate::rng::Rng;
 use crate::train::ImageBatch;
 
 use super::super::super::widgets::ImageGrid;
-use super::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
+use super::super::super::widgets::samples_plot::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
 
 /// Test images shown.
 const FORWARD_IMAGES: usize = 8;

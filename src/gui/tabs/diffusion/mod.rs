@@ -6,7 +6,7 @@
 //! | file | what it draws |
 //! | --- | --- |
 //! | `mod.rs` | the tab: its settings, the model it builds, the order of its views |
-//! | `curves.rs` | the loss, the loss by timestep, the samples |
+//! | `curves.rs` | the loss and the loss by timestep |
 //! | `step_through.rs` | one sampling run, step by step (and its GIF) |
 //! | `forward_process.rs` | q(x_t | x₀) at a t the user drags, and the schedule's curves |
 
@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use burn::tensor::Device;
 use eframe::egui;
-use egui_plot::PlotPoints;
 
 use crate::data::{DatasetId, ImageData, ToyKind};
 use crate::models::diffusion::{DiffusionConfig, DiffusionFamily, Prediction, Schedule, ScheduleKind};
@@ -30,6 +29,7 @@ use super::super::dialogs::Purpose;
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};
 use super::super::train_data::shown_points;
+use super::super::widgets::samples_plot_ui;
 use forward_process::ForwardProcess;
 use step_through::StepThrough;
 
@@ -40,13 +40,6 @@ const PREVIEW_POINTS: usize = 1000;
 const PREVIEW_IMAGES: usize = 16;
 /// γ of the Min-SNR weighting the checkbox turns on (the paper's choice).
 const MIN_SNR_GAMMA: f64 = 5.0;
-
-const REAL_COLOUR: egui::Color32 = egui::Color32::from_rgb(90, 200, 130);
-const SAMPLE_COLOUR: egui::Color32 = egui::Color32::from_rgb(242, 142, 43);
-
-fn plot_points(points: &[[f32; 2]]) -> PlotPoints<'static> {
-    points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect::<Vec<[f64; 2]>>().into()
-}
 
 pub struct DiffusionTab {
     /// Settings the next Reset builds with.
@@ -101,8 +94,8 @@ impl DiffusionTab {
         self.built = Some(config);
     }
 
+    /// The settings under "Model (applied on Reset)".
     fn model_ui(&mut self, ui: &mut egui::Ui, toy: bool) {
-        ui.strong("Model (applied on Reset)");
         egui::ComboBox::from_label("noise schedule").selected_text(self.schedule.label()).show_ui(ui, |ui| {
             for kind in ScheduleKind::ALL {
                 ui.selectable_value(&mut self.schedule, kind, kind.label());
@@ -224,10 +217,9 @@ impl FamilyTab for DiffusionTab {
         // η, timestep spacing, and the guidance scale of a conditional model.
         shell.training_ui(ui, "one training step", "a fresh network with the settings below", 1024);
         ui.separator();
-        self.model_ui(ui, shell.dataset().toy().is_some());
-        shell.seed_ui(ui);
+        let toy = shell.dataset().toy().is_some();
+        shell.model_settings_ui(ui, |ui| self.model_ui(ui, toy));
         shell.description_ui(ui);
-        ui.separator();
         shell.files_ui(ui);
         shell.measure_ui(ui);
     }
@@ -236,7 +228,8 @@ impl FamilyTab for DiffusionTab {
         let Some(session) = &shell.session else { return };
         curves::losses_ui(ui, session, &mut shell.plot);
         ui.separator();
-        curves::samples_ui(ui, session, &self.real, self.samples.as_deref());
+        let points = (!self.real.is_empty()).then_some((self.real.as_slice(), self.samples.as_deref()));
+        samples_plot_ui(ui, "diffusion-samples", &session.knobs, "sampler", &session.samples, points);
         ui.separator();
         self.step_through.ui(ui, shell, self.built.as_ref(), &self.real);
         ui.separator();

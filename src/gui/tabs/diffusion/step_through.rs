@@ -5,27 +5,30 @@
 use std::path::Path;
 
 use eframe::egui;
-use egui_plot::{Arrows, Line, Plot, PlotPoints, Points};
 
 use crate::export::save_trajectory_gif;
 use crate::models::diffusion::{DenoiserArch, DiffusionConfig};
-use crate::train::Samples;
-use crate::views::denoising::{NoiseField, Trajectory, TrajectoryRun, noise_field, trajectory};
+use crate::views::denoising::{NoiseField, TrajectoryRun, noise_field, trajectory};
 
 use super::super::super::dialogs::Purpose;
 use super::super::super::session::Session;
 use super::super::super::shell::RunShell;
-use super::super::super::widgets::{ImageGrid, StepScrubber};
-use super::{REAL_COLOUR, SAMPLE_COLOUR, plot_points};
+use super::super::super::widgets::{PlaneArrows, TrajectoryView, TrajectoryWords};
 
 /// Images and points kept per step in a step-through.
 const TRAJECTORY_IMAGES: usize = 16;
 const TRAJECTORY_POINTS: usize = 600;
-/// Points whose whole path is drawn in the 2-D step-through.
-const TRACED: usize = 60;
 /// The noise field's grid: FIELD_RES × FIELD_RES arrows over [−FIELD_EXTENT, FIELD_EXTENT]².
 const FIELD_RES: usize = 17;
 const FIELD_EXTENT: f32 = 3.0;
+
+/// A timestep as the step-through names it.
+fn shown_t(t: usize) -> String {
+    format!("t = {t}")
+}
+
+/// How the step-through names a diffusion run's parts.
+const WORDS: TrajectoryWords = TrajectoryWords { steps: "denoising steps", t: shown_t, result: "result", second: "predicted x₀" };
 
 /// The 2-D field's grid points, row by row.
 fn field_points() -> Vec<[f32; 2]> {
@@ -36,18 +39,13 @@ fn field_points() -> Vec<[f32; 2]> {
 }
 
 pub(super) struct StepThrough {
-    /// The run shown, and the training step it was drawn at.
-    run: Option<(u64, Trajectory)>,
+    /// The run shown, scrubbed step by step.
+    view: TrajectoryView,
     /// The class and seed of the next run.
     label: u8,
     seed: u64,
     /// A run was asked for and has not arrived.
     waiting: bool,
-    scrubber: StepScrubber,
-    /// The step the image grids hold (uploaded only when the scrubber moves).
-    shown_position: Option<usize>,
-    x_t_grid: ImageGrid,
-    x0_grid: ImageGrid,
     /// The predicted noise over the plane at a timestep, and the timestep last asked for.
     field: Option<(usize, Vec<[f32; 2]>)>,
     field_asked: Option<usize>,
@@ -56,14 +54,10 @@ pub(super) struct StepThrough {
 impl Default for StepThrough {
     fn default() -> Self {
         Self {
-            run: None,
+            view: TrajectoryView::new("diffusion-x_t", "diffusion-x0"),
             label: 0,
             seed: 7,
             waiting: false,
-            scrubber: StepScrubber::default(),
-            shown_position: None,
-            x_t_grid: ImageGrid::new("diffusion-x_t"),
-            x0_grid: ImageGrid::new("diffusion-x0"),
             field: None,
             field_asked: None,
         }
@@ -73,19 +67,17 @@ impl Default for StepThrough {
 impl StepThrough {
     /// Forgets the run shown (the model that drew it is gone).
     pub(super) fn clear(&mut self) {
-        self.run = None;
+        self.view.clear();
         self.waiting = false;
         self.field = None;
         self.field_asked = None;
-        self.scrubber.rewind();
-        self.shown_position = None;
     }
 
     /// Takes a finished run and the noise field from the worker.
     pub(super) fn take(&mut self, session: &mut Session) {
         if let Some(TrajectoryRun { step, trajectory }) = session.take::<TrajectoryRun>() {
             self.clear();
-            self.run = Some((step, trajectory));
+            self.view.set(step, trajectory);
         }
         if let Some(NoiseField { t, eps }) = session.take::<NoiseField>() {
             self.field = Some((t, eps));
@@ -94,7 +86,7 @@ impl StepThrough {
 
     /// Writes the run shown as an animated GIF, and says how it went.
     pub(super) fn export_gif(&self, path: &Path, session: &mut Session) {
-        match self.run.as_ref().map(|(_, t)| save_trajectory_gif(t, 80, path)) {
+        match self.view.run().map(|t| save_trajectory_gif(t, 80, path)) {
             Some(Ok(())) => session.notice(format!("wrote {}", path.display())),
             Some(Err(e)) => session.error(e),
             None => {}
@@ -109,7 +101,7 @@ impl StepThrough {
         let conditional = config.is_some_and(|c| c.conditional);
         let last_class = config.map_or(0, |c| c.num_classes.saturating_sub(1)) as u8;
         let images = config.is_some_and(|c| c.arch == DenoiserArch::Unet);
-        let can_export = self.run.is_some() && !shell.dialog_open();
+        let can_export = self.view.run().is_some() && !shell.dialog_open();
         let mut export = false;
         ui.horizontal(|ui| {
             let n = if images { TRAJECTORY_IMAGES } else { TRAJECTORY_POINTS };
@@ -135,102 +127,24 @@ impl StepThrough {
                 ui.label("sampling (between training steps)…");
             });
         }
-        let Some((step, trajectory)) = &self.run else { return };
-        let len = trajectory.steps.len() + 1;
-        let ts: Vec<usize> = trajectory.steps.iter().map(|s| s.t).collect();
-        ui.weak(format!("drawn at training step {step}, {} denoising steps", ts.len()));
-        self.scrubber.ui(ui, len, &|i| match ts.get(i) {
-            Some(t) => format!("t = {t}"),
-            None => "result".to_string(),
-        });
-        let position = self.scrubber.position.min(len - 1);
-        let (x_t, x0, t) = match trajectory.steps.get(position) {
-            Some(s) => (&s.x_t, &s.x0, Some(s.t)),
-            None => (&trajectory.result, &trajectory.result, None),
-        };
-        match (x_t, x0) {
-            (Samples::Images(a), Samples::Images(b)) => {
-                if self.shown_position != Some(position) {
-                    self.x_t_grid.set(ui.ctx(), a.clone(), 4);
-                    self.x0_grid.set(ui.ctx(), b.clone(), 4);
-                    self.shown_position = Some(position);
-                }
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.label(match t {
-                            Some(t) => format!("x_t at t = {t}"),
-                            None => "the samples".into(),
-                        });
-                        self.x_t_grid.ui(ui, 240.0, "");
-                    });
-                    ui.vertical(|ui| {
-                        ui.label("predicted x₀");
-                        self.x0_grid.ui(ui, 240.0, "");
-                    });
-                });
-            }
-            (Samples::Points(points), _) => {
-                let t_now = t.unwrap_or(0);
-                if self.field_asked != Some(t_now)
-                    && let Some(session) = &shell.session
-                {
-                    session.ask(noise_field(field_points(), t_now));
-                    self.field_asked = Some(t_now);
-                }
-                let paths: Vec<Vec<[f64; 2]>> = (0..TRACED.min(points.len()))
-                    .map(|i| {
-                        trajectory.steps[..position.min(trajectory.steps.len())]
-                            .iter()
-                            .filter_map(|s| match &s.x_t {
-                                Samples::Points(p) => p.get(i).map(|q| [q[0] as f64, q[1] as f64]),
-                                Samples::Images(_) | Samples::Text(_) => None,
-                            })
-                            .chain(points.get(i).map(|q| [q[0] as f64, q[1] as f64]))
-                            .collect()
-                    })
-                    .collect();
-                let arrows = self.field.as_ref().map(|(_, eps)| {
-                    // −ε̂ points from x towards the data; drawn at a fixed fraction of the grid gap.
-                    let gap = 2.0 * FIELD_EXTENT / (FIELD_RES - 1) as f32;
-                    let longest = eps.iter().map(|e| (e[0] * e[0] + e[1] * e[1]).sqrt()).fold(1e-6f32, f32::max);
-                    let origins = field_points();
-                    let tips: Vec<[f32; 2]> = origins
-                        .iter()
-                        .zip(eps)
-                        .map(|(o, e)| [o[0] - e[0] / longest * gap * 0.9, o[1] - e[1] / longest * gap * 0.9])
-                        .collect();
-                    (origins, tips)
-                });
-                ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: minus the predicted noise at this t, the direction the network would move a point at this noise level.");
-                Plot::new("diffusion-flow")
-                    .allow_scroll(false)
-                    .height(420.0)
-                    .width(420.0)
-                    .data_aspect(1.0)
-                    .include_x(-FIELD_EXTENT)
-                    .include_x(FIELD_EXTENT)
-                    .include_y(-FIELD_EXTENT)
-                    .include_y(FIELD_EXTENT)
-                    .show(ui, |p| {
-                        if let Some((origins, tips)) = arrows {
-                            p.arrows(
-                                Arrows::new("noise field", plot_points(&origins), plot_points(&tips))
-                                    .color(egui::Color32::from_gray(110))
-                                    .tip_length(4.0),
-                            );
-                        }
-                        p.points(Points::new("data", plot_points(real)).color(REAL_COLOUR).radius(1.2));
-                        for (i, path) in paths.into_iter().enumerate() {
-                            p.line(
-                                Line::new(format!("path {i}"), PlotPoints::from(path))
-                                    .color(egui::Color32::from_rgba_unmultiplied(242, 142, 43, 150))
-                                    .width(1.2),
-                            );
-                        }
-                        p.points(Points::new("samples", plot_points(points)).color(SAMPLE_COLOUR).radius(1.8));
-                    });
-            }
-            _ => {}
+        let Some(plane) = self.view.ui(ui, &WORDS) else { return };
+        let t_now = plane.t.unwrap_or(0);
+        if self.field_asked != Some(t_now)
+            && let Some(session) = &shell.session
+        {
+            session.ask(noise_field(field_points(), t_now));
+            self.field_asked = Some(t_now);
         }
+        let arrows = self.field.as_ref().map(|(_, eps)| {
+            // −ε̂ points from x towards the data; drawn at a fixed fraction of the grid gap.
+            let gap = 2.0 * FIELD_EXTENT / (FIELD_RES - 1) as f32;
+            let longest = eps.iter().map(|e| (e[0] * e[0] + e[1] * e[1]).sqrt()).fold(1e-6f32, f32::max);
+            let origins = field_points();
+            let tips: Vec<[f32; 2]> =
+                origins.iter().zip(eps).map(|(o, e)| [o[0] - e[0] / longest * gap * 0.9, o[1] - e[1] / longest * gap * 0.9]).collect();
+            PlaneArrows { name: "noise field", colour: egui::Color32::from_gray(110), origins, tips }
+        });
+        ui.weak("Green: the data. Orange: the samples at this step; thin lines: where 60 of them came from. Arrows: minus the predicted noise at this t, the direction the network would move a point at this noise level.");
+        plane.ui(ui, "diffusion-flow", FIELD_EXTENT as f64, real, arrows, None);
     }
 }
