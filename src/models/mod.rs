@@ -21,6 +21,7 @@ pub mod rbm;
 pub mod registry;
 pub mod settings;
 pub mod vae;
+pub mod vqvae;
 pub mod weights;
 
 use std::path::Path;

@@ -242,7 +242,7 @@ pub fn wrong_data(entry: &FamilyEntry, data: &DataShape) -> String {
 }
 
 /// Every family, in the order of the GUI's tabs: one line each.
-pub static FAMILIES: [FamilyKind; 11] = [
+pub static FAMILIES: [FamilyKind; 12] = [
     FamilyKind(&super::vae::ENTRY),
     FamilyKind(&super::autoencoder::ENTRY),
     FamilyKind(&super::gan::ENTRY),
@@ -253,5 +253,6 @@ pub static FAMILIES: [FamilyKind; 11] = [
     FamilyKind(&super::flow::ENTRY),
     FamilyKind(&super::rbm::ENTRY),
     FamilyKind(&super::dbn::ENTRY),
+    FamilyKind(&super::vqvae::ENTRY),
     FamilyKind(&super::gmmn::ENTRY),
 ];

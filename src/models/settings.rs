@@ -13,11 +13,13 @@ pub struct Settings {
     /// VAE / autoencoder: the networks.
     #[arg(long, value_enum, default_value_t = VaeArch::Mlp)]
     pub arch: VaeArch,
-    /// Size of z (default: 2 for the VAE and the 2-D GAN, 64 for DCGAN).
+    /// Size of z (default: 2 for the VAE and the 2-D GAN, 64 for DCGAN). VQ-VAE: D, the length
+    /// of each latent and codebook vector (default 16).
     #[arg(long)]
     pub latent_dim: Option<usize>,
     /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN, 64 for the 2-D flow and 256
-    /// on images, 128 hidden units for the RBM).
+    /// on images, 128 hidden units for the RBM, 64 feature maps for the VQ-VAE's encoder and
+    /// decoder).
     #[arg(long)]
     pub hidden: Option<usize>,
     /// VAE: the weight β of the KL term.
@@ -29,7 +31,8 @@ pub struct Settings {
     /// Condition on the class label (CVAE, the class-conditional DCGAN, diffusion, PixelCNN).
     #[arg(long)]
     pub conditional: bool,
-    /// Learning rate (both players' for the GAN; default 1e-3, 2e-4 for DCGAN).
+    /// Learning rate (both players' for the GAN, both stages' for the VQ-VAE; default 1e-3, 2e-4
+    /// for DCGAN).
     #[arg(long)]
     pub lr: Option<f64>,
     /// GAN: the game.
@@ -56,12 +59,12 @@ pub struct Settings {
     /// Diffusion: what the network predicts.
     #[arg(long, value_enum, default_value_t = Prediction::Epsilon)]
     pub prediction: Prediction,
-    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8). PixelCNN: the
-    /// feature maps per layer (default 64).
+    /// Diffusion: the UNet's base width C (levels C, 2C, 4C; a multiple of 8). PixelCNN and the
+    /// VQ-VAE's prior: the feature maps per layer (default 64).
     #[arg(long)]
     pub channels: Option<usize>,
-    /// PixelCNN: residual mask-B layers (default 6). Character model: transformer blocks
-    /// (default 3). Flow: coupling layers (default 8 on 2-D, 6 on images).
+    /// PixelCNN: residual mask-B layers (default 6; the VQ-VAE's prior: 5). Character model:
+    /// transformer blocks (default 3). Flow: coupling layers (default 8 on 2-D, 6 on images).
     #[arg(long)]
     pub layers: Option<usize>,
     /// RBM: Gibbs steps per update (CD-k; default 1).
@@ -85,7 +88,18 @@ pub struct Settings {
     #[arg(long)]
     pub min_snr: Option<f64>,
     /// Diffusion: sample from an exponential moving average of the weights with this decay
-    /// (e.g. 0.999; 0 turns it off).
+    /// (e.g. 0.999; 0 turns it off). VQ-VAE: learn the codebook by moving averages with this
+    /// decay (default 0.99; 0.5-0.9999), or by the codebook loss with 0.
     #[arg(long)]
     pub ema: Option<f64>,
+    /// VQ-VAE: K, the number of codebook vectors (default 64; 16-512).
+    #[arg(long)]
+    pub codebook: Option<usize>,
+    /// VQ-VAE: β, the weight of the commitment loss (default 0.25; 0-2).
+    #[arg(long)]
+    pub commitment: Option<f64>,
+    /// VQ-VAE: steps of stage 1 (the autoencoder and its codebook) before stage 2 (the prior
+    /// over code maps) starts (default 1500).
+    #[arg(long)]
+    pub autoencoder_steps: Option<usize>,
 }

@@ -1,6 +1,6 @@
 //! The views a family offers besides training and sampling — a latent space, a likelihood, a
 //! two-player game, a denoising run, pixel-by-pixel and next-token sampling, a witness
-//! function, a flow's layers, Gibbs chains — and the questions that reach them.
+//! function, a flow's layers, Gibbs chains, a codebook — and the questions that reach them.
 //!
 //! The trainer knows only `train::Family`. Everything that holds a model for a person (the
 //! GUI, the command line, evaluation) holds a `Box<dyn Model>`: a family plus a getter per
@@ -8,6 +8,7 @@
 //! `Command::Ask` and the typed answers that come back; a new view adds a file here and one
 //! getter below, and nothing under `src/train/` changes.
 
+pub mod codes;
 pub mod denoising;
 pub mod flow;
 pub mod game;
@@ -24,6 +25,7 @@ use std::any::Any;
 
 use crate::train::{Answer, Context, Family, PreviewQuestion, Question};
 
+pub use codes::CodebookView;
 pub use denoising::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 pub use flow::FlowView;
 pub use game::{GameSnapshot, GameView, Player};
@@ -91,6 +93,12 @@ pub trait Model: Family {
 
     /// The inpainting view: filling in the hidden part of images (PixelCNN, VAE, RBM, diffusion).
     fn inpainter(&mut self) -> Option<&mut dyn Inpainter> {
+        None
+    }
+
+    /// The codebook view: images as maps of discrete codes and back, the codebook's use, the
+    /// training stages (VQ-VAE).
+    fn codebook(&mut self) -> Option<&mut dyn CodebookView> {
         None
     }
 }
