@@ -2,8 +2,8 @@
 # Every default model's CPU speed beside the same model in PyTorch, in one go, as one table:
 # genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
 # diffusion_reference.py, flow_matching_reference.py, pixelcnn_reference.py, charlm_reference.py,
-# dbn_reference.py, others_reference.py), same machine, same batch, dtype and optimiser.
-# Usage: bench/compare.sh [vae|gan|diffusion|flow_matching|pixelcnn|charlm|dbn|others] [TORCH_THREADS]
+# dbn_reference.py, vqvae_reference.py, others_reference.py), same machine, same batch, dtype and optimiser.
+# Usage: bench/compare.sh [vae|gan|diffusion|flow_matching|pixelcnn|charlm|dbn|vqvae|others] [TORCH_THREADS]
 # (default: every family)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ family="${1:-all}"
 threads="${2:-$(nproc)}"
 cargo build --release --quiet
 genlab="$CARGO_TARGET_DIR/release/genlab"
-families=(vae gan diffusion flow_matching pixelcnn charlm dbn others)
+families=(vae gan diffusion flow_matching pixelcnn charlm dbn vqvae others)
 [[ "$family" != all ]] && families=("$family")
 ours=""
 theirs="{}"
@@ -55,6 +55,9 @@ table = [
     ("DBN 784-500-500, layer 1, PCD-1", "train_steps_per_sec", "dbn_layer1_steps_per_s", "DBN 784-500-500, batch 64: layer 1 train steps/s", True),
     ("DBN 784-500-500, layer 2, PCD-1", "train_steps_per_sec", "dbn_layer2_steps_per_s", "DBN 784-500-500, batch 64: layer 2 train steps/s", True),
     ("DBN 784-500-500, layer 2, PCD-1", "sample_ms_mean", "dbn_sample_ms_per_image", "DBN: sampling ms/image (500 Gibbs steps + down pass)", False),
+    ("VQ-VAE 28x28, K=64, stage 1", "train_steps_per_sec", "vqvae_stage1_steps_per_s", "VQ-VAE K=64, batch 64: autoencoder train steps/s", True),
+    ("VQ-VAE 28x28, K=64, prior", "train_steps_per_sec", "vqvae_prior_steps_per_s", "VQ-VAE prior over 7x7 codes, batch 64: train steps/s", True),
+    ("VQ-VAE 28x28, K=64, prior", "sample_ms_mean", "vqvae_prior_sample_ms_per_image", "VQ-VAE: sampling ms/image (49 codes, then decode)", False),
     ("Autoencoder MLP 784-400-2", "train_steps_per_sec", "ae_mlp_steps_per_s", "Autoencoder MLP, batch 128: train steps/s", True),
     ("RealNVP 2-D, 8 couplings", "train_steps_per_sec", "realnvp2d_steps_per_s", "RealNVP 2-D, batch 256: train steps/s", True),
     ("RBM 784x128, PCD-1", "train_steps_per_sec", "rbm_steps_per_s", "RBM 784x128, batch 64: train steps/s (PyTorch: CD-1)", True),

@@ -1,20 +1,23 @@
 //! Flow matching: the training target against values worked by hand, the two ODE solvers on a
 //! linear field against their formulas and the exact solution, a short run on the ring (its
 //! PyTorch twin: `python3 bench/flow_matching_reference.py --ring 1500`), the step-through,
-//! checkpoints, the image model, and `genlab train` / `genlab sample` as a user runs them.
+//! checkpoints, the image model, `genlab train` / `genlab sample` as a user runs them, the
+//! straightness of paths against hand-worked runs, and reflow (Liu et al. 2023, §2.2).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use burn::prelude::*;
 use genlab::data::ToyKind;
+use genlab::metrics::straightness::{PathTally, of_trajectory};
 use genlab::models::flow_matching::ode::{Solver, euler_step, heun_step, integrate};
 use genlab::models::flow_matching::path::{interpolate, predicted_data, predicted_noise, target_velocity};
-use genlab::models::flow_matching::{FlowMatchingConfig, FlowMatchingFamily};
+use genlab::models::flow_matching::reflow::MAX_REFLOW_PAIRS;
+use genlab::models::flow_matching::{Coupling, FlowMatchingConfig, FlowMatchingFamily};
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, KnobKind, KnobValue, Samples};
-use genlab::views::Model;
+use genlab::views::{Model, Trajectory, TrajectoryStep};
 
 fn points(s: Samples) -> Vec<[f32; 2]> {
     match s {
@@ -304,4 +307,148 @@ fn genlab_trains_then_samples_a_flow_matching_model() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success() && stderr.contains("--timesteps") && stderr.contains("--hidden"), "{stderr}");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A run kept step by step as a step-through keeps it: `states[k]` holds every path's point at
+/// step k, the last state being the result.
+fn run_of(states: &[Vec<[f32; 2]>]) -> Trajectory {
+    let (result, steps) = states.split_last().expect("at least one state");
+    let step = |(k, x): (usize, &Vec<[f32; 2]>)| TrajectoryStep { t: k, x_t: Samples::Points(x.clone()), x0: Samples::Points(x.clone()) };
+    Trajectory { steps: steps.iter().enumerate().map(step).collect(), result: Samples::Points(result.clone()) }
+}
+
+#[test]
+fn a_straight_run_has_straightness_0_and_length_ratio_1() {
+    // Two straight lines at constant speed in 4 equal steps (Δτ = 1/4), through the one-pass
+    // form S = Σ ‖Δx‖²/Δτ − ‖c‖² of `metrics::straightness`:
+    //   (0, 0) → (4, −2) by (1, −0.5) a step: 4 · 1.25 / 0.25 − 20 = 0, length 4·√1.25 = √20;
+    //   (1, 1) → (1, 9) by (0, 2) a step:     4 · 4 / 0.25 − 64 = 0, length 8 = chord.
+    let states: Vec<Vec<[f32; 2]>> = (0..=4).map(|k| k as f32).map(|k| vec![[k, -0.5 * k], [1.0, 1.0 + 2.0 * k]]).collect();
+    let s = of_trajectory(&run_of(&states)).unwrap();
+    assert_eq!(s.paths, 2);
+    assert!(s.straightness.abs() < 1e-9 && (s.length_ratio - 1.0).abs() < 1e-9, "{s:?}");
+    // Straight, but not at constant speed: (0, 0) → (3, 0) → (4, 0) in two equal steps, velocities
+    // (6, 0) then (2, 0) against c = (4, 0): S = ½·(4 − 6)² + ½·(4 − 2)² = 4, while the ratio
+    // 4 / 4 = 1 cannot see speed.
+    let s = of_trajectory(&run_of(&[vec![[0.0, 0.0]], vec![[3.0, 0.0]], vec![[4.0, 0.0]]])).unwrap();
+    assert!((s.straightness - 4.0).abs() < 1e-9 && (s.length_ratio - 1.0).abs() < 1e-9, "{s:?}");
+}
+
+#[test]
+fn a_bent_run_has_the_straightness_worked_by_hand() {
+    // Path 0 turns a right angle, (0, 0) → (1, 0) → (1, 1) in two equal steps (Δτ = 1/2):
+    // velocities d₁ = (2, 0), d₂ = (0, 2) against the chord c = (1, 1), so
+    //   S₀ = ½‖(1, 1) − (2, 0)‖² + ½‖(1, 1) − (0, 2)‖² = ½·2 + ½·2 = 2, length 2, chord √2.
+    // Path 1 is straight at constant speed, (0, 0) → (0, −1) → (0, −2): S₁ = 0, length 2 = chord.
+    // Mean S = (2 + 0) / 2 = 1; length ratio (2 + 2) / (√2 + 2) = 4 − 2√2 ≈ 1.1716.
+    let run = run_of(&[vec![[0.0, 0.0], [0.0, 0.0]], vec![[1.0, 0.0], [0.0, -1.0]], vec![[1.0, 1.0], [0.0, -2.0]]]);
+    let s = of_trajectory(&run).unwrap();
+    assert!((s.straightness - 1.0).abs() < 1e-9, "{s:?}");
+    assert!((s.length_ratio - (4.0 - 2.0 * 2f64.sqrt())).abs() < 1e-9, "{s:?}");
+
+    // Path 0 timed unevenly: the corner at t = 0.25, so d₁ = (4, 0) for a quarter of the run and
+    // d₂ = (0, 4/3) for three quarters:
+    //   S = ¼‖(1, 1) − (4, 0)‖² + ¾‖(1, 1) − (0, 4/3)‖² = ¼·10 + ¾·(1 + 1/9) = 5/2 + 5/6 = 10/3,
+    // and by the one-pass form 1/0.25 + 1/0.75 − 2 = 10/3 too; the ratio stays √2. The times
+    // need not start at 0: the run is rescaled to [0, 1].
+    let path: [(f64, [f32; 2]); 3] = [(2.0, [0.0, 0.0]), (2.5, [1.0, 0.0]), (4.0, [1.0, 1.0])];
+    let mut tally = PathTally::new(1, 2).unwrap();
+    for (t, x) in path {
+        tally.visit(t, &x).unwrap();
+    }
+    let s = tally.finish().unwrap();
+    assert!((s.straightness - 10.0 / 3.0).abs() < 1e-9 && (s.length_ratio - 2f64.sqrt()).abs() < 1e-9, "{s:?}");
+
+    // Refused with a sentence: one state, times that do not increase, a state of another size,
+    // no paths, a run with no steps, text.
+    let mut tally = PathTally::new(1, 2).unwrap();
+    tally.visit(0.5, &[0.0, 0.0]).unwrap();
+    assert!(tally.finish().unwrap_err().contains("two states"));
+    assert!(tally.visit(0.5, &[1.0, 0.0]).unwrap_err().contains("increase"));
+    assert!(tally.visit(0.7, &[1.0]).is_err());
+    assert!(PathTally::new(0, 2).is_err());
+    assert!(of_trajectory(&Trajectory { steps: Vec::new(), result: Samples::Points(vec![[0.0, 0.0]]) }).is_err());
+    let text = Samples::Text(vec!["ab".into()]);
+    let step = TrajectoryStep { t: 0, x_t: text.clone(), x0: text.clone() };
+    assert!(of_trajectory(&Trajectory { steps: vec![step], result: text }).unwrap_err().contains("text"));
+}
+
+#[test]
+fn the_models_straightness_is_read_from_its_own_solver_run() {
+    // Euler with 50 steps: the step-through keeps every step, evenly spaced, so the view's run
+    // measured by `of_trajectory` and the solver's own states give one number; both start from
+    // the seeded noise of `sample(300, 4)`.
+    let mut model = FlowMatchingFamily::new(FlowMatchingConfig::default(), &Device::flex(), 6).unwrap();
+    let own = model.straightness(300, 4).unwrap();
+    let viewed = of_trajectory(&model.denoising().unwrap().trajectory(300, 4, None).unwrap()).unwrap();
+    assert_eq!((own.paths, viewed.paths), (300, 300));
+    assert!((own.straightness - viewed.straightness).abs() <= 1e-6 * (1.0 + own.straightness), "{own:?} against {viewed:?}");
+    assert!((own.length_ratio - viewed.length_ratio).abs() <= 1e-6 * own.length_ratio, "{own:?} against {viewed:?}");
+    assert!(own.straightness >= 0.0 && own.length_ratio >= 1.0, "{own:?}");
+    assert!(model.straightness(0, 4).is_err(), "no paths");
+}
+
+#[test]
+fn reflow_trains_on_the_models_own_pairs_of_noise_and_sample() {
+    let mut model = FlowMatchingFamily::new(FlowMatchingConfig::default(), &Device::flex(), 8).unwrap();
+    let (pts, labels) = ToyKind::Ring8.sample(256, &mut Rng::new(5));
+    let x: Vec<f32> = pts.iter().flatten().copied().collect();
+    for _ in 0..100 {
+        model.train_step(&Batch { x: &x, n: 256, dims: &[2], labels: &labels }).unwrap();
+    }
+    assert_eq!((model.coupling(), model.reflow_pairs()), (Coupling::Independent, None));
+
+    model.reflow(300, 21).unwrap();
+    assert_eq!(model.coupling(), Coupling::Reflow);
+    let pairs = model.reflow_pairs().unwrap().clone();
+    assert_eq!((pairs.len(), pairs.dim), (300, 2));
+    // Each pair starts at the seeded noise z that `sample(300, 21)` starts from and ends at the
+    // model's own sample from it: x₁ = ODE(z).
+    assert_eq!(pairs.x0, Rng::new(21).normal_vec(600));
+    let samples: Vec<f32> = points(model.sample(300, 21, None).unwrap()).into_iter().flatten().collect();
+    assert_eq!(pairs.x1, samples);
+    assert_eq!(pairs.x1, model.solve(&pairs.x0).unwrap());
+
+    // Training now regresses along those pairs and leaves the batch's data unused: on points far
+    // off at (50, 50) the loss stays that of the pairs (the ring's scale, under 10), where
+    // independent pairs ask for velocities near (50, 50) − x₀, a loss near 50² = 2,500.
+    let far = vec![50.0f32; 512];
+    let off = Batch { x: &far, n: 256, dims: &[2], labels: &labels };
+    for _ in 0..5 {
+        let loss = model.train_step(&off).unwrap()[0].1;
+        assert!(loss < 10.0, "on reflow pairs: loss {loss}");
+    }
+    assert_eq!(model.reflow_pairs(), Some(&pairs), "the pairs stay fixed while training");
+    model.set_knob("coupling", KnobValue::Choice(0)).unwrap();
+    assert_eq!((model.coupling(), model.reflow_pairs()), (Coupling::Independent, None));
+    let loss = model.train_step(&off).unwrap()[0].1;
+    assert!(loss > 500.0, "on independent pairs: loss {loss}");
+}
+
+#[test]
+fn reflow_refuses_a_bad_number_of_pairs_and_image_models_with_a_sentence() {
+    let mut model = FlowMatchingFamily::new(FlowMatchingConfig::default(), &Device::flex(), 2).unwrap();
+    for count in [0, MAX_REFLOW_PAIRS + 1, usize::MAX] {
+        let err = model.reflow(count, 1).unwrap_err();
+        assert!(err.contains("pairs") && err.contains(&MAX_REFLOW_PAIRS.to_string()), "{count}: {err}");
+    }
+    // The tab's button reaches the model through two settings its knobs do not list.
+    for m in [0, -3, MAX_REFLOW_PAIRS as i64 + 1] {
+        let err = model.set_knob("reflow_pairs", KnobValue::Whole(m)).unwrap_err();
+        assert!(err.contains(&format!("not {m}")), "{m}: {err}");
+    }
+    assert!(model.set_knob("reflow_pairs", KnobValue::Real(10.0)).is_err());
+    assert!(model.set_knob("coupling", KnobValue::Choice(2)).is_err());
+    assert!(model.reflow_pairs().is_none(), "a refusal changes nothing");
+    model.set_knob("reflow_pairs", KnobValue::Whole(64)).unwrap();
+    model.set_knob("coupling", KnobValue::Choice(1)).unwrap();
+    assert_eq!(model.reflow_pairs().map(|p| p.len()), Some(64), "choosing reflow pairs again keeps the ones drawn");
+    assert!(model.knobs().iter().all(|k| k.name != "reflow_pairs" && k.name != "coupling"));
+
+    // Each pair is a whole ODE run: image models are refused, with the reason.
+    let config = FlowMatchingConfig { channels: 8, time_dim: 32, sample_steps: 2, ..FlowMatchingConfig::images(8, 8) };
+    let mut images = FlowMatchingFamily::new(config, &Device::flex(), 1).unwrap();
+    let err = images.reflow(16, 1).unwrap_err();
+    assert!(err.contains("2-D"), "{err}");
+    assert!(images.set_knob("reflow_pairs", KnobValue::Whole(16)).is_err() && images.reflow_pairs().is_none());
 }

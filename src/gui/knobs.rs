@@ -62,3 +62,11 @@ pub fn shown_value(knobs: &[Knob], name: &str) -> Option<String> {
         (_, KnobValue::Real(v)) => format!("{v}"),
     })
 }
+
+/// The value of the whole-number knob `name` among `knobs`; `None` when there is no such knob.
+pub fn whole_value(knobs: &[Knob], name: &str) -> Option<i64> {
+    knobs.iter().find_map(|k| match k.value {
+        KnobValue::Whole(n) if k.name == name => Some(n),
+        _ => None,
+    })
+}

@@ -12,7 +12,9 @@ use eframe::egui;
 use crate::data::DatasetId;
 use crate::device::ComputeDevice;
 use crate::models::{FamilyKind, load_family_expecting};
-use crate::train::{Command, Event, Knob, KnobValue, LossHistory, Question, Samples, TrainData, WorkerHandle, WorkerOptions, spawn};
+use crate::train::{
+    Command, Event, Knob, KnobValue, LossHistory, PreviewQuestion, Question, Samples, TrainData, WorkerHandle, WorkerOptions, spawn,
+};
 use crate::views::Model;
 
 use super::tab::TabStatus;
@@ -70,9 +72,10 @@ const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 impl Session {
     /// Starts a worker for `family` on `data`; previews of `preview_n` samples arrive twice a
-    /// second while training (less often when drawing them is slow). "Load checkpoint…" takes
-    /// only checkpoints of the families in `accepts` (the tab's own); another family's is
-    /// refused with a message and the current model is kept.
+    /// second while training (less often when drawing them is slow), each with the answers to
+    /// the `preview` questions (`views::preview_questions` and the tab's own). "Load
+    /// checkpoint…" takes only checkpoints of the families in `accepts` (the tab's own);
+    /// another family's is refused with a message and the current model is kept.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         family: Box<dyn Model>,
@@ -82,6 +85,7 @@ impl Session {
         data_dir: Option<PathBuf>,
         batch_size: usize,
         preview_n: usize,
+        preview: Vec<PreviewQuestion<dyn Model>>,
         device: &ComputeDevice,
         ctx: &egui::Context,
     ) -> Self {
@@ -107,7 +111,7 @@ impl Session {
             Box::new(move |dir| load_family_expecting(dir, &loader_device, &accepts)),
             Some(Box::new(move || if software { repaint.request_repaint_after(SOFTWARE_FRAME) } else { repaint.request_repaint() })),
         );
-        worker.send(Command::Preview(crate::views::preview_questions()));
+        worker.send(Command::Preview(preview));
         Self {
             worker,
             ctx: ctx.clone(),

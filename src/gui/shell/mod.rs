@@ -24,7 +24,7 @@ use burn::tensor::Device;
 use eframe::egui;
 
 use crate::data::DatasetId;
-use crate::train::TrainData;
+use crate::train::{PreviewQuestion, TrainData};
 use crate::views::Model;
 
 use super::dialogs::Purpose;
@@ -55,6 +55,12 @@ pub trait FamilyTab {
     /// A fresh model for `data` (picked as `dataset`) with the settings chosen for the next
     /// Reset. A panic inside becomes the tab's error.
     fn build(&mut self, data: TrainData, dataset: DatasetId, seed: u64, device: &Device) -> Result<NewRun, String>;
+
+    /// Questions of the family's own asked again with every preview of its runs, besides those
+    /// every tab's run asks (`views::preview_questions`); their answers arrive in `update`.
+    fn preview_questions(&self) -> Vec<PreviewQuestion<dyn Model>> {
+        Vec::new()
+    }
 
     /// A new run has started: forget what the last one showed, ask the first questions.
     fn started(&mut self, _session: &Session) {}

@@ -192,6 +192,8 @@ impl RunShell {
                 // Checkpoints record where the data came from: the text file of a text model,
                 // else the data folder.
                 let source = if dataset == DatasetId::Text { self.text.clone() } else { shared.data_dir.clone() };
+                let mut preview = crate::views::preview_questions();
+                preview.extend(family.preview_questions());
                 let session = Session::start(
                     run.model,
                     &[self.kind],
@@ -200,6 +202,7 @@ impl RunShell {
                     source,
                     self.batch_size,
                     run.preview_n,
+                    preview,
                     &shared.device,
                     ctx,
                 );

@@ -13,9 +13,10 @@ use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::dbn::config::{MAX_RBMS, MIN_RBMS};
 use crate::models::dbn::family::LAYER_TERM;
 use crate::models::dbn::{DbnConfig, DbnFamily};
-use crate::train::{KnobValue, TrainData};
+use crate::train::TrainData;
 use crate::views::stack::{LayerState, LayerStatus, StackPicture, next_layer, stack_picture};
 
+use super::super::knobs::whole_value;
 use super::super::session::Session;
 use super::super::shell::{Every, FamilyTab, NewRun, Refresh, RunShell, RunTab};
 use super::super::train_data::train_images;
@@ -95,10 +96,7 @@ impl DbnTab {
             ui.weak("the layers appear after the first picture");
             return;
         }
-        let per_layer = session.knobs.iter().find_map(|k| match (k.name, k.value) {
-            ("steps_per_layer", KnobValue::Whole(n)) => Some(n.max(1) as u64),
-            _ => None,
-        });
+        let per_layer = whole_value(&session.knobs, "steps_per_layer").map(|n| n.max(1) as u64);
         let top = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
             let below = if l == 0 { "pixels".to_string() } else { format!("layer {l}'s {} units", layer.visible) };

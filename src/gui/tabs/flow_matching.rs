@@ -1,13 +1,21 @@
 //! The flow-matching tab: train a velocity field live, then watch it carry noise to data — the
 //! loss and the loss by time t, the samples, and one ODE run step by step (on 2-D data the
 //! points flowing over the plane with where each is heading; on images x_t beside the image it
-//! heads for), under a paragraph on how flow matching differs from diffusion.
+//! heads for), under a paragraph on how flow matching differs from diffusion; then how straight
+//! the paths are, and reflow as a live option.
+
+use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 use eframe::egui;
 use egui_plot::{Bar, BarChart, Plot};
 
 use crate::data::{DatasetId, ToyKind};
+use crate::metrics::straightness::Straightness;
+use crate::models::flow_matching::reflow::{
+    DEFAULT_REFLOW_PAIRS, IndependentAgain, MAX_REFLOW_PAIRS, Reflowed, StraightnessReading, independent_pairs, measure_straightness,
+    reflow,
+};
 use crate::models::flow_matching::{FlowMatchingConfig, FlowMatchingFamily};
 use crate::train::{Command, Samples, TrainData};
 use crate::views::denoising::{LossByT, TrajectoryRun, trajectory};
@@ -28,6 +36,12 @@ const TRAJECTORY_POINTS: usize = 600;
 const TRAJECTORY_IMAGES: usize = 16;
 /// The step-through's plane shows at least [−PLANE_EXTENT, PLANE_EXTENT]².
 const PLANE_EXTENT: f64 = 3.0;
+/// Paths in each straightness reading (one sampling run from a fixed seed), and the least wait
+/// between a 2-D run's readings while it trains (images only on demand: each is a UNet run).
+const STRAIGHTNESS_POINTS: usize = 500;
+const STRAIGHTNESS_IMAGES: usize = 16;
+const STRAIGHTNESS_SEED: u64 = 99;
+const STRAIGHTNESS_EVERY: Duration = Duration::from_secs(2);
 
 const VERSUS_DIFFUSION: &str = "Diffusion adds noise to data in many small random steps and trains a network to predict \
 that noise; sampling undoes the steps one by one along a noise schedule. Flow matching has no schedule. Take a noise point \
@@ -38,6 +52,20 @@ whose kind and number of steps you can change while it trains. Mind the naming: 
 to the data, while in the diffusion tab x_0 is the clean sample and t counts down. The two are closer than they look: \
 diffusion's deterministic DDIM sampler follows an ODE too, only along curved paths. Flow matching asks for straight \
 ones, which is why fairly few solver steps already land near the data.";
+
+const STRAIGHTNESS_WORDS: &str = "Each sample travels from its noise point x_0 to where it lands, x_1. Path length / chord: \
+how much farther it went than the straight line between its two ends; 1 for a straight path. Straightness S (Liu et al. \
+2023): how far its velocity strays from the chord x_1 − x_0 along the way, squared and averaged over the run; 0 for a \
+straight path run at constant speed. Straight paths are what let a solver take few, large steps. Diffusion's DDIM sampler \
+with η = 0 follows an ODE from noise to data too (the probability-flow ODE), but nothing in its training asks for straight \
+paths; the same numbers can be read over its steps. This tab cannot reach the diffusion tab's model, so it shows this \
+model's numbers beside those of a straight path.";
+
+const REFLOW_WORDS: &str = "Reflow (Liu et al. 2023): draw noise points z, follow this model's field from each to its \
+sample x̂_1, and from then on train on those fixed pairs (z, x̂_1) instead of noise and data drawn apart, continuing from \
+the current weights. Lines between such pairs hardly cross, so the average direction the network learns bends less: the \
+paths straighten, and fewer solver steps give the same samples. Try it once the samples sit on the data: reflow, train \
+on, watch the numbers above, then lower the sampling steps.";
 
 /// The view's t (thousandths) as a person reads it.
 fn shown_t(t: usize) -> String {
@@ -62,6 +90,17 @@ pub struct FlowMatchingTab {
     seed: u64,
     /// A step-through was asked for when the run had shown this many errors, and has not come.
     waiting: Option<u64>,
+    /// The latest straightness reading; one asked for (as `waiting`), and when; when a 2-D run
+    /// is measured again.
+    straightness: Option<StraightnessReading>,
+    measuring: Option<u64>,
+    measure_asked: Option<Instant>,
+    measure_due: Option<Instant>,
+    /// The reflow the run trains on (`None`: independent pairs); a switch asked for (as
+    /// `waiting`); the pairs the next reflow draws.
+    reflowed: Option<Reflowed>,
+    switching: Option<u64>,
+    reflow_pairs: usize,
 }
 
 impl FlowMatchingTab {
@@ -77,6 +116,13 @@ impl FlowMatchingTab {
             view: TrajectoryView::new("flow-matching-x_t", "flow-matching-heading"),
             seed: 7,
             waiting: None,
+            straightness: None,
+            measuring: None,
+            measure_asked: None,
+            measure_due: None,
+            reflowed: None,
+            switching: None,
+            reflow_pairs: DEFAULT_REFLOW_PAIRS,
         };
         RunTab::new(shell, tab)
     }
@@ -85,6 +131,89 @@ impl FlowMatchingTab {
     fn clear_run(&mut self) {
         self.view.clear();
         self.waiting = None;
+    }
+
+    /// Forgets the straightness and the reflow of a model that is gone: a new or loaded model
+    /// trains on independent pairs.
+    fn forget_model(&mut self) {
+        self.clear_run();
+        self.straightness = None;
+        self.measuring = None;
+        self.measure_due = None;
+        self.reflowed = None;
+        self.switching = None;
+    }
+
+    /// Asks how straight the paths of `n` samples are now.
+    fn measure(&mut self, session: &Session, n: usize) {
+        session.ask(measure_straightness(n, STRAIGHTNESS_SEED));
+        self.measuring = Some(session.errors);
+        self.measure_asked = Some(Instant::now());
+    }
+
+    /// Path length over chord and S as a person reads them.
+    fn reading(s: &Straightness) -> String {
+        format!("path length / chord {:.3}, straightness S {:.4} ({} paths)", s.length_ratio, s.straightness, s.paths)
+    }
+
+    /// How straight the paths are, and reflow: the button, which pairs training draws, and the
+    /// numbers at the reflow beside the latest.
+    fn straightness_ui(&mut self, ui: &mut egui::Ui, session: &Session) {
+        ui.strong("How straight are the paths?");
+        ui.weak(STRAIGHTNESS_WORDS);
+        match &self.straightness {
+            Some(r) => ui.label(format!("This model at step {}: {}", r.step, Self::reading(&r.value))),
+            None => ui.label("This model: not measured yet"),
+        };
+        ui.label("A straight path: path length / chord 1.000, straightness S 0.0000");
+        ui.horizontal(|ui| {
+            let n = if self.images { STRAIGHTNESS_IMAGES } else { STRAIGHTNESS_POINTS };
+            let button = egui::Button::new("Measure now");
+            let help = format!("one sampling run of {n} samples with the solver and steps chosen above");
+            if ui.add_enabled(self.measuring.is_none(), button).on_hover_text(help).clicked() {
+                self.measure(session, n);
+            }
+            if self.measuring.is_some() {
+                ui.spinner();
+            }
+        });
+        ui.add_space(6.0);
+        ui.strong("Reflow");
+        ui.weak(REFLOW_WORDS);
+        match &self.reflowed {
+            None => ui.label("Training on independent pairs: each noise point is joined to a data point drawn at random."),
+            Some(r) => ui.label(format!(
+                "Training on reflow pairs: {} pairs of noise and this model's own sample, drawn at step {}.",
+                r.pairs, r.step
+            )),
+        };
+        if let Some(r) = &self.reflowed {
+            match &r.at_reflow {
+                Ok(s) => ui.label(format!("At the reflow (step {}): {}", r.step, Self::reading(s))),
+                Err(e) => ui.weak(format!("Not measured at the reflow: {e}")),
+            };
+        }
+        if self.images {
+            ui.weak("Reflow is offered on 2-D data: each pair is a whole ODE run, and thousands of UNet runs would stall training.");
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut self.reflow_pairs).range(1..=MAX_REFLOW_PAIRS).prefix("pairs: "));
+            let idle = self.switching.is_none();
+            let button = egui::Button::new("Reflow: pair noise with this model's samples");
+            let help = "draws the pairs with the model as it is now; training goes on from the current weights";
+            if ui.add_enabled(idle, button).on_hover_text(help).clicked() {
+                session.ask(reflow(self.reflow_pairs, STRAIGHTNESS_POINTS, STRAIGHTNESS_SEED));
+                self.switching = Some(session.errors);
+            }
+            if self.reflowed.is_some() && ui.add_enabled(idle, egui::Button::new("Back to independent pairs")).clicked() {
+                session.ask(independent_pairs());
+                self.switching = Some(session.errors);
+            }
+            if !idle {
+                ui.spinner();
+            }
+        });
     }
 
     /// The loss over steps beside the loss by time t.
@@ -175,14 +304,14 @@ impl FamilyTab for FlowMatchingTab {
     }
 
     fn started(&mut self, session: &Session) {
-        self.clear_run();
+        self.forget_model();
         let n = if self.images { PREVIEW_IMAGES } else { PREVIEW_POINTS };
         session.send(Command::Sample { n, seed: 1234, label: None });
     }
 
     fn reset(&mut self) {
         self.samples = None;
-        self.clear_run();
+        self.forget_model();
     }
 
     fn dataset_picked(&mut self, dataset: DatasetId) -> Option<usize> {
@@ -193,7 +322,7 @@ impl FamilyTab for FlowMatchingTab {
     }
 
     fn loaded(&mut self, _dir: &std::path::Path) {
-        self.clear_run();
+        self.forget_model();
     }
 
     fn update(&mut self, session: &mut Session, _ctx: &egui::Context) {
@@ -204,9 +333,33 @@ impl FamilyTab for FlowMatchingTab {
             self.clear_run();
             self.view.set(step, trajectory);
         }
-        // A step-through that failed said so in the run's messages: stop waiting for it.
-        if self.waiting.is_some_and(|errors| session.errors > errors) {
-            self.waiting = None;
+        if let Some(reading) = session.take::<StraightnessReading>() {
+            self.straightness = Some(reading);
+            self.measuring = None;
+            // The next reading waits three times as long as this one took (at least
+            // STRAIGHTNESS_EVERY): measuring keeps to about a quarter of the worker's time.
+            let took = self.measure_asked.map_or(Duration::ZERO, |t| t.elapsed());
+            self.measure_due = Some(Instant::now() + (3 * took).max(STRAIGHTNESS_EVERY));
+        }
+        if let Some(reflowed) = session.take::<Reflowed>() {
+            self.reflowed = Some(reflowed);
+            self.switching = None;
+        }
+        if session.take::<IndependentAgain>().is_some() {
+            self.reflowed = None;
+            self.switching = None;
+        }
+        // A question that failed said so in the run's messages: stop waiting for it.
+        for asked in [&mut self.waiting, &mut self.measuring, &mut self.switching] {
+            if asked.is_some_and(|errors| session.errors > errors) {
+                *asked = None;
+            }
+        }
+        // A 2-D run is measured again every few seconds, once its training step has moved on.
+        let moved = self.straightness.as_ref().is_none_or(|r| r.step != session.step);
+        let due = self.measure_due.is_none_or(|t| Instant::now() >= t);
+        if !self.images && session.step > 0 && self.measuring.is_none() && moved && due {
+            self.measure(session, STRAIGHTNESS_POINTS);
         }
     }
 
@@ -250,5 +403,7 @@ impl FamilyTab for FlowMatchingTab {
         samples_plot_ui(ui, "flow-matching-samples", &session.knobs, "solver", &session.samples, points);
         ui.separator();
         self.step_through_ui(ui, session);
+        ui.separator();
+        self.straightness_ui(ui, session);
     }
 }

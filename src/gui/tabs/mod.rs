@@ -13,6 +13,7 @@ pub mod gmmn;
 pub mod pixelcnn;
 pub mod rbm;
 pub mod vae;
+pub mod vqvae;
 
 use super::tab::Tab;
 
@@ -29,6 +30,7 @@ pub fn all_tabs() -> Vec<Box<dyn Tab>> {
         Box::new(rbm::RbmTab::tab()),
         Box::new(dbn::DbnTab::tab()),
         Box::new(gmmn::GmmnTab::tab()),
+        Box::new(vqvae::VqVaeTab::tab()),
         Box::new(compare::CompareTab::default()),
         Box::new(density::DensityTab::default()),
     ]

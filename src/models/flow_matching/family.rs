@@ -1,12 +1,14 @@
 //! Flow matching as a trainable family: the conditional flow-matching step (a time per
 //! example, a point on the straight line from noise to data, the network regressed onto the
-//! line's velocity), sampling by solving dx/dt = v(x, t) from noise to data, and the
-//! step-through (the diffusion family's denoising view, read for an ODE).
+//! line's velocity), sampling by solving dx/dt = v(x, t) from noise to data, the step-through
+//! (the diffusion family's denoising view, read for an ODE), how straight the sampling paths
+//! are, and reflow (training on the model's own (noise, sample) pairs, `reflow.rs`).
 
 use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::metrics::straightness::{PathTally, Straightness};
 use crate::models::diffusion::DenoiserArch;
 use crate::models::diffusion::loss_by_t::{self, LOSS_BUCKETS, empty_buckets};
 use crate::models::diffusion::process::{from_process_scale, to_process_scale};
@@ -20,6 +22,7 @@ use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 use super::config::{FlowMatchingConfig, MAX_SAMPLE_STEPS};
 use super::ode::{self, Solver};
 use super::path::{interpolate, predicted_data, predicted_noise, target_velocity};
+use super::reflow::{COUPLING, Coupling, DEFAULT_REFLOW_PAIRS, REFLOW_PAIRS, ReflowPairs, checked_pair_count};
 use super::velocity::{self, VelocityNet, velocity_net};
 
 pub const FAMILY_NAME: &str = "flow-matching";
@@ -31,6 +34,9 @@ pub const VIEW_TIME_STEPS: usize = 1000;
 /// The most solver steps a step-through keeps (evenly spaced when there are more).
 pub const MAX_RECORDED: usize = 200;
 
+/// Rows solved at once when drawing reflow pairs.
+const SOLVE_ROWS: usize = 4096;
+
 pub struct FlowMatchingFamily {
     config: FlowMatchingConfig,
     model: AdamNet<VelocityNet>,
@@ -39,6 +45,9 @@ pub struct FlowMatchingFamily {
     /// Draws the noise x₀ and the times t of training.
     noise: Rng,
     buckets: Vec<LossBucket>,
+    /// Reflow's fixed (noise, sample) pairs while training on them; `None`: independent pairs.
+    /// Not saved with a checkpoint: a loaded model trains on independent pairs.
+    pairs: Option<ReflowPairs>,
 }
 
 /// A time in [0, 1] as the view's whole number of thousandths.
@@ -55,6 +64,7 @@ impl FlowMatchingFamily {
             model: AdamNet::new(net, "the velocity network"),
             noise: Rng::new(seed ^ 0xF10A),
             buckets: empty_buckets(VIEW_TIME_STEPS),
+            pairs: None,
             config,
             device,
         })
@@ -91,32 +101,118 @@ impl FlowMatchingFamily {
         read_back(velocity::forward(net, x, &vec![t; rows], self.config.sinusoid_dim(), &device))
     }
 
+    /// Solves the ODE from `x0` at t = 0 to t = 1 with the configured solver; `visit(t, x, v)`
+    /// sees each step's start (`ode::integrate`). Returns x at t = 1, in the network's scale.
+    fn solve_from(&self, x0: Vec<f32>, visit: impl FnMut(f32, &[f32], &[f32])) -> FamilyResult<Vec<f32>> {
+        let net = self.model.get()?.valid();
+        ode::integrate(self.config.solver, self.config.sample_steps, x0, |x, t| self.velocity(&net, x, t), visit)
+    }
+
     /// Solves the ODE from seeded noise at t = 0 to t = 1 with the configured solver; keeps
     /// every step when `record` is set (x_t and the x̂₁ it heads for, shown scale). Returns the
     /// samples in the network's scale and the steps.
     fn run_solver(&self, n: usize, seed: u64, record: bool) -> FamilyResult<(Vec<f32>, Vec<TrajectoryStep>)> {
-        let net = self.model.get()?.valid();
         let x0 = Rng::new(seed).normal_vec(n * self.config.data_dim); // x₀ ~ N(0, I)
         let mut steps = Vec::new();
-        let (solver, count) = (self.config.solver, self.config.sample_steps);
         // A step-through keeps at most `MAX_RECORDED` evenly spaced steps: at 10,000 solver
         // steps, every one of them would hold about a gigabyte of images.
-        let stride = count.div_ceil(MAX_RECORDED).max(1);
+        let stride = self.config.sample_steps.div_ceil(MAX_RECORDED).max(1);
         let mut visited = 0usize;
-        let x1 = ode::integrate(
-            solver,
-            count,
-            x0,
-            |x, t| self.velocity(&net, x, t),
-            |t, x, v| {
-                let keep = record && visited % stride == 0;
-                visited += 1;
-                if keep {
-                    steps.push(TrajectoryStep { t: view_time(t), x_t: self.shown(x, n), x0: self.shown(&predicted_data(x, v, t), n) });
-                }
-            },
-        )?;
+        let x1 = self.solve_from(x0, |t, x, v| {
+            let keep = record && visited % stride == 0;
+            visited += 1;
+            if keep {
+                steps.push(TrajectoryStep { t: view_time(t), x_t: self.shown(x, n), x0: self.shown(&predicted_data(x, v, t), n) });
+            }
+        })?;
         Ok((x1, steps))
+    }
+
+    /// x₁ = ODE(z) for each row of noise `z` (the network's scale), with the configured solver:
+    /// the sample `sample` makes from the same noise. Solved `SOLVE_ROWS` rows at a time.
+    pub fn solve(&self, z: &[f32]) -> FamilyResult<Vec<f32>> {
+        let dim = self.config.data_dim;
+        crate::models::check_example_size(z, z.len() / dim, dim, !self.config.is_image(), "this model")?;
+        let mut x1 = Vec::with_capacity(z.len());
+        for chunk in z.chunks(SOLVE_ROWS * dim) {
+            x1.extend(self.solve_from(chunk.to_vec(), |_, _, _| {})?);
+        }
+        Ok(x1)
+    }
+
+    /// How straight this model's sampling paths are (Liu et al. 2023; `metrics::straightness`):
+    /// S and the length over the chord of the ODE runs `sample(n, seed)` makes, every solver
+    /// state at its own time k/steps, in the network's scale (images in [−1, 1]). 0 and 1 for
+    /// straight paths.
+    pub fn straightness(&self, n: usize, seed: u64) -> FamilyResult<Straightness> {
+        let dim = self.config.data_dim;
+        // The noise, both ends of each path and the solver's velocities, in f32.
+        crate::limits::check_alloc(&format!("measuring {n} paths"), n as u128 * dim as u128, 16)?;
+        let mut tally = PathTally::new(n, dim)?;
+        let steps = self.config.sample_steps.max(1);
+        let (mut k, mut failed): (usize, Option<String>) = (0, None);
+        let x1 = self.solve_from(Rng::new(seed).normal_vec(n * dim), |_, x, _| {
+            // k/steps afresh, as the solver times its own steps.
+            if let Err(e) = tally.visit(k as f64 / steps as f64, x) {
+                failed = failed.take().or(Some(e));
+            }
+            k += 1;
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        tally.visit(1.0, &x1)?;
+        tally.finish()
+    }
+
+    /// Reflow (Liu et al. 2023, §2.2; `reflow.rs`): pairs `count` seeded noise points z (the
+    /// noise `sample(count, seed)` starts from) with this model's ODE samples ODE(z), then
+    /// trains on those fixed pairs from the next step, from the current weights. Refused, and
+    /// nothing changed, for an image model or a count outside [1, `MAX_REFLOW_PAIRS`].
+    pub fn reflow(&mut self, count: usize, seed: u64) -> FamilyResult<()> {
+        let count = checked_pair_count(i64::try_from(count).unwrap_or(i64::MAX), self.config.is_image())?;
+        let dim = self.config.data_dim;
+        let x0 = Rng::new(seed).normal_vec(count * dim); // z ~ N(0, I)
+        let x1 = self.solve(&x0)?;
+        if x1.iter().any(|v| !v.is_finite()) {
+            return Err("this model's samples are not all finite numbers: train it further before reflowing".into());
+        }
+        self.pairs = Some(ReflowPairs { x0, x1, dim });
+        Ok(())
+    }
+
+    /// The pairs training draws from after `reflow`; `None` on independent pairs.
+    pub fn reflow_pairs(&self) -> Option<&ReflowPairs> {
+        self.pairs.as_ref()
+    }
+
+    pub fn coupling(&self) -> Coupling {
+        if self.pairs.is_some() { Coupling::Reflow } else { Coupling::Independent }
+    }
+
+    /// Back to noise and data drawn apart; the reflow pairs are dropped.
+    pub fn independent_pairs(&mut self) {
+        self.pairs = None;
+    }
+
+    /// The `COUPLING` setting: independent pairs, or reflow pairs (`DEFAULT_REFLOW_PAIRS` of
+    /// them drawn now, unless the model already trains on some).
+    fn set_coupling(&mut self, option: usize) -> FamilyResult<()> {
+        match Coupling::ALL.get(option) {
+            Some(Coupling::Independent) => {
+                self.independent_pairs();
+                Ok(())
+            }
+            Some(Coupling::Reflow) if self.pairs.is_some() => Ok(()),
+            Some(Coupling::Reflow) => {
+                let seed = self.noise.next_u64();
+                self.reflow(DEFAULT_REFLOW_PAIRS, seed)
+            }
+            None => {
+                let (a, b) = (Coupling::Independent.label(), Coupling::Reflow.label());
+                Err(format!("the training pairs are {a} (option 0) or {b} (option 1), not option {option}"))
+            }
+        }
     }
 
     /// Values in the network's scale as a person sees them: images in [0, 1], or points.
@@ -153,14 +249,21 @@ impl Family for FlowMatchingFamily {
     /// Lipman et al. 2023, eq. 23 (eq. 9 on the path of `path.rs`): t ~ U[0, 1), x₀ ~ N(0, I), a
     /// gradient step on ‖v(x_t, t) − (x₁ − x₀)‖² at x_t = (1 − t) x₀ + t x₁. The squared error
     /// is averaged over coordinates (PyTorch's `mse_loss`), so points and 784-pixel images give
-    /// losses of one scale.
+    /// losses of one scale. After `reflow`, x₀ and x₁ come from the model's own fixed pairs
+    /// instead (Liu et al. 2023, §2.2).
     fn train_step(&mut self, batch: &Batch) -> FamilyResult<LossTerms> {
         let (n, dim, images) = (batch.n, self.config.data_dim, self.config.is_image());
         crate::models::check_example_size(batch.x, n, dim, !images, "this model")?;
-        // Images live in [0, 1]; the path runs in [−1, 1], the scale of the unit noise it starts
-        // from, as diffusion's process does (Ho et al. 2020, §3.3).
-        let x1 = to_process_scale(batch.x, self.config.arch); // data, at t = 1
-        let x0 = self.noise.normal_vec(n * dim); // noise, at t = 0
+        let (x0, x1) = match &self.pairs {
+            // Reflow: the model's own fixed pairs (z, ODE(z)); the batch's data goes unused.
+            Some(pairs) => pairs.draw(n, &mut self.noise)?,
+            // Images live in [0, 1]; the path runs in [−1, 1], the scale of the unit noise it
+            // starts from, as diffusion's process does (Ho et al. 2020, §3.3).
+            None => {
+                let x0 = self.noise.normal_vec(n * dim); // noise, at t = 0
+                (x0, to_process_scale(batch.x, self.config.arch)) // data, at t = 1
+            }
+        };
         let ts: Vec<f32> = (0..n).map(|_| self.noise.uniform() as f32).collect();
         let x_t = interpolate(&x0, &x1, &ts, dim);
         let u = target_velocity(&x0, &x1);
@@ -212,6 +315,19 @@ impl Family for FlowMatchingFamily {
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
+        // Reflow's two settings are not listed among the knobs: the tab draws its own buttons
+        // for them (`reflow.rs` says why they come this way).
+        match (name, value) {
+            (REFLOW_PAIRS, KnobValue::Whole(m)) => {
+                let count = checked_pair_count(m, self.config.is_image())?;
+                let seed = self.noise.next_u64();
+                return self.reflow(count, seed);
+            }
+            (COUPLING, KnobValue::Choice(option)) => return self.set_coupling(option),
+            (REFLOW_PAIRS, other) => return Err(format!("reflow takes a whole number of pairs, not {other:?}")),
+            (COUPLING, other) => return Err(format!("the training pairs are a choice between two options, not {other:?}")),
+            _ => {}
+        }
         let knobs = self.knobs();
         set_config_knob(&mut self.config, &knobs, name, value, "flow-matching model", FlowMatchingConfig::validate, |next, name, value| {
             match (name, value) {
