@@ -25,7 +25,9 @@ fn every_family_tab_saves_and_loads_a_checkpoint() {
     let mut h = harness();
     h.run_steps(3);
     // Every family's tab, by its name in the tab bar (the Compare tab is not a family's).
-    for tab in ["VAE", "Autoencoder", "GAN", "Diffusion", "Flow matching", "PixelCNN", "Character model", "Flow", "RBM", "DBN", "GMMN"] {
+    for tab in
+        ["VAE", "Autoencoder", "GAN", "Diffusion", "Flow matching", "PixelCNN", "Character model", "Flow", "RBM", "DBN", "GMMN", "VQ-VAE"]
+    {
         h.get_by_label(tab).click();
         h.run_steps(3);
         wait_for_button(&mut h, "Step");
