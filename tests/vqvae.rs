@@ -1,11 +1,13 @@
 //! The VQ-VAE (van den Oord et al. 2017) against references: the nearest code against a
 //! brute-force search; the codebook and commitment losses and their gradients, the
 //! straight-through gradient and the moving-average update against values worked by hand from
-//! the paper's equations; the prior's causality; checkpoints; a short run on the shipped MNIST
-//! sample; `genlab train --family vqvae` then `genlab sample`.
+//! the paper's equations; dead-code restarts on a hand-made codebook and in training; the
+//! prior's causality; checkpoints; a short run on the shipped MNIST sample; `genlab train
+//! --family vqvae` then `genlab sample`.
 
 use std::process::Command;
 
+use burn::module::Param;
 use burn::prelude::*;
 use genlab::data::{ImageDatasetId, load_images};
 use genlab::models::load_family;
@@ -13,7 +15,8 @@ use genlab::models::vqvae::prior::one_hot_maps;
 use genlab::models::vqvae::quantizer::{
     codebook_loss, commitment_loss, ema_update, nearest_codes, perplexity, quantize, squared_distances, straight_through,
 };
-use genlab::models::vqvae::{VqVaeConfig, VqVaeFamily};
+use genlab::models::vqvae::restarts::{RestartWindow, codes_to_restart, pick_rows, restart_codes};
+use genlab::models::vqvae::{Codebook, VqVaeConfig, VqVaeFamily};
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, KnobValue, Samples};
 use genlab::views::Model;
@@ -175,6 +178,145 @@ fn the_moving_average_update_matches_the_hand_computation() {
     assert_eq!(perplexity(&[0, 0]), 0.0);
 }
 
+/// The worked example's codebook (`E`) with moving averages of its own: N = (3, 0.5, 2) and
+/// m = N_k e_k = ((3, 3), (0, 0), (4, 0)).
+fn hand_made_codebook(device: &Device) -> Codebook {
+    Codebook {
+        embeddings: Param::from_tensor(tensor(&E, [3, 2], device)),
+        ema_counts: Param::from_tensor(Tensor::<1>::from_data(TensorData::new(vec![3.0f32, 0.5, 2.0], [3]), device)),
+        ema_sums: Param::from_tensor(tensor(&[3.0, 3.0, 0.0, 0.0, 4.0, 0.0], [3, 2], device)),
+    }
+}
+
+#[test]
+fn a_code_used_too_rarely_restarts_at_one_of_the_batch_vectors_and_the_others_stay() {
+    // Over a window of 2 steps the codes were used 4, 0 and 2 times; with a threshold of 1 use a
+    // step, code 1 (0 < 2) restarts and codes 0 and 2 (4 and 2, not under 2) do not. It moves to
+    // a row of the batch's z_e (`Z`) drawn from the seed, and its averages restart as at the
+    // codebook's start: N_1 = 1, m_1 = that row, so e_1 = m_1 / N_1 is the row exactly.
+    let device = Device::flex();
+    let (uses, steps, threshold, seed) = ([4u64, 0, 2], 2, 1.0, 11);
+    assert_eq!(codes_to_restart(&uses, steps, threshold), [1]);
+    let (codebook, restarted) =
+        restart_codes(hand_made_codebook(&device), tensor(&Z, [3, 2], &device), &uses, steps, threshold, seed).unwrap();
+    assert_eq!(restarted, [1]);
+    let row = pick_rows(1, 3, &mut Rng::new(seed))[0];
+    let vector = &Z[row * 2..row * 2 + 2];
+    let e = read(codebook.embeddings.val());
+    assert_eq!(&e[2..4], vector, "code 1 is row {row} of the batch");
+    assert_eq!((&e[..2], &e[4..]), (&E[..2], &E[4..]), "the used codes are not touched");
+    assert_eq!(read(codebook.ema_counts.val()), [3.0, 1.0, 2.0]);
+    let sums = read(codebook.ema_sums.val());
+    assert_eq!((&sums[..2], &sums[2..4], &sums[4..]), (&[3.0f32, 3.0][..], vector, &[4.0f32, 0.0][..]));
+
+    // Then a moving-average step whose one vector (1, 1.2) is nearest to code 0 leaves code 1 at
+    // the vector: N_1 = 0.5, m_1 = 0.5 v, e_1 = m_1 / Ñ_1 with Ñ ≈ N (ε moves it by under 1e-5).
+    let update = ema_update(
+        codebook.ema_counts.val(),
+        codebook.ema_sums.val(),
+        tensor(&[1.0, 1.2], [1, 2], &device),
+        tensor(&[1.0, 0.0, 0.0], [1, 3], &device),
+        0.5,
+    );
+    let e = read(update.embeddings);
+    assert!(close(&e[2..4], &[vector[0] as f64, vector[1] as f64], 1e-4), "{e:?}");
+
+    // The same seed, the same row; every seed picks a row of the batch, and the rows differ
+    // with the seed.
+    let again = restart_codes(hand_made_codebook(&device), tensor(&Z, [3, 2], &device), &uses, steps, threshold, seed).unwrap();
+    assert_eq!(read(again.0.embeddings.val()), read(codebook.embeddings.val()));
+    let rows: std::collections::BTreeSet<usize> = (0..30).map(|seed| pick_rows(1, 3, &mut Rng::new(seed))[0]).collect();
+    assert_eq!(rows.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    // Rows are distinct while the batch has enough of them.
+    let mut all = pick_rows(5, 5, &mut Rng::new(3));
+    all.sort();
+    assert_eq!(all, [0, 1, 2, 3, 4]);
+
+    // No code under the threshold (or an empty window): the codebook as it was.
+    for (uses, steps) in [([4u64, 2, 2], 2), ([0, 0, 0], 0)] {
+        let (kept, none) = restart_codes(hand_made_codebook(&device), tensor(&Z, [3, 2], &device), &uses, steps, 1.0, seed).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(read(kept.embeddings.val()), E);
+        assert_eq!(read(kept.ema_counts.val()), [3.0, 0.5, 2.0]);
+    }
+}
+
+#[test]
+fn the_restart_window_closes_every_so_many_steps_and_not_when_off() {
+    let mut window = RestartWindow::new(3);
+    window.add(&[0, 0, 2]);
+    assert_eq!(window.close_if_due(2), None, "one step of two");
+    window.add(&[0, 2, 2, 7]); // 7 is no code of 3: not counted
+    assert_eq!(window.close_if_due(2), Some((vec![3, 0, 3], 2)));
+    window.add(&[1]);
+    assert_eq!(window.close_if_due(2), None, "a new window");
+    assert_eq!(window.close_if_due(0), None, "off");
+    window.add(&[1]);
+    assert_eq!(window.close_if_due(1), Some((vec![0, 1, 0], 1)), "turning restarts off emptied the window");
+}
+
+/// The codebook's vectors, counts and sums.
+fn codebook_values(family: &VqVaeFamily) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let codebook = &family.autoencoder_network().unwrap().codebook;
+    (read(codebook.embeddings.val()), read(codebook.ema_counts.val()), read(codebook.ema_sums.val()))
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn training_restarts_codes_at_the_batch_encoder_outputs_only_when_due() {
+    // Four steps of the small model on the same batches from the same seed: with restarts off,
+    // and every 100 steps (none due), the codebooks agree; every 2 steps with a threshold of
+    // 1,000 uses a step (above the 12·16 = 192 vectors of a step), every code restarts at steps
+    // 2 and 4, each at a vector the encoder gave for the step's batch, with N = 1 and m = e.
+    let (n, d) = (12, 256);
+    let batches: Vec<Vec<f32>> = (0..4).map(|i| random_images(n, d, 20 + i)).collect();
+    let labels = vec![0u8; n];
+    let run = |restart_every: usize, restart_threshold: f64| {
+        let config = VqVaeConfig { restart_every, restart_threshold, ..small(100) };
+        let mut family = VqVaeFamily::new(config, &Device::flex(), 8).unwrap();
+        let mut before_last = Vec::new();
+        let mut totals = Vec::new();
+        for (i, x) in batches.iter().enumerate() {
+            if i == 3 {
+                let net = family.autoencoder_network().unwrap();
+                let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [n, d]), family.training_device());
+                before_last = read(net.encode(x));
+            }
+            let terms = family.train_step(&Batch { x, n, dims: &[1, 16, 16], labels: &labels }).unwrap();
+            let (name, total) = terms.last().unwrap().clone();
+            assert_eq!(name, "codes restarted (total)");
+            totals.push(total);
+        }
+        (family, before_last, totals)
+    };
+    let (off, _, off_totals) = run(0, 1.0);
+    let (not_due, _, _) = run(100, 1.0);
+    let (on, z_e, on_totals) = run(2, 1000.0);
+    let (again, _, _) = run(2, 1000.0);
+    assert_eq!(off_totals, [0.0; 4]);
+    assert_eq!(on_totals, [0.0, 16.0, 16.0, 32.0]);
+    assert_eq!(on.progress().restarts, 32);
+    let (e_off, n_off, m_off) = codebook_values(&off);
+    let (e_not_due, n_not_due, m_not_due) = codebook_values(&not_due);
+    assert!(max_difference(&e_off, &e_not_due) < 1e-6 && max_difference(&n_off, &n_not_due) < 1e-6);
+    assert!(max_difference(&m_off, &m_not_due) < 1e-6);
+    let (e_on, n_on, m_on) = codebook_values(&on);
+    assert!(max_difference(&e_on, &e_off) > 1e-3, "restarting every code changed nothing");
+    assert_eq!(n_on, [1.0; 16]);
+    assert_eq!(m_on, e_on, "m = e: e = m / N with N = 1");
+    let dim = 4;
+    for k in 0..16 {
+        let code = &e_on[k * dim..(k + 1) * dim];
+        let nearest = z_e.chunks(dim).map(|row| max_difference(row, code)).fold(f32::INFINITY, f32::min);
+        assert!(nearest < 1e-5, "code {k} is {nearest} from every encoder output of the last batch");
+    }
+    // The same seed restarts the same codes at the same vectors.
+    assert!(max_difference(&codebook_values(&again).0, &e_on) < 1e-6);
+}
+
 #[test]
 fn no_prior_logit_depends_on_its_own_code_or_a_later_one() {
     let config = small(10);
@@ -221,8 +363,9 @@ fn a_checkpoint_keeps_both_networks_and_where_the_stages_stand() {
     family.save(&dir).unwrap();
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     assert_eq!(json["family"], "vqvae");
-    assert_eq!(json["config"]["progress"], serde_json::json!({ "stage": "prior", "autoencoder": 3, "prior": 2 }));
+    assert_eq!(json["config"]["progress"], serde_json::json!({ "stage": "prior", "autoencoder": 3, "prior": 2, "restarts": 0 }));
     assert_eq!(json["config"]["codebook_size"], 16);
+    assert_eq!(json["config"]["restart_every"], 100);
 
     let mut loaded = load_family(&dir, &Device::flex()).unwrap();
     assert_eq!(loaded.family_name(), "vqvae");
@@ -257,10 +400,13 @@ fn a_checkpoint_keeps_both_networks_and_where_the_stages_stand() {
 fn the_views_and_knobs_refuse_what_does_not_fit() {
     let mut family = VqVaeFamily::new(small(100), &Device::flex(), 1).unwrap();
     let names: Vec<&str> = family.knobs().iter().map(|k| k.name).collect();
-    assert_eq!(names, ["learning_rate", "commitment", "ema_decay", "autoencoder_steps"]);
+    assert_eq!(names, ["learning_rate", "commitment", "ema_decay", "restart_every", "restart_threshold", "autoencoder_steps"]);
     let plain = VqVaeFamily::new(VqVaeConfig { ema: false, ..small(100) }, &Device::flex(), 1).unwrap();
     assert!(plain.knobs().iter().all(|k| k.name != "ema_decay"), "no averages to decay under the codebook loss");
     assert!(family.set_knob("commitment", KnobValue::Real(3.0)).unwrap_err().contains("commitment"));
+    family.set_knob("restart_every", KnobValue::Whole(0)).unwrap();
+    assert_eq!(family.config().restart_every, 0);
+    assert!(family.set_knob("restart_every", KnobValue::Whole(-1)).is_err());
     family.set_knob("commitment", KnobValue::Real(0.5)).unwrap();
     assert_eq!(family.config().commitment, 0.5);
 
@@ -287,6 +433,9 @@ fn the_views_and_knobs_refuse_what_does_not_fit() {
         (VqVaeConfig { width: 30, ..VqVaeConfig::default() }, "divisible by 4"),
         (VqVaeConfig { commitment: f64::NAN, ..VqVaeConfig::default() }, "commitment"),
         (VqVaeConfig { ema_decay: 1.0, ..VqVaeConfig::default() }, "ema_decay"),
+        (VqVaeConfig { restart_every: 100_001, ..VqVaeConfig::default() }, "restart_every"),
+        (VqVaeConfig { restart_threshold: 0.0, ..VqVaeConfig::default() }, "restart_threshold"),
+        (VqVaeConfig { restart_threshold: f64::NAN, ..VqVaeConfig::default() }, "restart_threshold"),
     ] {
         assert!(config.validate().unwrap_err().contains(says), "{config:?}");
     }
@@ -313,12 +462,17 @@ fn a_short_run_on_mnist_lowers_the_reconstruction_then_the_prior_learns_the_code
     let mut rng = Rng::new(1);
     let mut recon = Vec::new();
     let mut prior = Vec::new();
+    let mut restarts = 0.0;
     for step in 0..350 {
         let s = rng.below(data.train.len() - n);
         let batch = Batch { x: &data.train.pixels[s * d..(s + n) * d], n, dims: &[1, 28, 28], labels: &data.train.labels[s..s + n] };
         let terms = family.train_step(&batch).unwrap();
         assert!(terms.iter().all(|t| t.1.is_finite()), "step {step}: {terms:?}");
         assert_eq!(terms[5], ("stage".to_string(), if step < 200 { 1.0 } else { 2.0 }));
+        // The restarts (every 100 steps by default) are a running total, constant in stage 2.
+        assert_eq!(terms[6].0, "codes restarted (total)");
+        assert!(terms[6].1 >= restarts && (step < 200 || terms[6].1 == restarts), "step {step}: {terms:?}");
+        restarts = terms[6].1;
         if step < 200 {
             recon.push(terms[0].1);
         } else {
@@ -329,6 +483,7 @@ fn a_short_run_on_mnist_lowers_the_reconstruction_then_the_prior_learns_the_code
     assert!(last < 0.75 * first, "reconstruction {first:.1} nats (first 5 steps) to {last:.1} (last 20)");
     let usage = family.usage();
     assert!(usage.perplexity > 2.0 && usage.vectors == 350 * 32 * 49, "{usage:?}");
+    assert_eq!(family.progress().restarts as f64, restarts);
     let (first, last) = (mean(&prior[..5]), mean(&prior[130..]));
     assert!(last < first && last < 0.9 * uniform, "prior NLL {first:.1} (first 5 steps) to {last:.1} (last 20); uniform {uniform:.1}");
 
@@ -367,7 +522,7 @@ fn genlab_trains_then_samples_a_vqvae() {
     assert!(stderr.contains("VQ-VAE 28×28"), "the model is described: {stderr}");
     let csv = std::fs::read_to_string(out.join("losses.csv")).unwrap();
     let header = "step,reconstruction (nats/image),quantisation error (EMA codebook),commitment (β-weighted),code perplexity,\
-                  prior NLL (nats/code map),stage\n";
+                  prior NLL (nats/code map),stage,codes restarted (total)\n";
     assert!(csv.starts_with(header), "{csv}");
     assert_eq!(csv.lines().count(), 31, "a row a step, through both stages");
     for file in ["samples.png", "autoencoder.bpk", "prior.bpk", "config.json", "progress.json"] {
@@ -387,6 +542,9 @@ fn genlab_trains_then_samples_a_vqvae() {
     let refused = train(&["--codebook", "8"], &out.with_extension("small"));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success() && stderr.contains("--codebook") && stderr.contains("at least 16"), "{stderr}");
+    let refused = train(&["--restart-every", "100001"], &out.with_extension("restarts"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("--restart-every") && stderr.contains("100000"), "{stderr}");
     let refused = train(&["--timesteps", "10"], &out.with_extension("timesteps"));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success() && stderr.contains("--timesteps") && stderr.contains("--codebook"), "{stderr}");

@@ -41,7 +41,7 @@ pub enum Commands {
     #[command(after_help = "Limits (checked before anything is built): --steps 1-10,000,000; --batch-size 1-4,096; \
 --lr 1e-8-1; image sides up to 256; --hidden up to 8,192; --channels up to 1,024; --layers up to 64 \
 (PixelCNN/flow less); --latent-dim up to 64 for the VAE, 1,024 otherwise; --timesteps up to 10,000; for the \
-VQ-VAE --codebook 16-512, --commitment 0-2 and --ema 0 or 0.5-0.9999; and no \
+VQ-VAE --codebook 16-512, --commitment 0-2, --ema 0 or 0.5-0.9999 and --restart-every 0-100,000; and no \
 network or batch larger than half of this machine's memory. --out must be a new or empty folder or an \
 earlier genlab checkpoint; other files are never written over.")]
     Train(train::TrainArgs),

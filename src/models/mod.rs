@@ -13,6 +13,7 @@ pub mod flow;
 pub mod flow_matching;
 pub mod gan;
 pub mod gmmn;
+pub mod latent_diffusion;
 pub mod one_hot;
 pub mod one_network;
 pub mod pixelcnn;

@@ -242,12 +242,13 @@ pub fn wrong_data(entry: &FamilyEntry, data: &DataShape) -> String {
 }
 
 /// Every family, in the order of the GUI's tabs: one line each.
-pub static FAMILIES: [FamilyKind; 12] = [
+pub static FAMILIES: [FamilyKind; 13] = [
     FamilyKind(&super::vae::ENTRY),
     FamilyKind(&super::autoencoder::ENTRY),
     FamilyKind(&super::gan::ENTRY),
     FamilyKind(&super::diffusion::ENTRY),
     FamilyKind(&super::flow_matching::ENTRY),
+    FamilyKind(&super::latent_diffusion::ENTRY),
     FamilyKind(&super::pixelcnn::ENTRY),
     FamilyKind(&super::charlm::ENTRY),
     FamilyKind(&super::flow::ENTRY),

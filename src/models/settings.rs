@@ -19,7 +19,7 @@ pub struct Settings {
     pub latent_dim: Option<usize>,
     /// Hidden width (default: 400 for the VAE, 128 for the 2-D GAN, 64 for the 2-D flow and 256
     /// on images, 128 hidden units for the RBM, 64 feature maps for the VQ-VAE's encoder and
-    /// decoder).
+    /// decoder, 256 for latent diffusion's denoiser).
     #[arg(long)]
     pub hidden: Option<usize>,
     /// VAE: the weight β of the KL term.
@@ -50,10 +50,10 @@ pub struct Settings {
     /// GAN: Adam's β1 for both players.
     #[arg(long)]
     pub beta1: Option<f64>,
-    /// Diffusion: the noise schedule.
+    /// Diffusion and latent diffusion: the noise schedule.
     #[arg(long, value_enum, default_value_t = ScheduleKind::Linear)]
     pub schedule: ScheduleKind,
-    /// Diffusion: T, the number of noising steps.
+    /// Diffusion and latent diffusion: T, the number of noising steps.
     #[arg(long, default_value_t = 1000)]
     pub timesteps: usize,
     /// Diffusion: what the network predicts.
@@ -102,4 +102,13 @@ pub struct Settings {
     /// over code maps) starts (default 1500).
     #[arg(long)]
     pub autoencoder_steps: Option<usize>,
+    /// Latent diffusion: the trained VAE or autoencoder checkpoint folder whose latent space it
+    /// learns (make one with `genlab train --family vae --dataset mnist --out runs/vae`).
+    #[arg(long)]
+    pub autoencoder: Option<std::path::PathBuf>,
+    /// VQ-VAE: restart dead codes every this many steps of stage 1 at encoder outputs of the
+    /// batch, those used less than once a step since the last check (default 100; 0 turns it
+    /// off; at most 100,000).
+    #[arg(long)]
+    pub restart_every: Option<usize>,
 }

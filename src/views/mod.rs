@@ -1,6 +1,7 @@
 //! The views a family offers besides training and sampling — a latent space, a likelihood, a
 //! two-player game, a denoising run, pixel-by-pixel and next-token sampling, a witness
-//! function, a flow's layers, Gibbs chains, a codebook — and the questions that reach them.
+//! function, a flow's layers, Gibbs chains, a codebook, a sampling run through a latent
+//! space — and the questions that reach them.
 //!
 //! The trainer knows only `train::Family`. Everything that holds a model for a person (the
 //! GUI, the command line, evaluation) holds a `Box<dyn Model>`: a family plus a getter per
@@ -15,6 +16,7 @@ pub mod game;
 pub mod gibbs;
 pub mod inpaint;
 pub mod latent;
+pub mod latent_chain;
 pub mod likelihood;
 pub mod pixels;
 pub mod stack;
@@ -32,6 +34,7 @@ pub use game::{GameSnapshot, GameView, Player};
 pub use gibbs::GibbsView;
 pub use inpaint::Inpainter;
 pub use latent::LatentModel;
+pub use latent_chain::LatentChainView;
 pub use likelihood::{LikelihoodModel, LogLikelihood};
 pub use pixels::PixelView;
 pub use stack::StackView;
@@ -99,6 +102,12 @@ pub trait Model: Family {
     /// The codebook view: images as maps of discrete codes and back, the codebook's use, the
     /// training stages (VQ-VAE).
     fn codebook(&mut self) -> Option<&mut dyn CodebookView> {
+        None
+    }
+
+    /// The latent chain view: a sampling run followed through an autoencoder's latent space
+    /// (latent diffusion).
+    fn latent_chain(&mut self) -> Option<&mut dyn LatentChainView> {
         None
     }
 }

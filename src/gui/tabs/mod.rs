@@ -10,6 +10,7 @@ pub mod flow;
 pub mod flow_matching;
 pub mod gan;
 pub mod gmmn;
+pub mod latent_diffusion;
 pub mod pixelcnn;
 pub mod rbm;
 pub mod vae;
@@ -24,6 +25,7 @@ pub fn all_tabs() -> Vec<Box<dyn Tab>> {
         Box::new(gan::GanTab::tab()),
         Box::new(diffusion::DiffusionTab::tab()),
         Box::new(flow_matching::FlowMatchingTab::tab()),
+        Box::new(latent_diffusion::LatentDiffusionTab::tab()),
         Box::new(pixelcnn::PixelCnnTab::tab()),
         Box::new(charlm::CharLmTab::tab()),
         Box::new(flow::FlowTab::tab()),

@@ -128,6 +128,16 @@ impl LatentMap {
         Some([dot(&self.axes[0]), dot(&self.axes[1])])
     }
 
+    /// Where the latent vector `z` falls on the map drawn in `rect` (the rect `ui` allocated),
+    /// held to the map's edge: for a tab drawing over the map (latent diffusion's sampling
+    /// runs). `None` before there are points, or for a vector of another size or not finite.
+    pub fn screen_pos(&self, rect: egui::Rect, z: &[f32]) -> Option<egui::Pos2> {
+        let p = self.project(z).filter(|p| p.iter().all(|v| v.is_finite()))?;
+        let [x0, y0, x1, y1] = self.bounds;
+        let (x, y) = (p[0].clamp(x0, x1), p[1].clamp(y0, y1));
+        Some(egui::pos2(rect.left() + (x - x0) / (x1 - x0) * rect.width(), rect.bottom() - (y - y0) / (y1 - y0) * rect.height()))
+    }
+
     /// The latent vector at a point of the plane.
     pub fn latent_at(&self, p: [f32; 2]) -> Vec<f32> {
         if self.dim == 0 {

@@ -21,6 +21,13 @@ pub const MIN_EMA_DECAY: f64 = 0.5;
 pub const MAX_EMA_DECAY: f64 = 0.9999;
 /// The most steps of a stage: `genlab train`'s most steps.
 pub const MAX_STAGE_STEPS: usize = 10_000_000;
+/// Dead-code restarts (`restarts.rs`): a check at most every 100,000 steps (0: no restarts).
+pub const MAX_RESTART_EVERY: usize = 100_000;
+/// The use below which a code is restarted, in uses per step averaged over the window:
+/// 0.001-1,000. At the bottom only codes no vector picked in the whole window (of fewer than
+/// 1,000 steps) are restarted; Jukebox's threshold is 1.
+pub const MIN_RESTART_THRESHOLD: f64 = 1e-3;
+pub const MAX_RESTART_THRESHOLD: f64 = 1e3;
 /// Residual mask-B layers of the prior: at most 32, as the PixelCNN family allows.
 pub const MAX_PRIOR_LAYERS: usize = 32;
 /// Side of the prior's first (mask A) kernel: 5 covers two rows above a cell of the 7×7 map and
@@ -46,6 +53,13 @@ pub struct VqVaeConfig {
     pub ema: bool,
     /// γ of those averages (live, when `ema`).
     pub ema_decay: f64,
+    /// Dead-code restarts in stage 1 (`restarts.rs`): every this many steps, each code used
+    /// fewer than `restart_threshold` times a step on average since the last check moves to a
+    /// randomly drawn encoder output of the current batch; 0 turns them off (live).
+    pub restart_every: usize,
+    /// Uses per step, averaged over the window of `restart_every` steps, below which a code is
+    /// restarted (live).
+    pub restart_threshold: f64,
     /// Feature maps of every layer of the prior.
     pub prior_channels: usize,
     /// Residual 3×3 mask-B layers of the prior after its 5×5 mask-A layer.
@@ -69,7 +83,10 @@ impl Default for VqVaeConfig {
     /// (`genlab bench --family vqvae` and bench/vqvae_reference.py measure it). K = 64 rather
     /// than the paper's 512: a small codebook on a 7×7 grid is mostly in use after 1,500
     /// steps, and a 64-way softmax keeps the prior cheap. EMA rather than the codebook loss:
-    /// the codes follow the encoder from the first step whatever Adam's step size.
+    /// the codes follow the encoder from the first step whatever Adam's step size. Dead codes
+    /// are restarted every 100 steps, those used less than once a step on average (Jukebox's
+    /// threshold, Dhariwal et al. 2020): without them about a third of the 64 codes were never
+    /// used (README).
     fn default() -> Self {
         Self {
             width: 28,
@@ -80,6 +97,8 @@ impl Default for VqVaeConfig {
             commitment: 0.25,
             ema: true,
             ema_decay: 0.99,
+            restart_every: 100,
+            restart_threshold: 1.0,
             prior_channels: 64,
             prior_layers: 5,
             learning_rate: 1e-3,
@@ -117,13 +136,17 @@ impl VqVaeConfig {
     pub fn describe(&self) -> String {
         let (gw, gh) = self.grid();
         format!(
-            "VQ-VAE {}×{} to {gw}×{gh} codes from K = {} vectors of {} ({}), PixelCNN prior over code maps ({} channels, {} \
+            "VQ-VAE {}×{} to {gw}×{gh} codes from K = {} vectors of {} ({}; {}), PixelCNN prior over code maps ({} channels, {} \
              mask-B layers); {} autoencoder steps, then the prior",
             self.width,
             self.height,
             self.codebook_size,
             self.latent_dim,
             if self.ema { format!("EMA codebook, decay {}", self.ema_decay) } else { "codebook loss".to_string() },
+            match self.restart_every {
+                0 => "no dead-code restarts".to_string(),
+                n => format!("codes used under {} times a step restarted every {n} steps", self.restart_threshold),
+            },
             self.prior_channels,
             self.prior_layers,
             self.autoencoder_steps
@@ -134,9 +157,10 @@ impl VqVaeConfig {
     /// names the field, the value and the limit: sides of 4 to `bounds::MAX_SIDE` divisible by
     /// 4, an even `hidden` of 2 to `bounds::MAX_CHANNELS`, D of 1 to `bounds::MAX_LATENT`, K of
     /// `MIN_CODES`-`MAX_CODES`, β in [0, `MAX_COMMITMENT`], the EMA decay in
-    /// [`MIN_EMA_DECAY`, `MAX_EMA_DECAY`], 1 to `MAX_CHANNELS` prior channels, at most
-    /// `MAX_PRIOR_LAYERS` prior layers, a learning rate in (0, 1), 1 to `MAX_STAGE_STEPS`
-    /// steps a stage; the parameters must fit in memory.
+    /// [`MIN_EMA_DECAY`, `MAX_EMA_DECAY`], restarts every 0 to `MAX_RESTART_EVERY` steps of
+    /// codes used under [`MIN_RESTART_THRESHOLD`, `MAX_RESTART_THRESHOLD`] times a step, 1 to
+    /// `MAX_CHANNELS` prior channels, at most `MAX_PRIOR_LAYERS` prior layers, a learning rate
+    /// in (0, 1), 1 to `MAX_STAGE_STEPS` steps a stage; the parameters must fit in memory.
     pub fn validate(&self) -> Result<(), String> {
         check_size("width", self.width, DOWNSAMPLING, MAX_SIDE)?;
         check_size("height", self.height, DOWNSAMPLING, MAX_SIDE)?;
@@ -162,6 +186,20 @@ impl VqVaeConfig {
         }
         if !(self.ema_decay >= MIN_EMA_DECAY && self.ema_decay <= MAX_EMA_DECAY) {
             return Err(format!("ema_decay {} must be a number in [{MIN_EMA_DECAY}, {MAX_EMA_DECAY}]", self.ema_decay));
+        }
+        if self.restart_every > MAX_RESTART_EVERY {
+            return Err(format!(
+                "restart_every {} is above {MAX_RESTART_EVERY}: dead codes are checked every 1 to {MAX_RESTART_EVERY} steps, or never \
+                 with 0",
+                self.restart_every
+            ));
+        }
+        if !(self.restart_threshold >= MIN_RESTART_THRESHOLD && self.restart_threshold <= MAX_RESTART_THRESHOLD) {
+            return Err(format!(
+                "restart_threshold {} must be a number in [{MIN_RESTART_THRESHOLD}, {MAX_RESTART_THRESHOLD}]: the uses per step \
+                 below which a code is restarted",
+                self.restart_threshold
+            ));
         }
         check_size("prior_channels", self.prior_channels, 1, MAX_CHANNELS)?;
         check_size("prior_layers", self.prior_layers, 0, MAX_PRIOR_LAYERS)?;

@@ -4,7 +4,7 @@
 
 use burn::tensor::Device;
 
-use super::config::{MAX_CODES, MAX_COMMITMENT, MAX_EMA_DECAY, MAX_STAGE_STEPS, MIN_CODES, MIN_EMA_DECAY};
+use super::config::{MAX_CODES, MAX_COMMITMENT, MAX_EMA_DECAY, MAX_RESTART_EVERY, MAX_STAGE_STEPS, MIN_CODES, MIN_EMA_DECAY};
 use super::family::FAMILY_NAME;
 use super::stages::saved_progress;
 use super::{VqVaeConfig, VqVaeFamily};
@@ -23,8 +23,9 @@ pub static ENTRY: FamilyEntry = FamilyEntry {
     with_article: "a VQ-VAE",
     data: &[DataKind::Images],
     // --latent-dim: D; --hidden: the encoder's and decoder's width; --channels and --layers:
-    // the prior's; --ema: the codebook's decay (0: the codebook loss instead).
-    flags: &["latent_dim", "hidden", "codebook", "commitment", "ema", "channels", "layers", "autoencoder_steps", "lr"],
+    // the prior's; --ema: the codebook's decay (0: the codebook loss instead); --restart-every:
+    // the dead-code restarts' period (0: none).
+    flags: &["latent_dim", "hidden", "codebook", "commitment", "ema", "restart_every", "channels", "layers", "autoencoder_steps", "lr"],
     build,
     load: |dir, device| Ok(Box::new(VqVaeFamily::load(dir, device)?)),
     validate: |json, dir| {
@@ -56,6 +57,10 @@ pub fn config(settings: &Settings, width: usize, height: usize) -> Result<VqVaeC
         Some(decay) => (true, check_real("--ema", decay, MIN_EMA_DECAY, MAX_EMA_DECAY)?),
         None => (base.ema, base.ema_decay),
     };
+    let restart_every = match settings.restart_every {
+        Some(steps) => check_range("--restart-every", steps, 0, MAX_RESTART_EVERY)?,
+        None => base.restart_every,
+    };
     let autoencoder_steps = match settings.autoencoder_steps {
         Some(steps) => check_range("--autoencoder-steps", steps, 1, MAX_STAGE_STEPS)?,
         None => base.autoencoder_steps,
@@ -69,6 +74,7 @@ pub fn config(settings: &Settings, width: usize, height: usize) -> Result<VqVaeC
         commitment,
         ema,
         ema_decay,
+        restart_every,
         prior_channels: settings.channels.unwrap_or(base.prior_channels),
         prior_layers: settings.layers.unwrap_or(base.prior_layers),
         learning_rate: settings.lr.unwrap_or(base.learning_rate),

@@ -1,7 +1,8 @@
 //! The VQ-VAE as a trainable family (van den Oord et al. 2017): stage 1 trains the encoder,
-//! codebook and decoder (`train.rs`), stage 2 the prior over code maps on the frozen
-//! autoencoder's codes; sampling draws a code map from the prior cell by cell and decodes it.
-//! Its views are in `views.rs` (the codebook) and `likelihood.rs` (a bound on log p(x)).
+//! codebook and decoder (`train.rs`, restarting dead codes with `restarts.rs`), stage 2 the
+//! prior over code maps on the frozen autoencoder's codes; sampling draws a code map from the
+//! prior cell by cell and decodes it. Its views are in `views.rs` (the codebook) and
+//! `likelihood.rs` (a bound on log p(x)).
 
 use std::path::Path;
 
@@ -15,10 +16,14 @@ use crate::train::checkpoint::read_config;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
 use crate::views::codes::Stage;
 
-use super::config::{MAX_COMMITMENT, MAX_EMA_DECAY, MAX_STAGE_STEPS, MIN_EMA_DECAY, VqVaeConfig};
+use super::config::{
+    MAX_COMMITMENT, MAX_EMA_DECAY, MAX_RESTART_EVERY, MAX_RESTART_THRESHOLD, MAX_STAGE_STEPS, MIN_EMA_DECAY, MIN_RESTART_THRESHOLD,
+    VqVaeConfig,
+};
 use super::model::VqVae;
 use super::prior::{CodePrior, cell_probabilities, one_hot_maps};
 use super::quantizer::{nearest_codes, one_hot_codes};
+use super::restarts::RestartWindow;
 use super::stages::{Progress, saved_progress};
 use super::usage::Usage;
 
@@ -36,6 +41,11 @@ pub struct VqVaeFamily {
     pub(super) prior: AdamNet<CodePrior>,
     pub(super) progress: Progress,
     pub(super) usage: Usage,
+    /// Stage 1's use of each code since the last dead-code check (`restarts.rs`).
+    pub(super) restart_window: RestartWindow,
+    /// The run's seed, from which each check draws the rows its codes restart at (0 for a
+    /// loaded checkpoint).
+    pub(super) seed: u64,
     /// The training device (autodiff on).
     pub(super) device: Device,
 }
@@ -79,6 +89,8 @@ impl VqVaeFamily {
             prior: AdamNet::new(CodePrior::new(&config, &device), "the VQ-VAE's prior"),
             progress: Progress::default(),
             usage: Usage::new(config.codebook_size),
+            restart_window: RestartWindow::new(config.codebook_size),
+            seed,
             config,
             device,
         })
@@ -267,6 +279,24 @@ impl Family for VqVaeFamily {
             ));
         }
         knobs.push(Knob::whole(
+            "restart_every",
+            "restart dead codes every",
+            "every this many steps of stage 1, each code used less than the threshold since the last check moves to a \
+             random encoder output of the batch (Jukebox's random restarts); 0: never",
+            c.restart_every as i64,
+            (0, MAX_RESTART_EVERY as i64),
+            true,
+        ));
+        knobs.push(Knob::real(
+            "restart_threshold",
+            "restart below uses per step",
+            "a code picked fewer times than this per step, on average since the last check, is restarted (Jukebox uses 1; \
+             the lowest restarts only codes no vector picked)",
+            c.restart_threshold,
+            (MIN_RESTART_THRESHOLD, MAX_RESTART_THRESHOLD),
+            true,
+        ));
+        knobs.push(Knob::whole(
             "autoencoder_steps",
             "autoencoder steps",
             "steps of stage 1 (the autoencoder and its codebook) before the prior trains on the frozen codes; below the \
@@ -285,6 +315,8 @@ impl Family for VqVaeFamily {
                 ("learning_rate", KnobValue::Real(v)) => next.learning_rate = v,
                 ("commitment", KnobValue::Real(v)) => next.commitment = v,
                 ("ema_decay", KnobValue::Real(v)) => next.ema_decay = v,
+                ("restart_every", KnobValue::Whole(n)) => next.restart_every = n as usize,
+                ("restart_threshold", KnobValue::Real(v)) => next.restart_threshold = v,
                 ("autoencoder_steps", KnobValue::Whole(n)) => next.autoencoder_steps = n as usize,
                 _ => return false,
             }

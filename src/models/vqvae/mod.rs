@@ -4,8 +4,8 @@
 //! (stage 1: `networks`, `quantizer`, `model`, `train`); then a PixelCNN over the maps of
 //! codes learns the prior p(z) on the frozen autoencoder's codes (stage 2: `prior`), and
 //! sampling draws a map code by code and decodes it. `stages` says which stage trains,
-//! `usage` how much of the codebook is in use; the views are `views` (codes) and `likelihood`
-//! (a bound on log p(x)).
+//! `usage` how much of the codebook is in use, `restarts` moves stage 1's dead codes to
+//! encoder outputs; the views are `views` (codes) and `likelihood` (a bound on log p(x)).
 
 pub mod config;
 pub mod entry;
@@ -15,6 +15,7 @@ pub mod model;
 pub mod networks;
 pub mod prior;
 pub mod quantizer;
+pub mod restarts;
 pub mod stages;
 pub mod train;
 pub mod usage;

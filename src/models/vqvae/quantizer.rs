@@ -32,7 +32,7 @@ pub struct Codebook {
 
 /// A tensor as a fresh parameter value: detached from whatever computed it, and taking
 /// gradients again where autodiff is on (as the GAN family's weight clipping does).
-fn leaf<const D: usize>(t: Tensor<D>) -> Tensor<D> {
+pub(super) fn leaf<const D: usize>(t: Tensor<D>) -> Tensor<D> {
     let t = t.detach();
     if t.is_autodiff() { t.require_grad() } else { t }
 }

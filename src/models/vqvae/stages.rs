@@ -12,7 +12,7 @@ use crate::train::FamilyResult;
 use crate::train::checkpoint::CONFIG_FILE;
 use crate::views::codes::Stage;
 
-/// The stage in training and the steps each has had.
+/// The stage in training, the steps each has had, and the codes restarted in stage 1.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub stage: Stage,
@@ -20,11 +20,15 @@ pub struct Progress {
     pub autoencoder: u64,
     /// Steps of stage 2 so far.
     pub prior: u64,
+    /// Dead codes restarted so far (`restarts.rs`), counting a code again each time; 0 in a
+    /// checkpoint saved without it.
+    #[serde(default)]
+    pub restarts: u64,
 }
 
 impl Default for Progress {
     fn default() -> Self {
-        Self { stage: Stage::Autoencoder, autoencoder: 0, prior: 0 }
+        Self { stage: Stage::Autoencoder, autoencoder: 0, prior: 0, restarts: 0 }
     }
 }
 

@@ -2,7 +2,9 @@
 //! (closed by whoever reads it, the GUI at each preview), and the perplexity of every closed
 //! window. A codebook whose perplexity stays far below K has dead codes: vectors no encoder
 //! output is nearest to, which neither the codebook loss nor the moving averages ever move
-//! (the "index collapse" that later work, e.g. Roy et al. 2018, sets out to avoid).
+//! (the "index collapse" that later work, e.g. Roy et al. 2018, sets out to avoid); stage 1
+//! restarts them at encoder outputs (`restarts.rs`, with its own window), and the loss term
+//! `train::RESTARTS_TERM` counts the restarts.
 
 use crate::views::codes::CodeUsage;
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use eframe::egui;
 
 use crate::export::save_trajectory_gif;
+use crate::metrics::straightness::{Straightness, of_trajectory};
 use crate::models::diffusion::{DenoiserArch, DiffusionConfig};
 use crate::views::denoising::{NoiseField, TrajectoryRun, noise_field, trajectory};
 
@@ -49,6 +50,8 @@ pub(super) struct StepThrough {
     /// The predicted noise over the plane at a timestep, and the timestep last asked for.
     field: Option<(usize, Vec<[f32; 2]>)>,
     field_asked: Option<usize>,
+    /// How straight the shown run's paths are (`metrics::straightness`), or why not measured.
+    straightness: Option<Result<Straightness, String>>,
 }
 
 impl Default for StepThrough {
@@ -60,6 +63,7 @@ impl Default for StepThrough {
             waiting: false,
             field: None,
             field_asked: None,
+            straightness: None,
         }
     }
 }
@@ -71,12 +75,14 @@ impl StepThrough {
         self.waiting = false;
         self.field = None;
         self.field_asked = None;
+        self.straightness = None;
     }
 
     /// Takes a finished run and the noise field from the worker.
     pub(super) fn take(&mut self, session: &mut Session) {
         if let Some(TrajectoryRun { step, trajectory }) = session.take::<TrajectoryRun>() {
             self.clear();
+            self.straightness = Some(of_trajectory(&trajectory));
             self.view.set(step, trajectory);
         }
         if let Some(NoiseField { t, eps }) = session.take::<NoiseField>() {
@@ -126,6 +132,23 @@ impl StepThrough {
                 ui.spinner();
                 ui.label("sampling (between training steps)…");
             });
+        }
+        match &self.straightness {
+            Some(Ok(s)) => {
+                ui.label(format!(
+                    "How straight: path length / chord {:.3}, straightness S {:.4} ({} paths; a straight path: 1 and 0)",
+                    s.length_ratio, s.straightness, s.paths
+                ))
+                .on_hover_text(
+                    "the same two numbers the Flow matching tab reads from its solver runs. With DDIM (η = 0) this run \
+                     follows the probability-flow ODE, comparable with flow matching's; DDPM adds fresh noise at every \
+                     step, so its paths zigzag and the numbers grow",
+                );
+            }
+            Some(Err(e)) => {
+                ui.weak(format!("path straightness not measured: {e}"));
+            }
+            None => {}
         }
         let Some(plane) = self.view.ui(ui, &WORDS) else { return };
         let t_now = plane.t.unwrap_or(0);

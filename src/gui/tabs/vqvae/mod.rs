@@ -1,7 +1,7 @@
 //! The VQ-VAE tab: the two stages (which trains, how far each has gone, a button to move on to
 //! the prior), the losses and samples, reconstructions, the code map of a test image to edit
-//! cell by cell (`code_map.rs`), how much of the codebook is in use (`usage.rs`), and the
-//! decoding of every code on its own.
+//! cell by cell (`code_map.rs`), how much of the codebook is in use and how many dead codes
+//! were restarted (`usage.rs`), and the decoding of every code on its own.
 
 mod code_map;
 mod usage;
@@ -14,7 +14,7 @@ use eframe::egui;
 
 use crate::data::{DatasetId, ImageDatasetId};
 use crate::models::vqvae::config::{MAX_CODES, MIN_CODES};
-use crate::models::vqvae::train::{PERPLEXITY_TERM, STAGE_TERM};
+use crate::models::vqvae::train::{PERPLEXITY_TERM, RESTARTS_TERM, STAGE_TERM};
 use crate::models::vqvae::{VqVaeConfig, VqVaeFamily};
 use crate::train::{PreviewQuestion, TrainData};
 use crate::views::Model;
@@ -171,6 +171,14 @@ impl VqVaeTab {
     }
 }
 
+/// The run's dead-code restarts: the latest point of their loss term (a running total; the
+/// mean of the last bucket once the history thins, so rounded) and the knob's period.
+fn restarts_of(session: &Session) -> usage::Restarts {
+    let total =
+        session.history.terms().iter().find(|t| t.name == RESTARTS_TERM).and_then(|t| t.points().last()).map(|p| p.1.round() as u64);
+    usage::Restarts { total, every: whole_value(&session.knobs, "restart_every") }
+}
+
 /// Columns of the grid of K code images: about square.
 fn grid_columns(k: usize) -> usize {
     (k as f64).sqrt().ceil().max(1.0) as usize
@@ -308,7 +316,9 @@ impl FamilyTab for VqVaeTab {
                  the prior's NLL in nats per code map (before stage 2, that of uniform codes). Tick log scale to see them \
                  together. In stage 2 the first three are the frozen autoencoder's.",
             );
-            shell.plot.terms_ui(&mut cols[0], &session.history, 220.0, &|name| name != STAGE_TERM && name != PERPLEXITY_TERM);
+            shell.plot.terms_ui(&mut cols[0], &session.history, 220.0, &|name| {
+                name != STAGE_TERM && name != PERPLEXITY_TERM && name != RESTARTS_TERM
+            });
             cols[1].strong("Samples");
             cols[1].weak(match self.stage {
                 Stage::Autoencoder => {
@@ -324,11 +334,12 @@ impl FamilyTab for VqVaeTab {
         });
         ui.separator();
         let k = self.codebook_size();
+        let restarts = restarts_of(session);
         ui.columns(2, |cols| {
             self.reconstructions_ui(&mut cols[0], (half - 20.0).min(420.0));
             cols[0].add_space(8.0);
             self.editor.ui(&mut cols[0], self.test.as_ref(), k, half - 20.0);
-            usage::usage_ui(&mut cols[1], self.usage.as_ref(), &self.perplexity, k);
+            usage::usage_ui(&mut cols[1], self.usage.as_ref(), restarts, &self.perplexity, k);
         });
         ui.separator();
         self.codes_ui(ui, (width - 20.0).min(560.0));

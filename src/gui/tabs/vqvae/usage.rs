@@ -1,6 +1,6 @@
 //! How much of the codebook is in use: how often each code was the nearest since the last
-//! preview (a bar per code in its colour, a dead code a red stub under the axis), and the
-//! perplexity of code use over the training steps.
+//! preview (a bar per code in its colour, a dead code a red stub under the axis), how many dead
+//! codes stage 1 has restarted, and the perplexity of code use over the training steps.
 
 use eframe::egui;
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, Plot, PlotPoints};
@@ -13,19 +13,45 @@ const DEAD: egui::Color32 = egui::Color32::from_rgb(255, 90, 90);
 /// A dead code's stub reaches this fraction of the tallest bar under the axis.
 const STUB: f64 = 0.06;
 
-/// The histogram of the latest window of use (none before the first preview) and the
-/// perplexity of every window so far, `history`, against K = `k`.
-pub fn usage_ui(ui: &mut egui::Ui, usage: Option<&CodeUsage>, history: &[(u64, f64)], k: usize) {
+/// Dead-code restarts as the tab last saw them: the run's total (its loss term) and the
+/// period (its knob, 0 when off); either `None` when not known yet.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Restarts {
+    pub total: Option<u64>,
+    pub every: Option<i64>,
+}
+
+impl Restarts {
+    /// The part of the usage line that tells of them.
+    fn sentence(self) -> String {
+        match (self.every, self.total) {
+            (Some(0), Some(n)) if n > 0 => format!("restarts off, {n} codes restarted before"),
+            (Some(0), _) => "dead codes are not restarted".to_string(),
+            (Some(every), Some(n)) => format!("{n} codes restarted so far (a check every {every} steps)"),
+            (None, Some(n)) => format!("{n} codes restarted so far"),
+            (Some(every), None) => format!("dead codes restarted every {every} steps"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// The histogram of the latest window of use (none before the first preview), the restarts,
+/// and the perplexity of every window so far, `history`, against K = `k`.
+pub fn usage_ui(ui: &mut egui::Ui, usage: Option<&CodeUsage>, restarts: Restarts, history: &[(u64, f64)], k: usize) {
     ui.strong("Codebook usage");
     ui.weak(
         "How often each code was the nearest one since the last preview. A code that no encoder output comes near \
-         gets no updates, so it stays where it started and is never used: a dead code (red, under the axis).",
+         gets no updates, so it stays where it started and is never used: a dead code (red, under the axis). In stage \
+         1, every few steps (the knob \"restart dead codes every\"), each code used too rarely since the last check is \
+         moved to a random encoder output of the batch, where the encoder does use it (Jukebox's random restarts).",
     );
     let Some(usage) = usage else {
         ui.weak("the histogram appears at the first preview while training");
         return;
     };
     let CodeUsage { counts, vectors, perplexity, dead, from_step, to_step } = usage;
+    let sentence = restarts.sentence();
+    let restarted = if sentence.is_empty() { sentence } else { format!("; {sentence}") };
     if *vectors == 0 {
         // A preview with no step before it (after a Load, say): no code was picked, none is dead.
         ui.weak(format!("no training steps from step {from_step} to {to_step}: nothing to count"));
@@ -34,7 +60,8 @@ pub fn usage_ui(ui: &mut egui::Ui, usage: Option<&CodeUsage>, history: &[(u64, f
             ui,
             counts,
             format!(
-                "steps {from_step} to {to_step}: {vectors} vectors quantised, {dead} of {} codes unused, perplexity {perplexity:.1}",
+                "steps {from_step} to {to_step}: {vectors} vectors quantised, {dead} of {} codes unused, perplexity \
+                 {perplexity:.1}{restarted}",
                 counts.len()
             ),
             *dead > 0,
