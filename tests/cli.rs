@@ -350,14 +350,17 @@ fn a_flag_the_family_does_not_take_is_refused_naming_the_ones_it_does() {
 }
 
 /// Every `genlab train` line of the README's command-line section, as written (its optional
-/// `[...]` parts left out), run for 2 steps into a temporary folder: each parses, builds its
-/// model on its data and writes a checkpoint.
+/// `[...]` parts left out), run in order for 2 steps into a temporary folder: each parses,
+/// builds its model on its data and writes a checkpoint. A line that names an earlier line's
+/// `--out` folder (latent diffusion's `--autoencoder runs/vae`) gets that line's checkpoint, as
+/// a user running them in order would.
 #[test]
 fn every_train_command_of_the_readme_runs_as_written() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let section = readme.split("## Command line").nth(1).expect("the README has a command-line section");
     let lines: Vec<&str> = section.lines().map(str::trim).filter(|l| l.starts_with("genlab train ")).collect();
     assert!(lines.len() >= 11, "{lines:?}");
+    let mut written: Vec<(String, std::path::PathBuf)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let command = line.split('#').next().unwrap();
         let mut words: Vec<String> = Vec::new();
@@ -370,7 +373,13 @@ fn every_train_command_of_the_readme_runs_as_written() {
             optional -= word.matches(']').count();
         }
         let out = temp_dir(&format!("readme-{i}"));
+        for word in words.iter_mut() {
+            if let Some((_, dir)) = written.iter().find(|(readme_out, _)| readme_out == word) {
+                *word = dir.display().to_string();
+            }
+        }
         if let Some(at) = words.iter().position(|w| w == "--out") {
+            written.push((words[at + 1].clone(), out.clone()));
             words[at + 1] = out.display().to_string();
         }
         if let Some(at) = words.iter().position(|w| w == "--steps") {
@@ -380,7 +389,9 @@ fn every_train_command_of_the_readme_runs_as_written() {
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "`{line}` failed: {stderr}");
         assert!(out.join("config.json").is_file(), "`{line}` wrote no checkpoint");
-        let _ = std::fs::remove_dir_all(&out);
+    }
+    for (_, dir) in written {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

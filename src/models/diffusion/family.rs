@@ -19,7 +19,7 @@ use super::inpaint::RepaintSettings;
 use super::loss_by_t::{self, empty_buckets};
 use super::nets::Denoiser;
 use super::process::{add_noise, from_process_scale, min_snr_weight, to_process_scale};
-use super::sampler::{SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, timesteps};
+use super::sampler::{SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, sampler_knobs, timesteps};
 use super::schedule::Schedule;
 use super::time_embedding::sinusoidal;
 
@@ -303,34 +303,8 @@ impl Family for DiffusionFamily {
     fn knobs(&self) -> Vec<Knob> {
         let c = &self.config;
         let s = &c.sampler;
-        let mut knobs = vec![
-            Knob::real("learning_rate", "learning rate", "Adam's step size", c.learning_rate, (1e-5, 1e-2), true),
-            Knob::choice_among(
-                "sampler",
-                "sampling method",
-                "DDPM: ancestral, fresh noise at every step (Ho et al. 2020); DDIM: deterministic at η = 0, so few steps suffice (Song et al. 2021)",
-                &SamplerKind::ALL,
-                s.kind,
-                SamplerKind::label,
-            ),
-            Knob::whole(
-                "sample_steps",
-                "sampling steps",
-                "denoising steps per sample: fewer is faster and coarser",
-                s.steps as i64,
-                (1, c.timesteps as i64),
-                true,
-            ),
-            Knob::real("eta", "DDIM η (noise)", "DDIM only: 0 deterministic, 1 as much fresh noise as DDPM", s.eta, (0.0, 1.0), false),
-            Knob::choice_among(
-                "spacing",
-                "timestep spacing",
-                "which timesteps the sampler visits: leading (diffusers' default), trailing (starts at T−1), linspace",
-                &Spacing::ALL,
-                s.spacing,
-                Spacing::label,
-            ),
-        ];
+        let mut knobs = vec![Knob::real("learning_rate", "learning rate", "Adam's step size", c.learning_rate, (1e-5, 1e-2), true)];
+        knobs.extend(sampler_knobs(s, c.timesteps, "denoising steps per sample: fewer is faster and coarser"));
         if c.conditional {
             knobs.push(Knob::real(
                 "guidance",

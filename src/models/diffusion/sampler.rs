@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{Prediction, PredictionParts};
 use super::schedule::Schedule;
+use crate::train::Knob;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +74,31 @@ impl Default for SamplerSettings {
     fn default() -> Self {
         Self { kind: SamplerKind::Ddim, steps: 50, eta: 0.0, spacing: Spacing::Leading, guidance: 1.0, clip_sample: true }
     }
+}
+
+/// The sampler's live knobs (method, steps up to `timesteps`, DDIM's η, spacing), as the
+/// diffusion family and latent diffusion show them; `steps_help` says what one step is.
+pub fn sampler_knobs(s: &SamplerSettings, timesteps: usize, steps_help: &'static str) -> Vec<Knob> {
+    vec![
+        Knob::choice_among(
+            "sampler",
+            "sampling method",
+            "DDPM: ancestral, fresh noise at every step (Ho et al. 2020); DDIM: deterministic at η = 0, so few steps suffice (Song et al. 2021)",
+            &SamplerKind::ALL,
+            s.kind,
+            SamplerKind::label,
+        ),
+        Knob::whole("sample_steps", "sampling steps", steps_help, s.steps as i64, (1, timesteps as i64), true),
+        Knob::real("eta", "DDIM η (noise)", "DDIM only: 0 deterministic, 1 as much fresh noise as DDPM", s.eta, (0.0, 1.0), false),
+        Knob::choice_among(
+            "spacing",
+            "timestep spacing",
+            "which timesteps the sampler visits: leading (diffusers' default), trailing (starts at T−1), linspace",
+            &Spacing::ALL,
+            s.spacing,
+            Spacing::label,
+        ),
+    ]
 }
 
 /// The timesteps visited, noisiest first (diffusers' `set_timesteps`; `offset` is its

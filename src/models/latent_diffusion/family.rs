@@ -14,7 +14,9 @@ use burn::prelude::*;
 use crate::models::diffusion::loss_by_t::{self, empty_buckets};
 use crate::models::diffusion::mlp::MlpDenoiser;
 use crate::models::diffusion::process::add_noise;
-use crate::models::diffusion::sampler::{SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, timesteps};
+use crate::models::diffusion::sampler::{
+    SamplerKind, Spacing, StepOutput, ddim_step, ddpm_step, previous_timestep, sampler_knobs, timesteps,
+};
 use crate::models::diffusion::schedule::Schedule;
 use crate::models::diffusion::time_embedding::sinusoidal;
 use crate::models::weights::{AdamNet, learning_rate_knob, load_config, read_back, save_config, save_weights, set_config_knob};
@@ -274,34 +276,9 @@ impl Family for LatentDiffusionFamily {
     fn knobs(&self) -> Vec<Knob> {
         let c = &self.config;
         let s = &c.sampler;
-        vec![
-            learning_rate_knob(c.learning_rate),
-            Knob::choice_among(
-                "sampler",
-                "sampling method",
-                "DDPM: ancestral, fresh noise at every step (Ho et al. 2020); DDIM: deterministic at η = 0, so few steps suffice (Song et al. 2021)",
-                &SamplerKind::ALL,
-                s.kind,
-                SamplerKind::label,
-            ),
-            Knob::whole(
-                "sample_steps",
-                "sampling steps",
-                "denoising steps per sample, in the latent space: fewer is faster and coarser",
-                s.steps as i64,
-                (1, c.timesteps as i64),
-                true,
-            ),
-            Knob::real("eta", "DDIM η (noise)", "DDIM only: 0 deterministic, 1 as much fresh noise as DDPM", s.eta, (0.0, 1.0), false),
-            Knob::choice_among(
-                "spacing",
-                "timestep spacing",
-                "which timesteps the sampler visits: leading (diffusers' default), trailing (starts at T−1), linspace",
-                &Spacing::ALL,
-                s.spacing,
-                Spacing::label,
-            ),
-        ]
+        let mut knobs = vec![learning_rate_knob(c.learning_rate)];
+        knobs.extend(sampler_knobs(s, c.timesteps, "denoising steps per sample, in the latent space: fewer is faster and coarser"));
+        knobs
     }
 
     fn set_knob(&mut self, name: &str, value: KnobValue) -> FamilyResult<()> {
