@@ -9,7 +9,6 @@ use std::process::Command;
 
 use burn::prelude::*;
 use genlab::data::ToyKind;
-use genlab::metrics::straightness::{PathTally, of_trajectory};
 use genlab::models::flow_matching::ode::{Solver, euler_step, heun_step, integrate};
 use genlab::models::flow_matching::path::{interpolate, predicted_data, predicted_noise, target_velocity};
 use genlab::models::flow_matching::reflow::MAX_REFLOW_PAIRS;
@@ -17,6 +16,7 @@ use genlab::models::flow_matching::{Coupling, FlowMatchingConfig, FlowMatchingFa
 use genlab::models::load_family;
 use genlab::rng::Rng;
 use genlab::train::{Batch, Family, KnobKind, KnobValue, Samples};
+use genlab::views::straightness::{PathTally, of_trajectory};
 use genlab::views::{Model, Trajectory, TrajectoryStep};
 
 fn points(s: Samples) -> Vec<[f32; 2]> {
@@ -320,7 +320,7 @@ fn run_of(states: &[Vec<[f32; 2]>]) -> Trajectory {
 #[test]
 fn a_straight_run_has_straightness_0_and_length_ratio_1() {
     // Two straight lines at constant speed in 4 equal steps (Δτ = 1/4), through the one-pass
-    // form S = Σ ‖Δx‖²/Δτ − ‖c‖² of `metrics::straightness`:
+    // form S = Σ ‖Δx‖²/Δτ − ‖c‖² of `views::straightness`:
     //   (0, 0) → (4, −2) by (1, −0.5) a step: 4 · 1.25 / 0.25 − 20 = 0, length 4·√1.25 = √20;
     //   (1, 1) → (1, 9) by (0, 2) a step:     4 · 4 / 0.25 − 64 = 0, length 8 = chord.
     let states: Vec<Vec<[f32; 2]>> = (0..=4).map(|k| k as f32).map(|k| vec![[k, -0.5 * k], [1.0, 1.0 + 2.0 * k]]).collect();

@@ -11,7 +11,6 @@ pub mod likelihood;
 pub mod mmd;
 pub mod mode_coverage;
 pub mod prdc;
-pub mod straightness;
 
 pub use auroc::{RocPoint, auroc, roc_curve};
 pub use features::Features;

@@ -20,6 +20,7 @@ pub mod latent_chain;
 pub mod likelihood;
 pub mod pixels;
 pub mod stack;
+pub mod straightness;
 pub mod tokens;
 pub mod witness;
 

@@ -11,7 +11,6 @@ use eframe::egui;
 use egui_plot::{Bar, BarChart, Plot};
 
 use crate::data::{DatasetId, ToyKind};
-use crate::metrics::straightness::Straightness;
 use crate::models::flow_matching::reflow::{
     DEFAULT_REFLOW_PAIRS, IndependentAgain, MAX_REFLOW_PAIRS, Reflowed, StraightnessReading, independent_pairs, measure_straightness,
     reflow,
@@ -19,6 +18,7 @@ use crate::models::flow_matching::reflow::{
 use crate::models::flow_matching::{FlowMatchingConfig, FlowMatchingFamily};
 use crate::train::{Command, Samples, TrainData};
 use crate::views::denoising::{LossByT, TrajectoryRun, trajectory};
+use crate::views::straightness::Straightness;
 
 use super::super::session::Session;
 use super::super::shell::{FamilyTab, NewRun, RunShell, RunTab};

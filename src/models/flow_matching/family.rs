@@ -8,7 +8,6 @@ use std::path::Path;
 
 use burn::prelude::*;
 
-use crate::metrics::straightness::{PathTally, Straightness};
 use crate::models::diffusion::DenoiserArch;
 use crate::models::diffusion::loss_by_t::{self, LOSS_BUCKETS, empty_buckets};
 use crate::models::diffusion::process::{from_process_scale, to_process_scale};
@@ -17,6 +16,7 @@ use crate::models::points::pairs;
 use crate::models::weights::{AdamNet, learning_rate_knob, read_back, set_config_knob};
 use crate::rng::Rng;
 use crate::train::{Batch, Family, FamilyResult, ImageBatch, Knob, KnobValue, LossTerms, Samples};
+use crate::views::straightness::{PathTally, Straightness};
 use crate::views::{DenoisingView, LossBucket, Trajectory, TrajectoryStep};
 
 use super::config::{FlowMatchingConfig, MAX_SAMPLE_STEPS};
@@ -140,7 +140,7 @@ impl FlowMatchingFamily {
         Ok(x1)
     }
 
-    /// How straight this model's sampling paths are (Liu et al. 2023; `metrics::straightness`):
+    /// How straight this model's sampling paths are (Liu et al. 2023; `views::straightness`):
     /// S and the length over the chord of the ODE runs `sample(n, seed)` makes, every solver
     /// state at its own time k/steps, in the network's scale (images in [−1, 1]). 0 and 1 for
     /// straight paths.

@@ -3,16 +3,16 @@
 //! on those fixed pairs (z, x̂₁) instead of noise and data drawn apart. Straight lines between
 //! such pairs cross far less than lines between independent pairs, so the average direction
 //! the network learns bends less: the paths straighten, and fewer solver steps give good
-//! samples. How straight they are is `crate::metrics::straightness`.
+//! samples. How straight they are is `crate::views::straightness`.
 //!
 //! This file holds the pairs and the questions the tab asks between training steps. A question
 //! holds a `dyn views::Model`, which has no getter for a flow-matching view, so it reaches the
 //! family through `set_knob` with two names the knobs do not list (the tab draws its own
 //! buttons for them, as the character model's view draws its sampling settings).
 
-use crate::metrics::straightness::{self, Straightness};
 use crate::rng::Rng;
 use crate::train::{FamilyResult, KnobValue, Question};
+use crate::views::straightness::{self, Straightness};
 use crate::views::{Model, ask};
 
 use super::family::FAMILY_NAME;

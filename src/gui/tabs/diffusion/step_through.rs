@@ -7,9 +7,9 @@ use std::path::Path;
 use eframe::egui;
 
 use crate::export::save_trajectory_gif;
-use crate::metrics::straightness::{Straightness, of_trajectory};
 use crate::models::diffusion::{DenoiserArch, DiffusionConfig};
 use crate::views::denoising::{NoiseField, TrajectoryRun, noise_field, trajectory};
+use crate::views::straightness::{Straightness, of_trajectory};
 
 use super::super::super::dialogs::Purpose;
 use super::super::super::session::Session;
@@ -50,7 +50,7 @@ pub(super) struct StepThrough {
     /// The predicted noise over the plane at a timestep, and the timestep last asked for.
     field: Option<(usize, Vec<[f32; 2]>)>,
     field_asked: Option<usize>,
-    /// How straight the shown run's paths are (`metrics::straightness`), or why not measured.
+    /// How straight the shown run's paths are (`views::straightness`), or why not measured.
     straightness: Option<Result<Straightness, String>>,
 }
 

@@ -24,9 +24,9 @@
 //! flow's, so the ratio is the number that compares the two families. Over a `Trajectory`
 //! (`of_trajectory`, either family's step-through) the kept steps are timed evenly.
 
-use super::MetricResult;
+use super::Trajectory;
+use crate::metrics::MetricResult;
 use crate::train::Samples;
-use crate::views::Trajectory;
 
 /// How straight a set of paths is.
 #[derive(Clone, Copy, Debug, PartialEq)]
