@@ -2,8 +2,9 @@
 # Every default model's CPU speed beside the same model in PyTorch, in one go, as one table:
 # genlab's `bench --json` and the PyTorch twins (vae_reference.py, gan_reference.py,
 # diffusion_reference.py, flow_matching_reference.py, pixelcnn_reference.py, charlm_reference.py,
-# dbn_reference.py, vqvae_reference.py, others_reference.py), same machine, same batch, dtype and optimiser.
-# Usage: bench/compare.sh [vae|gan|diffusion|flow_matching|pixelcnn|charlm|dbn|vqvae|others] [TORCH_THREADS]
+# dbn_reference.py, vqvae_reference.py, latent_diffusion_reference.py, others_reference.py), same
+# machine, same batch, dtype and optimiser.
+# Usage: bench/compare.sh [vae|gan|diffusion|flow_matching|pixelcnn|charlm|dbn|vqvae|latent_diffusion|others] [TORCH_THREADS]
 # (default: every family)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ family="${1:-all}"
 threads="${2:-$(nproc)}"
 cargo build --release --quiet
 genlab="$CARGO_TARGET_DIR/release/genlab"
-families=(vae gan diffusion flow_matching pixelcnn charlm dbn vqvae others)
+families=(vae gan diffusion flow_matching pixelcnn charlm dbn vqvae latent_diffusion others)
 [[ "$family" != all ]] && families=("$family")
 ours=""
 theirs="{}"
@@ -23,7 +24,8 @@ for f in "${families[@]}"; do
       ours+="$("$genlab" --device cpu bench --family "$g" --steps 40 --json)"$'\n'
     done
   else
-    # The script's file names use _ where the family's name has - (flow_matching: flow-matching).
+    # The script's file names use _ where the family's name has - (flow_matching: flow-matching,
+    # latent_diffusion: latent-diffusion).
     ours+="$("$genlab" --device cpu bench --family "${f//_/-}" --steps 40 --json)"$'\n'
   fi
   ref="$(python3 "bench/${f}_reference.py" --threads "$threads" --json | head -1)"
@@ -58,6 +60,8 @@ table = [
     ("VQ-VAE 28x28, K=64, stage 1", "train_steps_per_sec", "vqvae_stage1_steps_per_s", "VQ-VAE K=64, batch 64: autoencoder train steps/s", True),
     ("VQ-VAE 28x28, K=64, prior", "train_steps_per_sec", "vqvae_prior_steps_per_s", "VQ-VAE prior over 7x7 codes, batch 64: train steps/s", True),
     ("VQ-VAE 28x28, K=64, prior", "sample_ms_mean", "vqvae_prior_sample_ms_per_image", "VQ-VAE: sampling ms/image (49 codes, then decode)", False),
+    ("Latent diffusion MLP on VAE z=2", "train_steps_per_sec", "ld_steps_per_s", "Latent diffusion MLP on VAE z=2, batch 64: train steps/s", True),
+    ("Latent diffusion MLP on VAE z=2", "ddim50_seconds", "ld_ddim50_seconds_64", "Latent diffusion: DDIM-50 of 64 images + decode, s", False),
     ("Autoencoder MLP 784-400-2", "train_steps_per_sec", "ae_mlp_steps_per_s", "Autoencoder MLP, batch 128: train steps/s", True),
     ("RealNVP 2-D, 8 couplings", "train_steps_per_sec", "realnvp2d_steps_per_s", "RealNVP 2-D, batch 256: train steps/s", True),
     ("RBM 784x128, PCD-1", "train_steps_per_sec", "rbm_steps_per_s", "RBM 784x128, batch 64: train steps/s (PyTorch: CD-1)", True),

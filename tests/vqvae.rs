@@ -529,7 +529,7 @@ fn genlab_trains_then_samples_a_vqvae() {
         assert!(out.join(file).is_file(), "{file} missing");
     }
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
-    assert_eq!(json["config"]["progress"], serde_json::json!({ "stage": "prior", "autoencoder": 20, "prior": 10 }));
+    assert_eq!(json["config"]["progress"], serde_json::json!({ "stage": "prior", "autoencoder": 20, "prior": 10, "restarts": 0 }));
 
     let png = out.join("more.png");
     let run = genlab().args(["sample", "--n", "4", "--seed", "3", "--checkpoint"]).arg(&out).arg("--out").arg(&png).output().unwrap();
