@@ -212,11 +212,6 @@ impl DiffusionFamily {
             }),
         }
     }
-
-    fn record_buckets(&mut self, ts: &[usize], losses: &[f32]) {
-        let width = self.schedule.timesteps().div_ceil(loss_by_t::LOSS_BUCKETS).max(1);
-        loss_by_t::record(&mut self.buckets, ts.iter().zip(losses).map(|(&t, &l)| (t / width, l)));
-    }
 }
 
 impl Family for DiffusionFamily {
@@ -290,7 +285,7 @@ impl Family for DiffusionFamily {
                 self.ema = Some(super::ema::update(ema, net, super::ema::decay_at(max_decay, self.updates))?);
                 self.updates += 1;
             }
-            self.record_buckets(&ts, &losses);
+            loss_by_t::record_timesteps(&mut self.buckets, self.schedule.timesteps(), &ts, &losses);
         }
         Ok(vec![("loss".into(), mean)])
     }

@@ -15,6 +15,13 @@ pub fn empty_buckets(timesteps: usize) -> Vec<LossBucket> {
         .collect()
 }
 
+/// Folds one step's losses at integer timesteps `ts` of a schedule of `timesteps` steps into the
+/// running means, each timestep in the bucket of its equal range.
+pub fn record_timesteps(buckets: &mut [LossBucket], timesteps: usize, ts: &[usize], losses: &[f32]) {
+    let width = timesteps.div_ceil(LOSS_BUCKETS).max(1);
+    record(buckets, ts.iter().zip(losses).map(|(&t, &l)| (t / width, l)));
+}
+
 /// Folds one step's losses into the running means: each item is an example's bucket (past the
 /// last counts as the last) and its loss.
 pub fn record(buckets: &mut [LossBucket], losses: impl IntoIterator<Item = (usize, f32)>) {

@@ -183,11 +183,6 @@ impl LatentDiffusionFamily {
     pub fn decode_latents(&self, z: &[f32], n: usize) -> FamilyResult<ImageBatch> {
         self.autoencoder.decode(z, n)
     }
-
-    fn record_buckets(&mut self, ts: &[usize], losses: &[f32]) {
-        let width = self.schedule.timesteps().div_ceil(loss_by_t::LOSS_BUCKETS).max(1);
-        loss_by_t::record(&mut self.buckets, ts.iter().zip(losses).map(|(&t, &l)| (t / width, l)));
-    }
 }
 
 impl Family for LatentDiffusionFamily {
@@ -258,7 +253,7 @@ impl Family for LatentDiffusionFamily {
         self.net.step(net, loss, mean.is_finite(), self.config.learning_rate);
         let losses = losses?;
         if mean.is_finite() {
-            self.record_buckets(&ts, &losses);
+            loss_by_t::record_timesteps(&mut self.buckets, self.schedule.timesteps(), &ts, &losses);
         }
         Ok(vec![("loss".into(), mean)])
     }
