@@ -41,7 +41,7 @@ const PLANE_EXTENT: f64 = 3.0;
 const STRAIGHTNESS_POINTS: usize = 500;
 const STRAIGHTNESS_IMAGES: usize = 16;
 const STRAIGHTNESS_SEED: u64 = 99;
-const STRAIGHTNESS_EVERY: Duration = Duration::from_secs(2);
+const STRAIGHTNESS_EVERY: Duration = Duration::from_secs(5);
 
 const VERSUS_DIFFUSION: &str = "Diffusion adds noise to data in many small random steps and trains a network to predict \
 that noise; sampling undoes the steps one by one along a noise schedule. Flow matching has no schedule. Take a noise point \
@@ -336,10 +336,10 @@ impl FamilyTab for FlowMatchingTab {
         if let Some(reading) = session.take::<StraightnessReading>() {
             self.straightness = Some(reading);
             self.measuring = None;
-            // The next reading waits three times as long as this one took (at least
-            // STRAIGHTNESS_EVERY): measuring keeps to about a quarter of the worker's time.
+            // The next reading waits nine times as long as this one took (at least
+            // STRAIGHTNESS_EVERY): measuring keeps to at most a tenth of the worker's time.
             let took = self.measure_asked.map_or(Duration::ZERO, |t| t.elapsed());
-            self.measure_due = Some(Instant::now() + (3 * took).max(STRAIGHTNESS_EVERY));
+            self.measure_due = Some(Instant::now() + (9 * took).max(STRAIGHTNESS_EVERY));
         }
         if let Some(reflowed) = session.take::<Reflowed>() {
             self.reflowed = Some(reflowed);
