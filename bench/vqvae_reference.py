@@ -41,36 +41,20 @@ Usage: python3 bench/vqvae_reference.py [--threads N] [--steps N] [--warmup N] [
 Prints one JSON object on a line of stdout; without --json a readable summary follows it.
 """
 import argparse
-import gzip
 import json
 import math
 import os
-import struct
 import time
-import zlib
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
+
+import dbn_reference
+from pixelcnn_reference import MaskedConv2d  # the same raster-order masked convolution
 
 BATCH, HIDDEN, D, K, BETA, DECAY, EPS, LR = 64, 64, 16, 64, 0.25, 0.99, 1e-5, 1e-3
 PRIOR_CHANNELS, PRIOR_LAYERS, FIRST_KERNEL = 64, 5, 5
-
-
-class MaskedConv2d(nn.Conv2d):
-    """A square convolution whose weight is multiplied by a fixed raster-order mask (as in
-    bench/pixelcnn_reference.py)."""
-
-    def __init__(self, mask_type, cin, cout, k):
-        super().__init__(cin, cout, k, padding=k // 2)
-        mask = torch.ones(1, 1, k, k)
-        centre = k // 2
-        mask[:, :, centre, centre + (1 if mask_type == "B" else 0):] = 0
-        mask[:, :, centre + 1:, :] = 0
-        self.register_buffer("mask", mask)
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
 
 class VqVae(nn.Module):
@@ -186,31 +170,15 @@ def perplexity(counts):
 
 
 def read_idx_images(path):
-    with gzip.open(path, "rb") as f:
-        _, n, rows, cols = struct.unpack(">IIII", f.read(16))
-        data = torch.frombuffer(bytearray(f.read(n * rows * cols)), dtype=torch.uint8)
-    return data.view(n, 1, rows, cols).float() / 255.0
+    """MNIST images as [n, 1, 28, 28] in [0, 1] (bench/dbn_reference.py reads them flat)."""
+    flat = dbn_reference.read_idx_images(path)
+    return flat.view(flat.shape[0], 1, 28, 28)
 
 
 def write_png(path, images, cols=8, side=28):
-    """n images [n, side*side] in [0, 1] as one greyscale PNG grid, standard library only."""
-    n = images.shape[0]
-    rows = (n + cols - 1) // cols
-    out = torch.full((rows * (side + 1) + 1, cols * (side + 1) + 1), 0.25)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        out[1 + r * (side + 1):1 + r * (side + 1) + side, 1 + c * (side + 1):1 + c * (side + 1) + side] = images[i].view(side, side)
-    height, width = out.shape
-    grey = (out.clamp(0, 1) * 255).round().to(torch.uint8)
-    raw = b"".join(b"\x00" + bytes(row.tolist()) for row in grey)
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-    with open(path, "wb") as f:
-        f.write(png)
+    """n images in [0, 1] as one greyscale PNG grid (bench/dbn_reference.py's grid and writer)."""
+    picture = dbn_reference.grid(images.reshape(images.shape[0], -1), cols, side)
+    dbn_reference.write_png(path, picture, picture.shape[1], picture.shape[0])
 
 
 def mnist_run(args):
